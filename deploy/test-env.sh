@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what the tests need and starts the test servers: a throwaway PostgreSQL 15 and s3rver.
+#   source <(deploy/test-env.sh start)   exports ORLEANSMEDIA_TEST_* for a shell session
+#   deploy/test-env.sh stop
+# State lives in .test-env/ at the repository root (ignored by git).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+envdir="$root/.test-env"
+cmd=${1:-start}
+
+install_tools() {
+  local need=()
+  command -v bsdtar >/dev/null || need+=(libarchive-tools)
+  command -v 7zz >/dev/null || need+=(7zip)
+  command -v zip >/dev/null || need+=(zip)
+  command -v unzip >/dev/null || need+=(unzip)
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+  command -v node >/dev/null || need+=(nodejs npm)
+  [ -e /usr/lib/x86_64-linux-gnu/libarchive.so.13 ] || ldconfig -p | grep -q libarchive.so.13 || need+=(libarchive13)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "installing: ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  if [ ! -x "$root/deploy/test-servers/node_modules/.bin/s3rver" ]; then
+    (cd "$root/deploy/test-servers" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+case "$cmd" in
+  start)
+    install_tools
+    mkdir -p "$envdir"
+    "$0" stop >/dev/null 2>&1 || true
+    pg=$("$root/deploy/postgres.sh" start "$envdir/pg")
+    s3port=$(free_port); rm -rf "$envdir/s3"; mkdir -p "$envdir/s3"
+    # --openssl-legacy-provider: without it s3rver answers 500 to truncated listings on Node 20.
+    NODE_OPTIONS=--openssl-legacy-provider nohup "$root/deploy/test-servers/node_modules/.bin/s3rver" \
+      -d "$envdir/s3" -a 127.0.0.1 -p "$s3port" --silent --configure-bucket test-bucket >"$envdir/s3rver.log" 2>&1 &
+    echo $! >"$envdir/s3rver.pid"
+    for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$s3port) 2>/dev/null && break; sleep 0.1; done
+    cat >"$envdir/env" <<VARS
+export ORLEANSMEDIA_TEST_PG='$pg'
+export ORLEANSMEDIA_TEST_S3='http://127.0.0.1:$s3port'
+export ORLEANSMEDIA_TEST_NODE_MODULES='$root/deploy/test-servers/node_modules'
+export ORLEANSMEDIA_TEST_FIXTURES='$root/tests/data'
+VARS
+    cat "$envdir/env"
+    ;;
+  stop)
+    [ -f "$envdir/s3rver.pid" ] && kill "$(cat "$envdir/s3rver.pid")" 2>/dev/null || true
+    rm -f "$envdir/s3rver.pid"
+    [ -d "$envdir/pg" ] && "$root/deploy/postgres.sh" stop "$envdir/pg" || true
+    rm -rf "$envdir/pg"
+    ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
