@@ -11,7 +11,7 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
   || node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 case "$cmd" in
   start)
-    port=${3:-$(free_port)}; durable=${4:-}
+    port=${3:-}; [ -n "$port" ] || port=$(free_port); durable=${4:-}
     mkdir -p "$dir"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1

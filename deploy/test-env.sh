@@ -5,7 +5,7 @@
 # State lives in .test-env/ at the repository root (ignored by git).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-envdir="$root/.test-env"
+envdir="${ORLEANSMEDIA_TEST_ENV_DIR:-$root/.test-env}"
 cmd=${1:-start}
 
 install_tools() {
@@ -34,7 +34,7 @@ case "$cmd" in
     install_tools
     mkdir -p "$envdir"
     "$0" stop >/dev/null 2>&1 || true
-    pg=$("$root/deploy/postgres.sh" start "$envdir/pg")
+    pg=$("$root/deploy/postgres.sh" start "$envdir/pg" "" ${ORLEANSMEDIA_BENCH_DURABLE:+--durable})
     s3port=$(free_port); rm -rf "$envdir/s3"; mkdir -p "$envdir/s3"
     # --openssl-legacy-provider: without it s3rver answers 500 to truncated listings on Node 20.
     NODE_OPTIONS=--openssl-legacy-provider nohup "$root/deploy/test-servers/node_modules/.bin/s3rver" \
