@@ -1,0 +1,10 @@
+namespace Orleans.Media.Grains.Projects;
+
+/// <summary>What a project transition raised; published on the project's stream.</summary>
+public abstract record ProjectEvent(string ProjectName, DateTimeOffset Time);
+
+public sealed record ProjectCreated(string ProjectName, DateTimeOffset Time) : ProjectEvent(ProjectName, Time);
+
+public sealed record ProjectUpdated(string ProjectName, DateTimeOffset Time) : ProjectEvent(ProjectName, Time);
+
+public sealed record ProjectDeleted(string ProjectName, DateTimeOffset Time) : ProjectEvent(ProjectName, Time);
