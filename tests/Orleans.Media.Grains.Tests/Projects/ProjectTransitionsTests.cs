@@ -1,0 +1,63 @@
+using Orleans.Media.Grains;
+using Orleans.Media.Grains.Projects;
+
+namespace Orleans.Media.Grains.Tests.Projects;
+
+public sealed class ProjectTransitionsTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("a", true)]
+    [InlineData("_x-1", true)]
+    [InlineData("1abc", false)]
+    [InlineData("-abc", false)]
+    [InlineData("a b", false)]
+    [InlineData("a.b", false)]
+    [InlineData("", false)]
+    public void Names_follow_the_vendor_rule(string name, bool valid) => Assert.Equal(valid, ProjectName.IsValid(name));
+
+    [Fact]
+    public void Name_of_128_is_valid_and_129_is_not()
+    {
+        Assert.True(ProjectName.IsValid("a" + new string('b', 127)));
+        Assert.False(ProjectName.IsValid("a" + new string('b', 128)));
+    }
+
+    [Fact]
+    public void Create_twice_is_refused()
+    {
+        var (created, ev) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Description = "d" }, Now);
+        Assert.True(created.Exists);
+        Assert.Equal("d", created.Description);
+        Assert.IsType<ProjectCreated>(ev);
+        var error = Assert.Throws<ServiceException>(() => ProjectTransitions.Create(created, "p", new ProjectSettings(), Now));
+        Assert.Equal("ResourceAlreadyExists", error.Code);
+    }
+
+    [Fact]
+    public void Delete_is_refused_while_tasks_are_unfinished_and_allowed_after()
+    {
+        var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings(), Now);
+        p = ProjectTransitions.AdmitTask(p);
+        var error = Assert.Throws<ServiceException>(() => ProjectTransitions.Delete(p, Now));
+        Assert.Equal("StatusConflict", error.Code);
+        p = ProjectTransitions.TaskEnded(p);
+        var (deleted, ev) = ProjectTransitions.Delete(p, Now);
+        Assert.False(deleted.Exists);
+        Assert.IsType<ProjectDeleted>(ev);
+    }
+
+    [Fact]
+    public void Admission_stops_at_the_active_task_limit()
+    {
+        var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Limits = new ProjectLimits { MaxActiveTasks = 2 } }, Now);
+        p = ProjectTransitions.AdmitTask(ProjectTransitions.AdmitTask(p));
+        Assert.Equal("LimitExceededError", Assert.Throws<ServiceException>(() => ProjectTransitions.AdmitTask(p)).Code);
+        Assert.Equal(2, p.TotalTasks);
+    }
+
+    [Fact]
+    public void Missing_project_is_not_found() =>
+        Assert.Equal("ResourceNotFound", Assert.Throws<ServiceException>(() => ProjectTransitions.AdmitTask(new ProjectState())).Code);
+}
