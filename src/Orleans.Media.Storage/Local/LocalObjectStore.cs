@@ -1,0 +1,444 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.IO.Enumeration;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.Media.Storage.Local;
+
+/// <summary>
+/// A bucket that is a folder: key <c>a/b.txt</c> is the file <c>&lt;folder&gt;/a/b.txt</c>. Writes and multipart uploads
+/// are staged under <c>&lt;folder&gt;/.om-tmp/</c> (hidden from listings) and renamed into place, so readers never see a
+/// partial object. ETags are S3-style: MD5 hex, or MD5-of-part-MD5s-N for multipart objects.
+/// </summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    private const string MultipartFolder = "mpu";
+    private const string UploadKeyFile = "key";
+    private readonly LocalKeyResolver _paths;
+    private readonly LocalUrlSigner? _signer;
+    private readonly Uri? _publicBaseUrl;
+
+    public LocalObjectStore(string bucket, string folder, LocalUrlSigner? signer, Uri? publicBaseUrl, ILogger logger)
+    {
+        Bucket = bucket;
+        _paths = new LocalKeyResolver(folder);
+        _signer = signer;
+        _publicBaseUrl = publicBaseUrl;
+        Logger = logger;
+    }
+
+    public string Bucket { get; }
+
+    /// <summary>The folder that is the bucket.</summary>
+    public string Folder => _paths.Root;
+
+    internal ILogger Logger { get; }
+
+    public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = _paths.Resolve(key);
+        if (key.EndsWith('/'))
+        {
+            var dir = new DirectoryInfo(path);
+            return Task.FromResult(dir.Exists ? new ObjectInfo(key, 0, null, dir.LastWriteTimeUtc) : null);
+        }
+
+        var file = new FileInfo(path);
+        return Task.FromResult(file.Exists ? ToInfo(key, file) : null);
+    }
+
+    public Task<ObjectListing> ListAsync(string prefix, string? continuationToken = null, int maxKeys = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxKeys, 1);
+        var after = DecodeToken(continuationToken);
+        var start = StartFolder(prefix);
+        if (!Directory.Exists(start))
+        {
+            return Task.FromResult(new ObjectListing([], null));
+        }
+
+        var tempFolder = _paths.TempFolder;
+        var entries = new FileSystemEnumerable<(string Path, bool IsFolder)>(
+            start,
+            (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory),
+            new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
+        {
+            ShouldRecursePredicate = (ref FileSystemEntry e) =>
+                (e.Attributes & FileAttributes.ReparsePoint) == 0 && !IsTempFolder(ref e, tempFolder),
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !IsTempFolder(ref e, tempFolder),
+        };
+
+        var matches = new List<(string Key, string Path, bool IsFolder)>();
+        foreach (var (path, isFolder) in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = _paths.KeyOf(path);
+            if (isFolder)
+            {
+                // Only empty folders are objects (folder markers); others are implied by the files inside.
+                if (Directory.EnumerateFileSystemEntries(path).Any())
+                {
+                    continue;
+                }
+
+                key += "/";
+            }
+
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(key, after) > 0))
+            {
+                matches.Add((key, path, isFolder));
+            }
+        }
+
+        matches.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var page = new List<ObjectInfo>(Math.Min(maxKeys, matches.Count));
+        foreach (var (key, path, isFolder) in matches.Take(maxKeys))
+        {
+            if (isFolder)
+            {
+                page.Add(new ObjectInfo(key, 0, null, Directory.GetLastWriteTimeUtc(path)));
+            }
+            else
+            {
+                var file = new FileInfo(path);
+                if (file.Exists)
+                {
+                    page.Add(ToInfo(key, file));
+                }
+            }
+        }
+
+        var next = matches.Count > maxKeys ? EncodeToken(matches[maxKeys - 1].Key) : null;
+        return Task.FromResult(new ObjectListing(page, next));
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = _paths.Resolve(key);
+        if (key.EndsWith('/'))
+        {
+            // A folder marker: only an empty folder goes, like deleting the marker object leaves the other keys.
+            if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                Directory.Delete(path);
+            }
+        }
+        else if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task CopyAsync(string sourceKey, string targetKey, CancellationToken cancellationToken = default)
+    {
+        var source = _paths.Resolve(sourceKey);
+        var target = _paths.Resolve(targetKey);
+        if (!File.Exists(source))
+        {
+            throw new ObjectNotFoundException(Bucket, sourceKey);
+        }
+
+        var temp = NewTempPath();
+        try
+        {
+            await using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0))
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                await input.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
+            }
+
+            var etag = LocalETags.Load(new FileInfo(source));
+            File.SetLastWriteTimeUtc(temp, DateTime.UtcNow);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(temp, target, overwrite: true);
+            if (etag is not null)
+            {
+                LocalETags.Save(target, etag);
+            }
+        }
+        finally
+        {
+            DeleteTemp(temp);
+        }
+    }
+
+    public Task<ObjectReadStream> OpenReadAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var path = _paths.Resolve(key);
+        try
+        {
+            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return Task.FromResult<ObjectReadStream>(new LocalObjectReadStream(handle, RandomAccess.GetLength(handle)));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException && !File.Exists(path))
+        {
+            throw new ObjectNotFoundException(Bucket, key, inner: e);
+        }
+    }
+
+    public ObjectWriteStream OpenWrite(string key, WriteOptions? options = null)
+    {
+        var path = _paths.Resolve(key);
+        return new LocalObjectWriteStream(this, key, path, options?.ContentType);
+    }
+
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        await using var write = OpenWrite(key);
+        await content.CopyToAsync(write, 1 << 20, cancellationToken).ConfigureAwait(false);
+        return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<string> InitiateMultipartAsync(string key, CancellationToken cancellationToken = default)
+    {
+        _paths.Resolve(key);
+        var uploadId = Guid.NewGuid().ToString("N");
+        var folder = UploadFolder(uploadId);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, UploadKeyFile), key, Encoding.UTF8);
+        return Task.FromResult(uploadId);
+    }
+
+    public async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, Stream content, long length, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (partNumber is < 1 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(partNumber), partNumber, "A part number is between 1 and 10000.");
+        }
+
+        var folder = RequireUpload(key, uploadId);
+        var temp = NewTempPath();
+        try
+        {
+            string etag;
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                etag = await CopyHashedAsync(content, output, length, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temp, PartPath(folder, partNumber), overwrite: true);
+            await File.WriteAllTextAsync(PartPath(folder, partNumber) + ".etag", etag, cancellationToken).ConfigureAwait(false);
+            return etag;
+        }
+        finally
+        {
+            DeleteTemp(temp);
+        }
+    }
+
+    public async Task<ObjectInfo> CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var folder = RequireUpload(key, uploadId);
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("A multipart upload completes with at least one part.", nameof(parts));
+        }
+
+        var md5s = new byte[parts.Count * 16];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            if (i > 0 && part.PartNumber <= parts[i - 1].PartNumber)
+            {
+                throw new ArgumentException("Parts must be listed in ascending part-number order.", nameof(parts));
+            }
+
+            var etagFile = PartPath(folder, part.PartNumber) + ".etag";
+            var stored = File.Exists(etagFile) ? await File.ReadAllTextAsync(etagFile, cancellationToken).ConfigureAwait(false) : null;
+            if (stored is null || !string.Equals(stored, part.ETag.Trim('"'), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Part {part.PartNumber} was not uploaded or its ETag '{part.ETag}' does not match.", nameof(parts));
+            }
+
+            Convert.FromHexString(stored).CopyTo(md5s, i * 16);
+        }
+
+        var target = _paths.Resolve(key);
+        var temp = NewTempPath();
+        long size = 0;
+        try
+        {
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                foreach (var part in parts)
+                {
+                    await using var input = new FileStream(PartPath(folder, part.PartNumber), FileMode.Open, FileAccess.Read, FileShare.Read, 0);
+                    await input.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
+                    size += input.Length;
+                }
+            }
+
+            var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(temp, target, overwrite: true);
+            LocalETags.Save(target, etag);
+            Directory.Delete(folder, recursive: true);
+            return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
+        }
+        finally
+        {
+            DeleteTemp(temp);
+        }
+    }
+
+    public Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken = default)
+    {
+        if (IsUploadId(uploadId))
+        {
+            var folder = UploadFolder(uploadId);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Uri Presign(PresignRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _paths.Resolve(request.Key);
+        if (_signer is null || _publicBaseUrl is null)
+        {
+            throw new InvalidOperationException(
+                $"Local bucket '{Bucket}' cannot presign: set {ObjectStorageOptions.SectionName}:LocalPublicBaseUrl to the silo URL that serves /_objects.");
+        }
+
+        return _signer.CreateUrl(_publicBaseUrl, Bucket, request);
+    }
+
+    internal string NewTempPath()
+    {
+        var folder = _paths.TempFolder;
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, Guid.NewGuid().ToString("N") + ".tmp");
+    }
+
+    internal void DeleteTemp(string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException e)
+        {
+            StorageLog.TempCleanupFailed(Logger, path, e);
+        }
+    }
+
+    private static async Task<string> CopyHashedAsync(Stream input, Stream output, long length, CancellationToken cancellationToken)
+    {
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long total = 0;
+            while (length < 0 || total < length)
+            {
+                var want = length < 0 ? buffer.Length : (int)Math.Min(buffer.Length, length - total);
+                var n = await input.ReadAsync(buffer.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                md5.AppendData(buffer, 0, n);
+                await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                total += n;
+            }
+
+            if (length >= 0 && total != length)
+            {
+                throw new IOException($"The part body ended after {total} of {length} bytes.");
+            }
+
+            return Convert.ToHexStringLower(md5.GetHashAndReset());
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ObjectInfo ToInfo(string key, FileInfo file) =>
+        new(key, file.Length, LocalETags.Load(file), file.LastWriteTimeUtc);
+
+    private static bool IsTempFolder(ref FileSystemEntry entry, string tempFolder) =>
+        entry.IsDirectory && entry.FileName.SequenceEqual(LocalKeyResolver.TempFolderName) &&
+        entry.Directory.Length == tempFolder.Length - LocalKeyResolver.TempFolderName.Length - 1;
+
+    private static string PartPath(string folder, int partNumber) =>
+        Path.Combine(folder, partNumber.ToString("D5", CultureInfo.InvariantCulture) + ".part");
+
+    private static bool IsUploadId(string? uploadId) =>
+        uploadId is { Length: 32 } && uploadId.All(char.IsAsciiHexDigitLower);
+
+    private static string? DecodeToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException("The continuation token is not one this store issued.", nameof(token), e);
+        }
+    }
+
+    private static string EncodeToken(string lastKey) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(lastKey));
+
+    // Enumerate from the deepest folder the prefix names, not the whole bucket.
+    private string StartFolder(string prefix)
+    {
+        var slash = prefix.LastIndexOf('/');
+        if (slash <= 0)
+        {
+            return _paths.Root;
+        }
+
+        try
+        {
+            return _paths.Resolve(prefix[..(slash + 1)]);
+        }
+        catch (InvalidObjectKeyException)
+        {
+            return _paths.Root; // no stored key can match an invalid prefix; the filter below finds nothing
+        }
+    }
+
+    private string UploadFolder(string uploadId) => Path.Combine(_paths.TempFolder, MultipartFolder, uploadId);
+
+    private string RequireUpload(string key, string uploadId)
+    {
+        if (IsUploadId(uploadId))
+        {
+            var folder = UploadFolder(uploadId);
+            var keyFile = Path.Combine(folder, UploadKeyFile);
+            if (File.Exists(keyFile) && File.ReadAllText(keyFile, Encoding.UTF8) == key)
+            {
+                return folder;
+            }
+        }
+
+        throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.");
+    }
+}
