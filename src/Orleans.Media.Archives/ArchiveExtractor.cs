@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Media.Archives.Native;
+using Orleans.Media.Archives.Pipeline;
+using Orleans.Media.Archives.Zip;
+
+namespace Orleans.Media.Archives;
+
+/// <summary>
+/// The archive engine over any seekable stream: list without extracting, or extract all / selected entries into
+/// object storage through the bounded decode → upload pipeline. Safe to share; every call is independent.
+/// <para>
+/// Decisions: folders are reported (<see cref="ExtractedEntry.IsFolder"/>) but no marker object is written;
+/// links inside the root are written as copies of the file they point to, links to folders are reported and
+/// skipped, links that leave the root are refused; names are checked before any byte of the entry is written.
+/// </para>
+/// </summary>
+public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger<ArchiveExtractor>.Instance;
+
+    /// <summary>Lists every entry without decoding data. Throws <see cref="ArchiveException"/> for unreadable archives.</summary>
+    public Task<ArchiveListing> ListAsync(Stream source, IReadOnlyList<string>? passphrases = null, CancellationToken cancellationToken = default)
+    {
+        RequireSeekable(source);
+        return Task.Factory.StartNew(
+            () => List(source, passphrases ?? [], cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Extracts into <paramref name="target"/>. Limits and the declared-size bomb check run before anything is
+    /// written; the result lists every entry's outcome and, when extraction stopped early, why.
+    /// Throws <see cref="OperationCanceledException"/> on cancellation (the checkpoint callback has seen what finished).
+    /// </summary>
+    public Task<ExtractionResult> ExtractAsync(Stream source, ExtractionTarget target, ExtractionOptions options, CancellationToken cancellationToken = default)
+    {
+        RequireSeekable(source);
+        options.Validate();
+        return new ExtractionRun(source, target, options, _logger, cancellationToken).RunAsync();
+    }
+
+    private static ArchiveListing List(Stream source, IReadOnlyList<string> passphrases, CancellationToken cancellationToken)
+    {
+        source.Seek(0, SeekOrigin.Begin);
+        var entries = new List<ArchiveEntry>();
+        ArchiveFormat format;
+        var starts = new List<long>();
+        using (var reader = ArchiveReader.Open(source, passphrases))
+        {
+            while (reader.MoveNext(out var e, out _))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                starts.Add(reader.SourceBytes);
+                entries.Add(new ArchiveEntry(entries.Count, EntryPaths.Normalize(e.Name), e.Kind, e.Size ?? 0, 0, e.IsEncrypted, e.ModifiedTime, e.LinkTarget, e.NameWasEscaped));
+            }
+
+            format = reader.Format;
+        }
+
+        if (format == ArchiveFormat.Zip && ZipDirectory.TryReadEnd(source) is { } directory)
+        {
+            var packed = directory.ReadEntries(source).ToLookup(d => EntryPaths.Normalize(d.Name), d => d.CompressedSize);
+            var used = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var sizes = packed[entries[i].PathName].ToList();
+                used.TryGetValue(entries[i].PathName, out var n);
+                used[entries[i].PathName] = n + 1;
+                entries[i] = entries[i] with { PackedSize = n < sizes.Count ? sizes[n] : 0 };
+            }
+        }
+        else
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var end = i + 1 < starts.Count ? starts[i + 1] : source.Length;
+                entries[i] = entries[i] with { PackedSize = Math.Max(0, end - starts[i]) };
+            }
+        }
+
+        return new ArchiveListing(format, source.Length, entries);
+    }
+
+    private static void RequireSeekable(Stream source)
+    {
+        if (!source.CanSeek || !source.CanRead)
+        {
+            throw new ArgumentException("The archive stream must be readable and seekable (7z and zip read their directory from the end).", nameof(source));
+        }
+    }
+}

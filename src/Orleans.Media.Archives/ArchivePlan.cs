@@ -1,0 +1,160 @@
+using Orleans.Media.Archives.Native;
+using Orleans.Media.Archives.Zip;
+
+namespace Orleans.Media.Archives;
+
+/// <summary>
+/// What is known before any entry is extracted: the format, and every entry's name and declared sizes — from
+/// the zip central directory, or from a header-only listing pass for the formats that have none to read.
+/// Limits are enforced while the plan is built, so a violation stops before anything is written.
+/// </summary>
+internal sealed class ArchivePlan
+{
+    private readonly Dictionary<string, Queue<long>>? _zipPackedByName;
+
+    private ArchivePlan(ArchiveFormat format, long archiveSize, IReadOnlyList<PlannedEntry> entries, bool entriesAreInReadOrder)
+    {
+        Format = format;
+        ArchiveSize = archiveSize;
+        Entries = entries;
+        if (!entriesAreInReadOrder)
+        {
+            _zipPackedByName = [];
+            foreach (var e in entries)
+            {
+                if (!_zipPackedByName.TryGetValue(e.Name, out var q))
+                {
+                    _zipPackedByName[e.Name] = q = new Queue<long>(1);
+                }
+
+                q.Enqueue(e.PackedSize);
+            }
+        }
+    }
+
+    public ArchiveFormat Format { get; }
+
+    public long ArchiveSize { get; }
+
+    public IReadOnlyList<PlannedEntry> Entries { get; }
+
+    /// <summary>
+    /// The packed size of the entry libarchive returns at <paramref name="index"/>. libarchive walks a zip in
+    /// local-header order, which need not be directory order, so zip sizes are matched by name.
+    /// </summary>
+    public long PackedSizeOf(int index, string name)
+    {
+        if (_zipPackedByName is null)
+        {
+            return index < Entries.Count ? Entries[index].PackedSize : 0;
+        }
+
+        return _zipPackedByName.TryGetValue(name, out var q) && q.Count > 0 ? q.Dequeue() : 0;
+    }
+
+    public static ArchivePlan Build(Stream stream, IReadOnlyList<string> passphrases, ArchiveLimits limits)
+    {
+        var size = stream.Length;
+        stream.Seek(0, SeekOrigin.Begin);
+        List<PlannedEntry> entries = [];
+        ArchiveFormat format;
+        using (var reader = ArchiveReader.Open(stream, passphrases))
+        {
+            if (!reader.MoveNext(out var first, out _))
+            {
+                return new ArchivePlan(reader.Format, size, [], entriesAreInReadOrder: true);
+            }
+
+            format = reader.Format;
+            CheckSize(format, size, limits);
+            if (format != ArchiveFormat.Zip)
+            {
+                var entry = first;
+                var start = reader.SourceBytes;
+                while (true)
+                {
+                    if (entries.Count >= limits.MaxEntries)
+                    {
+                        throw TooMany(limits, $"more than {limits.MaxEntries:N0}");
+                    }
+
+                    var more = reader.MoveNext(out var next, out _);
+                    var end = more ? reader.SourceBytes : size;
+                    entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, end - start), entry.Kind == ArchiveEntryKind.Directory));
+                    if (!more)
+                    {
+                        break;
+                    }
+
+                    entry = next;
+                    start = end;
+                }
+
+                return new ArchivePlan(format, size, entries, entriesAreInReadOrder: true);
+            }
+        }
+
+        var directory = ZipDirectory.TryReadEnd(stream)
+            ?? throw new ArchiveException(ArchiveErrorCode.Corrupt, "the zip central directory was not found (truncated archive?)");
+        if (directory.EntryCount > limits.MaxEntries)
+        {
+            throw TooMany(limits, directory.EntryCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        foreach (var e in directory.ReadEntries(stream))
+        {
+            entries.Add(new PlannedEntry(e.Name, e.UncompressedSize, e.CompressedSize, e.Name.EndsWith('/')));
+        }
+
+        if (entries.Count > limits.MaxEntries)
+        {
+            throw TooMany(limits, entries.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return new ArchivePlan(format, size, entries, entriesAreInReadOrder: false);
+    }
+
+    /// <summary>
+    /// The bomb pre-check on declared sizes of the entries that will be extracted: total output, and the ratio of
+    /// any large entry (zip knows each entry's packed size) or of the whole selection.
+    /// </summary>
+    public void CheckDeclaredOutput(IEnumerable<PlannedEntry> selected, ArchiveLimits limits)
+    {
+        long total = 0, packed = 0;
+        foreach (var e in selected)
+        {
+            total += e.Size;
+            packed += e.PackedSize;
+            if (Format == ArchiveFormat.Zip && e.Size >= limits.CompressionRatioMinBytes && e.Size > limits.MaxCompressionRatio * Math.Max(1, e.PackedSize))
+            {
+                throw new ArchiveException(
+                    ArchiveErrorCode.CompressionRatioExceeded,
+                    $"the entry declares {e.Size:N0} bytes from {e.PackedSize:N0} packed (over {limits.MaxCompressionRatio}:1); refused as a zip bomb",
+                    e.Name);
+            }
+        }
+
+        if (total > limits.MaxTotalOutputBytes)
+        {
+            throw new ArchiveException(ArchiveErrorCode.OutputLimitExceeded, $"the archive declares {total:N0} bytes of output, over the limit of {limits.MaxTotalOutputBytes:N0}");
+        }
+
+        var input = Format == ArchiveFormat.Zip ? packed : ArchiveSize;
+        if (total >= limits.CompressionRatioMinBytes && total > limits.MaxCompressionRatio * Math.Max(1, input))
+        {
+            throw new ArchiveException(ArchiveErrorCode.CompressionRatioExceeded, $"the archive declares {total:N0} bytes from {input:N0} packed (over {limits.MaxCompressionRatio}:1); refused as a zip bomb");
+        }
+    }
+
+    private static void CheckSize(ArchiveFormat format, long size, ArchiveLimits limits)
+    {
+        var max = limits.MaxArchiveBytes(format);
+        if (size > max)
+        {
+            throw new ArchiveException(ArchiveErrorCode.ArchiveTooLarge, $"the {format} archive is {size:N0} bytes, over the limit of {max:N0} for this format");
+        }
+    }
+
+    private static ArchiveException TooMany(ArchiveLimits limits, string count) =>
+        new(ArchiveErrorCode.TooManyEntries, $"the archive holds {count} entries; the limit is {limits.MaxEntries:N0}");
+}

@@ -1,0 +1,60 @@
+namespace Orleans.Media.Archives;
+
+/// <summary>How to extract: which entries, passwords, limits, pipeline sizing, progress and checkpoint callbacks.</summary>
+public sealed record ExtractionOptions
+{
+    /// <summary>Tried in order for ZipCrypto and WinZip AES entries.</summary>
+    public IReadOnlyList<string> Passphrases { get; init; } = [];
+
+    /// <summary>Paths relative to the archive root; a folder selects everything under it. Empty: everything.</summary>
+    public IReadOnlyList<string> SelectedPaths { get; init; } = [];
+
+    public ArchiveLimits Limits { get; init; } = new();
+
+    /// <summary>Entries already done by an earlier run; they are reported but not read or written again.</summary>
+    public ExtractionCheckpoint? ResumeFrom { get; init; }
+
+    /// <summary>Called (from upload threads, serialised) after every finished entry.</summary>
+    public Action<ExtractionProgress>? Progress { get; init; }
+
+    /// <summary>Called (serialised) every <see cref="CheckpointEveryEntries"/> finished entries and once at the end.</summary>
+    public Action<ExtractionCheckpoint>? Checkpoint { get; init; }
+
+    public int CheckpointEveryEntries { get; init; } = 100;
+
+    /// <summary>Entries uploading at once; the decoder runs ahead by up to this many more.</summary>
+    public int MaxUploadsInFlight { get; init; } = 8;
+
+    /// <summary>Size of the pooled buffers decoded data travels in.</summary>
+    public int ChunkBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Chunks buffered per uploading entry before the decoder waits for that upload.</summary>
+    public int ChunksPerEntry { get; init; } = 8;
+
+    /// <summary>Passed to <see cref="Storage.IObjectStore.OpenWrite"/>; null uses the store's defaults.</summary>
+    public Storage.WriteOptions? WriteOptions { get; init; }
+
+    /// <summary>Read-ahead of the source stream when only selected entries are wanted, so skipped entries cost little.</summary>
+    public int SelectiveReadAheadBytes { get; init; } = 4096;
+
+    public ExtractionOptions Validate()
+    {
+        Limits.Validate();
+        Require(CheckpointEveryEntries > 0, nameof(CheckpointEveryEntries));
+        Require(MaxUploadsInFlight is > 0 and <= 256, nameof(MaxUploadsInFlight));
+        Require(ChunkBytes is >= 4096 and <= 16 * 1024 * 1024, nameof(ChunkBytes));
+        Require(ChunksPerEntry is > 0 and <= 1024, nameof(ChunksPerEntry));
+        Require(SelectiveReadAheadBytes > 0, nameof(SelectiveReadAheadBytes));
+        Require(Passphrases.All(p => !string.IsNullOrEmpty(p) && !p.Contains('\0')), nameof(Passphrases));
+        Require(SelectedPaths.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SelectedPaths));
+        return this;
+    }
+
+    private static void Require(bool ok, string name)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"ExtractionOptions.{name} is out of range.", name);
+        }
+    }
+}

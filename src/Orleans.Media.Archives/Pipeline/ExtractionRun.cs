@@ -1,0 +1,508 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Orleans.Media.Archives.Native;
+using Orleans.Media.Storage;
+
+namespace Orleans.Media.Archives.Pipeline;
+
+/// <summary>
+/// One extraction: a dedicated decoder thread drives libarchive (blocking native calls never occupy the thread
+/// pool) and hands each entry's data, in pooled chunks, to upload workers through bounded channels. Links are
+/// materialised last, as copies of the files they point to. Everything is recorded per entry.
+/// </summary>
+internal sealed class ExtractionRun
+{
+    private readonly Stream _source;
+    private readonly ExtractionTarget _target;
+    private readonly ExtractionOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _userToken;
+    private readonly CancellationTokenSource _pipelineCts;
+    private readonly Channel<EntryUpload> _uploads;
+    private readonly ConcurrentDictionary<int, ExtractedEntry> _results = new();
+    private readonly ConcurrentDictionary<string, string> _writtenFiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _folders = new(StringComparer.Ordinal);
+    private readonly List<PendingLink> _links = [];
+    private readonly HashSet<string> _matchedSelections = new(StringComparer.Ordinal);
+    private readonly string[] _selections;
+    private readonly Lock _progressLock = new();
+    private readonly CheckpointTracker _checkpoint;
+    private readonly ExtractionCheckpoint _resume;
+    private ArchiveFormat _format;
+    private int _entriesTotal;
+    private long _bytesTotal;
+    private int _entriesDone;
+    private long _bytesDone;
+    private int _sinceCheckpoint;
+    private long _decodedBytes;
+    private long _bytesWritten;
+    private bool _isEncrypted;
+    private ArchiveError? _workerError;
+
+    public ExtractionRun(Stream source, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        _source = source;
+        _target = target;
+        _options = options;
+        _logger = logger;
+        _userToken = cancellationToken;
+        _pipelineCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _uploads = Channel.CreateBounded<EntryUpload>(new BoundedChannelOptions(options.MaxUploadsInFlight)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _selections = options.SelectedPaths.Select(p => EntryPaths.Normalize(p)).Where(p => p.Length > 0).Distinct().ToArray();
+        _resume = options.ResumeFrom ?? ExtractionCheckpoint.Empty;
+        _checkpoint = new CheckpointTracker(options.ResumeFrom);
+    }
+
+    private CancellationToken Token => _pipelineCts.Token;
+
+    public async Task<ExtractionResult> RunAsync()
+    {
+        var workers = Enumerable.Range(0, _options.MaxUploadsInFlight).Select(_ => Task.Run(WorkerAsync)).ToArray();
+        ArchiveError? error;
+        try
+        {
+            error = await RunDecoderThread().ConfigureAwait(false);
+        }
+        finally
+        {
+            _uploads.Writer.TryComplete();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        _userToken.ThrowIfCancellationRequested();
+        error ??= _workerError;
+        if (error is null)
+        {
+            error = await MaterializeLinksAsync().ConfigureAwait(false);
+        }
+
+        var checkpoint = SnapshotCheckpoint(final: true);
+        var entries = _results.Values.OrderBy(e => e.Index).ToList();
+        if (error is null)
+        {
+            Log.Finished(_logger, _target.Prefix.ToString(), entries.Count(e => e.Succeeded), entries.Count(e => !e.Succeeded), _bytesWritten);
+        }
+        else
+        {
+            Log.Stopped(_logger, _target.Prefix.ToString(), error);
+        }
+
+        return new ExtractionResult
+        {
+            Format = _format,
+            Entries = entries,
+            Error = error,
+            Checkpoint = checkpoint,
+            BytesWritten = _bytesWritten,
+            UnmatchedSelections = error is null ? _selections.Where(s => !_matchedSelections.Contains(s)).ToList() : [],
+            IsEncrypted = _isEncrypted,
+        };
+    }
+
+    private Task<ArchiveError?> RunDecoderThread()
+    {
+        var done = new TaskCompletionSource<ArchiveError?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(Decode());
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "archive-decoder",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>Runs on the decoder thread. Returns the error that stopped extraction, or null.</summary>
+    private ArchiveError? Decode()
+    {
+        try
+        {
+            var plan = ArchivePlan.Build(_source, _options.Passphrases, _options.Limits);
+            _format = plan.Format;
+            var wanted = plan.Entries.Where(IsWanted).ToList();
+            plan.CheckDeclaredOutput(wanted.Where(e => !e.IsFolder), _options.Limits);
+            _entriesTotal = wanted.Count;
+            _bytesTotal = wanted.Sum(e => e.Size);
+            Log.Started(_logger, plan.Format, plan.ArchiveSize, wanted.Count, _target.Prefix.ToString());
+
+            _source.Seek(0, SeekOrigin.Begin);
+            using var reader = ArchiveReader.Open(_source, _options.Passphrases);
+            var index = 0;
+            while (reader.MoveNext(out var entry, out var headerError))
+            {
+                Token.ThrowIfCancellationRequested();
+                _format = reader.Format;
+                HandleEntry(reader, plan, index, entry, headerError);
+                index++;
+            }
+
+            return null;
+        }
+        catch (ArchiveException ex)
+        {
+            return ex.Error;
+        }
+        catch (OperationCanceledException) when (!_userToken.IsCancellationRequested && _workerError is not null)
+        {
+            return _workerError;
+        }
+    }
+
+    private bool IsWanted(PlannedEntry e)
+    {
+        var path = EntryPaths.TryResolve(e.Name, out _);
+        return path is not null && (_selections.Length == 0 || EntryPaths.IsSelected(path, _selections));
+    }
+
+    private void HandleEntry(ArchiveReader reader, ArchivePlan plan, int index, RawEntry entry, string? headerError)
+    {
+        var display = EntryPaths.Normalize(entry.Name);
+        var packed = plan.PackedSizeOf(index, entry.Name);
+        var size = entry.Size ?? 0;
+        _isEncrypted |= entry.IsEncrypted;
+        var isFolder = entry.Kind == ArchiveEntryKind.Directory;
+        var path = EntryPaths.TryResolve(entry.Name, out var unsafeReason);
+        if (path is null)
+        {
+            // An unsafe name is refused whether or not it was selected: it can never be written.
+            Refuse(new ExtractedEntry(index, null, display, isFolder, packed, size, entry.ModifiedTime, "refused: " + unsafeReason), ArchiveErrorCode.UnsafePath);
+            return;
+        }
+
+        if (_selections.Length > 0)
+        {
+            var match = _selections.FirstOrDefault(s => EntryPaths.IsSelected(path, [s]));
+            if (match is null)
+            {
+                return;
+            }
+
+            _matchedSelections.Add(match);
+        }
+
+        var uri = _target.UriFor(isFolder ? path + "/" : path).ToString();
+        var result = new ExtractedEntry(index, uri, path, isFolder, packed, size, entry.ModifiedTime, string.Empty);
+        if (headerError is not null)
+        {
+            Refuse(result with { Reason = headerError }, ArchiveReader.Classify(headerError, ArchiveErrorCode.Corrupt));
+            return;
+        }
+
+        switch (entry.Kind)
+        {
+            case ArchiveEntryKind.Directory:
+                _folders.TryAdd(path, 0);
+                Complete(result, bytes: 0, resumed: _resume.Contains(index));
+                return;
+            case ArchiveEntryKind.SymbolicLink:
+            case ArchiveEntryKind.HardLink:
+                var target = entry.Kind == ArchiveEntryKind.SymbolicLink
+                    ? EntryPaths.TryResolveSymlink(path, entry.LinkTarget ?? string.Empty, out var linkReason)
+                    : EntryPaths.TryResolveHardLink(entry.LinkTarget ?? string.Empty, out linkReason);
+                if (target is null)
+                {
+                    Refuse(result with { Reason = "refused: " + linkReason }, ArchiveErrorCode.UnsafeLink);
+                }
+                else
+                {
+                    _links.Add(new PendingLink(result, path, target));
+                }
+
+                return;
+            case ArchiveEntryKind.Other:
+                Refuse(result with { Reason = "not a regular file, folder or link (device, FIFO or socket)" }, ArchiveErrorCode.UnsupportedEntry);
+                return;
+        }
+
+        if (entry.IsEncrypted && _format is ArchiveFormat.SevenZip or ArchiveFormat.Rar or ArchiveFormat.Rar5)
+        {
+            Refuse(result with { Reason = $"the entry is encrypted; decrypting {_format} is not supported" }, ArchiveErrorCode.EncryptionNotSupported);
+            return;
+        }
+
+        if (entry.IsEncrypted && _options.Passphrases.Count == 0)
+        {
+            Refuse(result with { Reason = "the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
+            return;
+        }
+
+        if (_resume.Contains(index))
+        {
+            _writtenFiles[path] = _target.KeyPrefix + path;
+            Complete(result, bytes: size, resumed: true);
+            return;
+        }
+
+        StreamEntry(reader, index, path, result);
+    }
+
+    private void StreamEntry(ArchiveReader reader, int index, string path, ExtractedEntry result)
+    {
+        var upload = new EntryUpload(index, path, _target.KeyPrefix + path, result, _options.ChunksPerEntry);
+        Post(_uploads.Writer, upload);
+        long written = 0;
+        var limits = _options.Limits;
+        try
+        {
+            while (true)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(_options.ChunkBytes);
+                var filled = 0;
+                try
+                {
+                    // Fill whole chunks: libarchive often returns a few KB at a time, and fewer, larger
+                    // messages keep channel overhead off the hot path.
+                    while (filled < _options.ChunkBytes)
+                    {
+                        var n = reader.Read(buffer.AsSpan(filled, _options.ChunkBytes - filled));
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        filled += n;
+                    }
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
+
+                if (filled == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                written += filled;
+                _decodedBytes += filled;
+                if (_decodedBytes > limits.MaxTotalOutputBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw new ArchiveException(ArchiveErrorCode.OutputLimitExceeded, $"output passed the limit of {limits.MaxTotalOutputBytes:N0} bytes; extraction stopped", path);
+                }
+
+                if (_decodedBytes >= limits.CompressionRatioMinBytes && _decodedBytes > limits.MaxCompressionRatio * Math.Max(1, reader.SourceBytes))
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw new ArchiveException(ArchiveErrorCode.CompressionRatioExceeded, $"{_decodedBytes:N0} bytes decoded from {reader.SourceBytes:N0} read (over {limits.MaxCompressionRatio}:1); stopped as a zip bomb", path);
+                }
+
+                Post(upload.Chunks.Writer, new Chunk(buffer, filled));
+                if (filled < _options.ChunkBytes)
+                {
+                    break;
+                }
+            }
+
+            upload.Chunks.Writer.TryComplete();
+        }
+        catch (EntryDataException ex)
+        {
+            upload.Abort(ex.Message);
+            if (ex.Fatal)
+            {
+                var code = ex.InnerException is not null ? ArchiveErrorCode.SourceReadFailed : ex.Code;
+                Refuse(result with { Reason = ex.Message }, code);
+                throw new ArchiveException(code, $"{ex.Message} (after {written:N0} bytes of the entry)", path, ex.InnerException);
+            }
+
+            Refuse(result with { Reason = ex.Message }, ex.Code);
+        }
+        catch (Exception ex)
+        {
+            upload.Abort(ex.Message);
+            if (ex is ArchiveException ae)
+            {
+                Refuse(result with { Reason = ae.Error.Message }, ae.Code);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task WorkerAsync()
+    {
+        await foreach (var upload in _uploads.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            ObjectWriteStream? stream = null;
+            long bytes = 0;
+            try
+            {
+                Token.ThrowIfCancellationRequested();
+                stream = _target.Store.OpenWrite(upload.Key, _options.WriteOptions);
+                await foreach (var chunk in upload.Chunks.Reader.ReadAllAsync(Token).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await stream.WriteAsync(chunk.Memory, Token).ConfigureAwait(false);
+                        bytes += chunk.Length;
+                    }
+                    finally
+                    {
+                        chunk.Return();
+                    }
+                }
+
+                await stream.CompleteAsync(Token).ConfigureAwait(false);
+                _writtenFiles[upload.Path] = upload.Key;
+                Complete(upload.Success with { UnPackedSize = bytes }, bytes, resumed: false);
+            }
+            catch (EntryAbortedException)
+            {
+                // The decoder recorded why; disposing the stream below drops the partial object.
+            }
+            catch (OperationCanceledException) when (Token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref _workerError, new ArchiveError(ArchiveErrorCode.WriteFailed, "writing the object failed: " + ex.Message, upload.Path), null);
+                await _pipelineCts.CancelAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+
+                while (upload.Chunks.Reader.TryRead(out var left))
+                {
+                    left.Return();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Links are written as copies of the file they point to (inside the root only; escapes were refused when
+    /// read). A link to a folder, or to something not extracted, is reported and not written.
+    /// </summary>
+    private async Task<ArchiveError?> MaterializeLinksAsync()
+    {
+        var byPath = _links.GroupBy(l => l.Path).ToDictionary(g => g.Key, g => g.Last().Target, StringComparer.Ordinal);
+        foreach (var link in _links)
+        {
+            var result = link.Result;
+            if (_resume.Contains(result.Index))
+            {
+                _writtenFiles[link.Path] = _target.KeyPrefix + link.Path;
+                Complete(result, 0, resumed: true);
+                continue;
+            }
+
+            var target = link.Target;
+            for (var hops = 0; hops < 16 && byPath.TryGetValue(target, out var next) && !_writtenFiles.ContainsKey(target); hops++)
+            {
+                target = next;
+            }
+
+            if (_writtenFiles.TryGetValue(target, out var sourceKey))
+            {
+                try
+                {
+                    var bytes = await CopyObjectAsync(sourceKey, _target.KeyPrefix + link.Path).ConfigureAwait(false);
+                    _writtenFiles[link.Path] = _target.KeyPrefix + link.Path;
+                    Complete(result with { UnPackedSize = bytes }, bytes, resumed: false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return new ArchiveError(ArchiveErrorCode.WriteFailed, "writing the link's copy failed: " + ex.Message, link.Path);
+                }
+            }
+            else if (_folders.ContainsKey(target) || _writtenFiles.Keys.Any(k => k.StartsWith(target + "/", StringComparison.Ordinal)))
+            {
+                Refuse(result with { Reason = $"the link points to the folder '{target}'; folder links are not materialised" }, ArchiveErrorCode.LinkNotMaterialized);
+            }
+            else
+            {
+                Refuse(result with { Reason = $"the link target '{target}' is not among the extracted files" }, ArchiveErrorCode.LinkNotMaterialized);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<long> CopyObjectAsync(string sourceKey, string targetKey)
+    {
+        await using var input = await _target.Store.OpenReadAsync(sourceKey, null, Token).ConfigureAwait(false);
+        await using var output = _target.Store.OpenWrite(targetKey, _options.WriteOptions);
+        await input.CopyToAsync(output, _options.ChunkBytes, Token).ConfigureAwait(false);
+        await output.CompleteAsync(Token).ConfigureAwait(false);
+        return input.Length;
+    }
+
+    private void Refuse(ExtractedEntry result, ArchiveErrorCode code)
+    {
+        _results[result.Index] = result with { Code = code };
+        Log.Refused(_logger, result.Index, result.PathName, code, result.Reason);
+    }
+
+    private void Complete(ExtractedEntry result, long bytes, bool resumed)
+    {
+        _results[result.Index] = result;
+        ExtractionProgress progress;
+        ExtractionCheckpoint? checkpoint = null;
+        lock (_progressLock)
+        {
+            _checkpoint.Add(result.Index);
+            _entriesDone++;
+            _bytesDone += bytes;
+            _bytesWritten += resumed ? 0 : bytes;
+            progress = new ExtractionProgress(_entriesDone, _entriesTotal, _bytesDone, _bytesTotal);
+            if (++_sinceCheckpoint >= _options.CheckpointEveryEntries && _options.Checkpoint is not null)
+            {
+                _sinceCheckpoint = 0;
+                checkpoint = _checkpoint.Snapshot();
+            }
+
+            _options.Progress?.Invoke(progress);
+            if (checkpoint is not null)
+            {
+                _options.Checkpoint!.Invoke(checkpoint);
+            }
+        }
+    }
+
+    private ExtractionCheckpoint SnapshotCheckpoint(bool final)
+    {
+        lock (_progressLock)
+        {
+            var snapshot = _checkpoint.Snapshot();
+            if (final)
+            {
+                _options.Checkpoint?.Invoke(snapshot);
+            }
+
+            return snapshot;
+        }
+    }
+
+    /// <summary>Blocking write from the decoder thread: the fast path never allocates, the slow path waits for room.</summary>
+    private void Post<T>(ChannelWriter<T> writer, T item)
+    {
+        if (!writer.TryWrite(item))
+        {
+            writer.WriteAsync(item, Token).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private sealed record PendingLink(ExtractedEntry Result, string Path, string Target);
+}

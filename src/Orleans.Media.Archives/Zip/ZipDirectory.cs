@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Orleans.Media.Archives.Zip;
+
+/// <summary>
+/// Reads a zip's end-of-central-directory (zip64 aware) and, on request, the central directory itself. The entry
+/// count and every entry's packed and unpacked size are known from these few bytes at the end of the archive,
+/// so limits and the bomb pre-check run before anything is decoded or written.
+/// </summary>
+internal sealed class ZipDirectory
+{
+    private const uint EocdSignature = 0x06054b50;
+    private const uint Zip64LocatorSignature = 0x07064b50;
+    private const uint Zip64EocdSignature = 0x06064b50;
+    private const uint CentralHeaderSignature = 0x02014b50;
+    private const int EocdSize = 22;
+
+    private ZipDirectory(long entryCount, long offset, long size)
+    {
+        EntryCount = entryCount;
+        Offset = offset;
+        Size = size;
+    }
+
+    public long EntryCount { get; }
+
+    public long Offset { get; }
+
+    public long Size { get; }
+
+    /// <summary>The end records, or null when the stream has none (not a zip, or cut before its end).</summary>
+    public static ZipDirectory? TryReadEnd(Stream stream)
+    {
+        var length = stream.Length;
+        var tailLength = (int)Math.Min(length, EocdSize + 0xFFFF + 20);
+        var tail = new byte[tailLength];
+        stream.Seek(length - tailLength, SeekOrigin.Begin);
+        stream.ReadExactly(tail);
+        for (var i = tailLength - EocdSize; i >= 0; i--)
+        {
+            var span = tail.AsSpan(i);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(span) != EocdSignature)
+            {
+                continue;
+            }
+
+            long count = BinaryPrimitives.ReadUInt16LittleEndian(span[10..]);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(span[12..]);
+            long offset = BinaryPrimitives.ReadUInt32LittleEndian(span[16..]);
+            var commentLength = BinaryPrimitives.ReadUInt16LittleEndian(span[20..]);
+            if (i + EocdSize + commentLength > tailLength)
+            {
+                continue; // a signature inside the comment, not the record
+            }
+
+            if (i >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(i - 20)) == Zip64LocatorSignature)
+            {
+                var zip64Offset = BinaryPrimitives.ReadInt64LittleEndian(tail.AsSpan(i - 20 + 8));
+                var record = new byte[56];
+                stream.Seek(zip64Offset, SeekOrigin.Begin);
+                stream.ReadExactly(record);
+                if (BinaryPrimitives.ReadUInt32LittleEndian(record) == Zip64EocdSignature)
+                {
+                    count = BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(32));
+                    size = BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(40));
+                    offset = BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(48));
+                }
+            }
+
+            return offset >= 0 && size >= 0 && offset + size <= length ? new ZipDirectory(count, offset, size) : null;
+        }
+
+        return null;
+    }
+
+    /// <summary>Every central-directory record, in directory order.</summary>
+    public IReadOnlyList<ZipDirectoryEntry> ReadEntries(Stream stream)
+    {
+        var buffer = new byte[Size];
+        stream.Seek(Offset, SeekOrigin.Begin);
+        stream.ReadExactly(buffer);
+        var entries = new List<ZipDirectoryEntry>((int)Math.Min(EntryCount, 1_000_000));
+        var span = buffer.AsSpan();
+        var pos = 0;
+        while (pos + 46 <= span.Length && BinaryPrimitives.ReadUInt32LittleEndian(span[pos..]) == CentralHeaderSignature)
+        {
+            var h = span[pos..];
+            var flags = BinaryPrimitives.ReadUInt16LittleEndian(h[8..]);
+            long compressed = BinaryPrimitives.ReadUInt32LittleEndian(h[20..]);
+            long uncompressed = BinaryPrimitives.ReadUInt32LittleEndian(h[24..]);
+            var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(h[28..]);
+            var extraLength = BinaryPrimitives.ReadUInt16LittleEndian(h[30..]);
+            var commentLength = BinaryPrimitives.ReadUInt16LittleEndian(h[32..]);
+            long localOffset = BinaryPrimitives.ReadUInt32LittleEndian(h[42..]);
+            if (46 + nameLength + extraLength > h.Length)
+            {
+                break;
+            }
+
+            var nameBytes = h.Slice(46, nameLength);
+            var name = (flags & 0x800) != 0 ? Encoding.UTF8.GetString(nameBytes) : EntryPaths.Decode(nameBytes, out _);
+            ReadZip64(h.Slice(46 + nameLength, extraLength), ref uncompressed, ref compressed, ref localOffset);
+            entries.Add(new ZipDirectoryEntry(name, compressed, uncompressed, localOffset, (flags & 1) != 0));
+            pos += 46 + nameLength + extraLength + commentLength;
+        }
+
+        return entries;
+    }
+
+    private static void ReadZip64(ReadOnlySpan<byte> extra, ref long uncompressed, ref long compressed, ref long offset)
+    {
+        while (extra.Length >= 4)
+        {
+            var id = BinaryPrimitives.ReadUInt16LittleEndian(extra);
+            var len = BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]);
+            if (4 + len > extra.Length)
+            {
+                return;
+            }
+
+            if (id == 0x0001)
+            {
+                var data = extra.Slice(4, len);
+                if (uncompressed == uint.MaxValue && data.Length >= 8)
+                {
+                    uncompressed = BinaryPrimitives.ReadInt64LittleEndian(data);
+                    data = data[8..];
+                }
+
+                if (compressed == uint.MaxValue && data.Length >= 8)
+                {
+                    compressed = BinaryPrimitives.ReadInt64LittleEndian(data);
+                    data = data[8..];
+                }
+
+                if (offset == uint.MaxValue && data.Length >= 8)
+                {
+                    offset = BinaryPrimitives.ReadInt64LittleEndian(data);
+                }
+
+                return;
+            }
+
+            extra = extra[(4 + len)..];
+        }
+    }
+}
