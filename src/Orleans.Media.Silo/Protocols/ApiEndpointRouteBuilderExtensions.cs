@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Orleans.Media.Silo.Protocols;
+
+/// <summary>Maps the protocol endpoints over the operations in the <see cref="ApiOperationCatalog"/>.</summary>
+public static class ApiEndpointRouteBuilderExtensions
+{
+    /// <summary>The Alibaba RPC endpoint: <c>GET|POST /</c>, dispatch by <c>Action</c> and <c>Version</c>.</summary>
+    public static IEndpointConventionBuilder MapAlibabaRpc(this IEndpointRouteBuilder endpoints, string pattern = "/")
+    {
+        var pipeline = endpoints.ServiceProvider.GetRequiredService<ApiPipeline>();
+        return endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Post], pipeline.HandleRpcAsync)
+            .WithDisplayName("Alibaba RPC")
+            .ExcludeFromDescription();
+    }
+
+    /// <summary>Every operation with a <see cref="ApiOperation.RestRoute"/>, same handler and validation as RPC.</summary>
+    public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder endpoints) =>
+        MapRoutes(endpoints, ApiProtocol.Rest, o => o.RestRoute);
+
+    /// <summary>Every operation with a <see cref="ApiOperation.HuaweiRoute"/> (<c>/v1/{project_id}/…</c>).</summary>
+    public static IEndpointRouteBuilder MapHuaweiApi(this IEndpointRouteBuilder endpoints) =>
+        MapRoutes(endpoints, ApiProtocol.Huawei, o => o.HuaweiRoute);
+
+    /// <summary>RPC, REST and Huawei endpoints together.</summary>
+    public static IEndpointRouteBuilder MapApiProtocols(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapAlibabaRpc();
+        endpoints.MapRestApi();
+        endpoints.MapHuaweiApi();
+        return endpoints;
+    }
+
+    private static IEndpointRouteBuilder MapRoutes(IEndpointRouteBuilder endpoints, ApiProtocol protocol, Func<ApiOperation, string?> route)
+    {
+        var pipeline = endpoints.ServiceProvider.GetRequiredService<ApiPipeline>();
+        var catalog = endpoints.ServiceProvider.GetRequiredService<ApiOperationCatalog>();
+        foreach (var operation in catalog.All)
+        {
+            if (route(operation) is not { } text)
+            {
+                continue;
+            }
+
+            var (method, template) = ApiRoute.Parse(text);
+            endpoints.MapMethods(template, [method], http => pipeline.HandleRouteAsync(http, operation, protocol))
+                .WithDisplayName($"{protocol} {operation.Product}:{operation.Action}")
+                .WithMetadata(operation)
+                .ExcludeFromDescription(); // The OpenAPI document is built from the catalog (ApiOpenApiDocumentTransformer).
+        }
+
+        return endpoints;
+    }
+}

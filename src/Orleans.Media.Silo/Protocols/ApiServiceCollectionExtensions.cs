@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Media.Grains.AccessKeys;
+using Orleans.Media.Silo.Security;
+
+namespace Orleans.Media.Silo.Protocols;
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// The protocol layer: operation catalog, reference validation, authentication (V2, V3, Huawei, tokens), access
+    /// keys, rate limits. Configuration sections: <c>Api</c>, <c>Api:Security</c>, <c>Api:RateLimits</c>,
+    /// <c>AccessKeys</c> (<c>MasterKeyPath</c> is required). Replace <see cref="IAccessKeyStore"/>,
+    /// <see cref="INonceStore"/> or <see cref="IProjectRateLimits"/> by registering your own before this call.
+    /// </summary>
+    public static IServiceCollection AddApiProtocols(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiSecurityOptions>().Bind(configuration.GetSection(ApiSecurityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccessKeyOptions>().Bind(configuration.GetSection(AccessKeyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(ApiParameterReference.Embedded);
+        services.TryAddSingleton<ApiParameterValidator>();
+        services.TryAddSingleton(sp =>
+        {
+            var catalog = new ApiOperationCatalog();
+            foreach (var registration in sp.GetServices<ApiOperationRegistration>())
+            {
+                registration.Add(catalog, sp);
+            }
+
+            return catalog;
+        });
+        services.TryAddSingleton<ApiPipeline>();
+
+        services.TryAddSingleton(sp => AccessKeySecretProtector.FromFile(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessKeyOptions>>().Value.MasterKeyPath));
+        services.TryAddSingleton<IAccessKeyStore, InMemoryAccessKeyStore>();
+        services.TryAddSingleton<AccessKeyResolver>();
+        services.TryAddSingleton<INonceStore, InMemoryNonceStore>();
+        services.TryAddSingleton<IApiAuthenticator, ApiAuthenticator>();
+        services.TryAddSingleton<IProjectRateLimits, DefaultProjectRateLimits>();
+        services.TryAddSingleton<IApiRateLimiter, TokenBucketRateLimiter>();
+        return services;
+    }
+
+    /// <summary>Adds operations to the catalog: <c>services.AddApiOperations(c => c.Add(new ApiOperation(…)))</c>.</summary>
+    public static IServiceCollection AddApiOperations(this IServiceCollection services, Action<ApiOperationCatalog> add) =>
+        services.AddApiOperations((catalog, _) => add(catalog));
+
+    /// <summary>As above, with the service provider at hand (handlers may also use <see cref="ApiRequest.Services"/>).</summary>
+    public static IServiceCollection AddApiOperations(this IServiceCollection services, Action<ApiOperationCatalog, IServiceProvider> add)
+    {
+        services.AddSingleton(new ApiOperationRegistration(add));
+        return services;
+    }
+}
