@@ -1,0 +1,278 @@
+using System.Buffers;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Orleans.Media.Storage.S3;
+
+/// <summary>
+/// Ranged reads with adaptive read-ahead. After a seek (or at open) one small range is fetched, so random access
+/// (a zip's central directory, a selected entry) transfers little. Each further sequential window doubles up to
+/// <see cref="ReadOptions.ReadAheadBytes"/> and the next window is fetched in the background while the consumer
+/// reads the current one. Memory: at most two windows. Reads pin the ETag seen at open (If-Match), so an object
+/// replaced mid-read fails loudly instead of mixing two versions.
+/// </summary>
+internal sealed class S3ObjectReadStream : ObjectReadStream
+{
+    private const int InitialWindow = 64 * 1024;
+
+    private readonly IAmazonS3 _client;
+    private readonly string _bucket;
+    private readonly string _key;
+    private readonly string? _etag;
+    private readonly long _length;
+    private readonly int _readAhead;
+    private readonly CancellationTokenSource _disposed = new();
+    private Window? _current;
+    private Task<Window>? _prefetch;
+    private long _prefetchStart;
+    private CancellationTokenSource? _prefetchCancel;
+    private int _nextWindow;
+    private long _position;
+    private long _bytesFetched;
+    private int _requestCount;
+
+    public S3ObjectReadStream(IAmazonS3 client, string bucket, string key, long length, string? etag, int readAhead)
+    {
+        _client = client;
+        _bucket = bucket;
+        _key = key;
+        _length = length;
+        _etag = etag;
+        _readAhead = Math.Max(readAhead, InitialWindow);
+        _nextWindow = InitialWindow;
+    }
+
+    public override long BytesFetched => Interlocked.Read(ref _bytesFetched);
+
+    public override int RequestCount => Volatile.Read(ref _requestCount);
+
+    public override long Length => _length;
+
+    public override long Position
+    {
+        get => _position;
+        set => Seek(value, SeekOrigin.Begin);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    // Native callers (libarchive) read synchronously; the SDK is async-only, so a miss blocks on the fetch.
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (buffer.IsEmpty || _position >= _length)
+        {
+            return 0;
+        }
+
+        if (!CurrentHolds(_position))
+        {
+            MoveToPositionAsync(buffer.Length, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        return CopyFromCurrent(buffer);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (buffer.IsEmpty || _position >= _length)
+        {
+            return 0;
+        }
+
+        if (!CurrentHolds(_position))
+        {
+            await MoveToPositionAsync(buffer.Length, cancellationToken).ConfigureAwait(false);
+        }
+
+        return CopyFromCurrent(buffer.Span);
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        var target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => _length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(offset));
+        _position = target; // no request here: the next read decides whether the buffered windows cover it
+        return target;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed.IsCancellationRequested)
+        {
+            _disposed.Cancel();
+            CancelPrefetch();
+            Release(_current);
+            _current = null;
+            _disposed.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private bool CurrentHolds(long position) =>
+        _current is { } w && position >= w.Start && position < w.End;
+
+    private int CopyFromCurrent(Span<byte> destination)
+    {
+        var w = _current!;
+        var offset = (int)(_position - w.Start);
+        var n = Math.Min(destination.Length, w.Count - offset);
+        w.Buffer.AsSpan(offset, n).CopyTo(destination);
+        _position += n;
+        return n;
+    }
+
+    private async Task MoveToPositionAsync(int wanted, CancellationToken cancellationToken)
+    {
+        var sequential = _current is not null && _position == _current.End;
+        Window window;
+        if (_prefetch is not null && _prefetchStart == _position)
+        {
+            var prefetch = _prefetch;
+            _prefetch = null;
+            _prefetchCancel?.Dispose();
+            _prefetchCancel = null;
+            window = await prefetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            sequential = true;
+        }
+        else
+        {
+            CancelPrefetch();
+            int size;
+            if (sequential)
+            {
+                size = _nextWindow;
+            }
+            else
+            {
+                // A seek: one range just big enough for this read, read-ahead restarts small.
+                size = Math.Min(Math.Max(InitialWindow, wanted), _readAhead);
+                _nextWindow = size;
+            }
+
+            window = await FetchAsync(_position, size, cancellationToken).ConfigureAwait(false);
+        }
+
+        Release(_current);
+        _current = window;
+        if (sequential && window.End < _length)
+        {
+            _nextWindow = (int)Math.Min((long)_nextWindow * 2, _readAhead);
+            StartPrefetch(window.End, _nextWindow);
+        }
+        else if (!sequential)
+        {
+            _nextWindow = (int)Math.Min((long)_nextWindow * 2, _readAhead);
+        }
+    }
+
+    private void StartPrefetch(long start, int size)
+    {
+        _prefetchCancel = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        _prefetchStart = start;
+        _prefetch = FetchAsync(start, size, _prefetchCancel.Token);
+    }
+
+    private void CancelPrefetch()
+    {
+        if (_prefetch is not { } prefetch)
+        {
+            return;
+        }
+
+        _prefetch = null;
+        var cancel = _prefetchCancel!;
+        _prefetchCancel = null;
+        cancel.Cancel();
+        // Its buffer goes back to the pool once the fetch has stopped writing into it.
+        _ = prefetch.ContinueWith(
+            static (t, state) =>
+            {
+                ((CancellationTokenSource)state!).Dispose();
+                if (t.IsCompletedSuccessfully)
+                {
+                    Release(t.Result);
+                }
+                else
+                {
+                    _ = t.Exception; // observed: a cancelled read-ahead is not an error
+                }
+            },
+            cancel,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private async Task<Window> FetchAsync(long start, int size, CancellationToken cancellationToken)
+    {
+        var count = (int)Math.Min(size, _length - start);
+        var buffer = ArrayPool<byte>.Shared.Rent(count);
+        try
+        {
+            Interlocked.Increment(ref _requestCount);
+            var request = new GetObjectRequest
+            {
+                BucketName = _bucket,
+                Key = _key,
+                ByteRange = new ByteRange(start, start + count - 1),
+                EtagToMatch = _etag is null ? null : $"\"{_etag}\"",
+            };
+            using var response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            var filled = 0;
+            while (filled < count)
+            {
+                var n = await response.ResponseStream.ReadAsync(buffer.AsMemory(filled, count - filled), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                filled += n;
+                Interlocked.Add(ref _bytesFetched, n);
+            }
+
+            if (filled != count)
+            {
+                throw new IOException($"s3 {_bucket}/{_key}: range {start}+{count} returned only {filled} bytes (object changed or connection cut).");
+            }
+
+            return new Window(start, buffer, count);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new IOException($"s3 {_bucket}/{_key} was replaced while it was being read.", e);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static void Release(Window? window)
+    {
+        if (window is not null)
+        {
+            ArrayPool<byte>.Shared.Return(window.Buffer);
+        }
+    }
+
+    private sealed record Window(long Start, byte[] Buffer, int Count)
+    {
+        public long End => Start + Count;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text;
+
+namespace Orleans.Media.Storage.Tests;
+
+/// <summary>Behaviour specific to folders: atomic visibility, hidden temp files, user-dropped files, folder markers.</summary>
+public sealed class LocalBackendTests : IClassFixture<LocalBucketFixture>
+{
+    private readonly LocalBucketFixture _bucket;
+
+    public LocalBackendTests(LocalBucketFixture bucket) => _bucket = bucket;
+
+    [Fact]
+    public async Task A_write_in_progress_is_invisible_to_head_list_and_the_target_path()
+    {
+        var prefix = TestData.UniquePrefix();
+        var key = prefix + "in-progress.bin";
+        await using var write = _bucket.Store.OpenWrite(key);
+        await write.WriteAsync(TestData.Bytes(1_000_000, 1));
+        await write.FlushAsync();
+
+        Assert.Null(await _bucket.Store.HeadAsync(key));
+        Assert.Empty((await _bucket.Store.ListAsync(prefix)).Objects);
+        Assert.DoesNotContain((await _bucket.Store.ListAsync(string.Empty)).Objects, o => o.Key.StartsWith(".om-tmp", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(_bucket.Root, key)));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_bucket.Root, ".om-tmp")));
+
+        await write.CompleteAsync();
+        Assert.Equal(1_000_000, new FileInfo(Path.Combine(_bucket.Root, key)).Length);
+    }
+
+    [Fact]
+    public async Task A_reader_keeps_the_version_it_opened_when_the_object_is_replaced()
+    {
+        var key = TestData.UniquePrefix() + "versioned";
+        var first = TestData.Bytes(200_000, 2);
+        await _bucket.Store.PutAsync(key, new MemoryStream(first));
+        await using var read = await _bucket.Store.OpenReadAsync(key);
+
+        await _bucket.Store.PutAsync(key, new MemoryStream(TestData.Bytes(50, 3)));
+
+        Assert.Equal(first, await TestData.ReadAllAsync(read));
+    }
+
+    [Fact]
+    public async Task A_file_dropped_into_the_folder_is_an_object_with_its_path_as_key()
+    {
+        var dir = Path.Combine(_bucket.Root, "dropped", "sub");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "by-hand.txt"), "hello");
+
+        var head = await _bucket.Store.HeadAsync("dropped/sub/by-hand.txt");
+        Assert.NotNull(head);
+        Assert.Equal(5, head.Size);
+        Assert.Null(head.ETag); // never computed: null rather than a guess
+        Assert.Equal(["dropped/sub/by-hand.txt"], (await _bucket.Store.ListAsync("dropped/")).Objects.Select(o => o.Key));
+        await using var read = await _bucket.Store.OpenReadAsync("dropped/sub/by-hand.txt");
+        Assert.Equal("hello", Encoding.UTF8.GetString(await TestData.ReadAllAsync(read)));
+    }
+
+    [Fact]
+    public async Task A_file_changed_behind_the_stores_back_loses_its_etag()
+    {
+        var key = TestData.UniquePrefix() + "changed";
+        var put = await _bucket.Store.PutAsync(key, new MemoryStream(TestData.Bytes(1000, 4)));
+        Assert.Equal(put.ETag, (await _bucket.Store.HeadAsync(key))!.ETag);
+
+        await File.AppendAllTextAsync(Path.Combine(_bucket.Root, key), "tampered");
+
+        Assert.Null((await _bucket.Store.HeadAsync(key))!.ETag);
+    }
+
+    [Fact]
+    public async Task A_folder_marker_key_creates_an_empty_folder_listed_as_the_marker()
+    {
+        var prefix = TestData.UniquePrefix();
+        await _bucket.Store.PutAsync(prefix + "empty-dir/", new MemoryStream());
+        await _bucket.Store.PutAsync(prefix + "full-dir/file", new MemoryStream([1]));
+
+        Assert.True(Directory.Exists(Path.Combine(_bucket.Root, prefix, "empty-dir")));
+        Assert.NotNull(await _bucket.Store.HeadAsync(prefix + "empty-dir/"));
+        Assert.Equal([prefix + "empty-dir/", prefix + "full-dir/file"], (await _bucket.Store.ListAsync(prefix)).Objects.Select(o => o.Key));
+        await using var write = _bucket.Store.OpenWrite(prefix + "marker/");
+        Assert.Throws<InvalidOperationException>(() => write.Write([1], 0, 1));
+
+        await _bucket.Store.DeleteAsync(prefix + "empty-dir/");
+        Assert.False(Directory.Exists(Path.Combine(_bucket.Root, prefix, "empty-dir")));
+    }
+
+    [Fact]
+    public async Task Multipart_parts_are_staged_in_the_temp_folder_and_removed_on_complete_and_abort()
+    {
+        var key = TestData.UniquePrefix() + "mpu";
+        var mpu = Path.Combine(_bucket.Root, ".om-tmp", "mpu");
+        var completed = await _bucket.Store.InitiateMultipartAsync(key);
+        var etag = await _bucket.Store.UploadPartAsync(key, completed, 1, new MemoryStream([1, 2, 3]), 3);
+        Assert.True(Directory.Exists(Path.Combine(mpu, completed)));
+        await _bucket.Store.CompleteMultipartAsync(key, completed, [new(1, etag)]);
+        Assert.False(Directory.Exists(Path.Combine(mpu, completed)));
+
+        var aborted = await _bucket.Store.InitiateMultipartAsync(key);
+        await _bucket.Store.UploadPartAsync(key, aborted, 1, new MemoryStream([1]), 1);
+        await _bucket.Store.AbortMultipartAsync(key, aborted);
+        Assert.False(Directory.Exists(Path.Combine(mpu, aborted)));
+
+        // Unknown uploads, wrong keys, wrong ETags and bad order are refused.
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => _bucket.Store.UploadPartAsync(key, aborted, 1, new MemoryStream([1]), 1));
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => _bucket.Store.UploadPartAsync(key, "../../etc", 1, new MemoryStream([1]), 1));
+        var other = await _bucket.Store.InitiateMultipartAsync(key);
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => _bucket.Store.UploadPartAsync(key + "-other", other, 1, new MemoryStream([1]), 1));
+        var e1 = await _bucket.Store.UploadPartAsync(key, other, 1, new MemoryStream([1]), 1);
+        var e2 = await _bucket.Store.UploadPartAsync(key, other, 2, new MemoryStream([2]), 1);
+        await Assert.ThrowsAsync<ArgumentException>(() => _bucket.Store.CompleteMultipartAsync(key, other, [new(1, e2), new(2, e2)]));
+        await Assert.ThrowsAsync<ArgumentException>(() => _bucket.Store.CompleteMultipartAsync(key, other, [new(2, e2), new(1, e1)]));
+        await Assert.ThrowsAsync<IOException>(() => _bucket.Store.UploadPartAsync(key, other, 3, new MemoryStream([1]), 2));
+    }
+}

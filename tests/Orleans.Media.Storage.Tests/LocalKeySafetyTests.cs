@@ -1,0 +1,85 @@
+using System.Text;
+
+namespace Orleans.Media.Storage.Tests;
+
+/// <summary>A local bucket never reads or writes outside its folder, whatever the key.</summary>
+public sealed class LocalKeySafetyTests : IClassFixture<LocalBucketFixture>
+{
+    private readonly LocalBucketFixture _bucket;
+
+    public LocalKeySafetyTests(LocalBucketFixture bucket) => _bucket = bucket;
+
+    public static TheoryData<string> HostileKeys => new()
+    {
+        "../escape.txt",
+        "a/../../escape.txt",
+        "a/./b",
+        "..",
+        "/etc/passwd",
+        "/tmp/escape.txt",
+        "a\\..\\..\\escape.txt",
+        "..\\escape.txt",
+        "C:/Windows/escape.txt",
+        "a\0b",
+        "a//b",
+        "",
+        ".om-tmp/sneaky",
+        "line\nbreak",
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileKeys))]
+    public async Task Hostile_keys_are_refused_by_every_operation(string key)
+    {
+        var store = _bucket.Store;
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.PutAsync(key, new MemoryStream([1])));
+        Assert.Throws<InvalidObjectKeyException>(() => store.OpenWrite(key));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.HeadAsync(key));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.OpenReadAsync(key));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.DeleteAsync(key));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.InitiateMultipartAsync(key));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => store.CopyAsync("fine", key));
+        Assert.Throws<InvalidObjectKeyException>(() => store.Presign(new PresignRequest(key, PresignMethod.Put, DateTimeOffset.UtcNow.AddMinutes(1))));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_bucket.Root)!, "escape.txt")));
+    }
+
+    [Fact]
+    public async Task A_symlink_inside_the_bucket_that_points_outside_is_not_followed()
+    {
+        var outside = Path.Combine(Path.GetTempPath(), "om-outside-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(outside);
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(outside, "secret.txt"), "secret");
+            Directory.CreateSymbolicLink(Path.Combine(_bucket.Root, "link-out"), outside);
+            File.CreateSymbolicLink(Path.Combine(_bucket.Root, "file-link-out"), Path.Combine(outside, "secret.txt"));
+
+            await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _bucket.Store.OpenReadAsync("link-out/secret.txt"));
+            await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _bucket.Store.PutAsync("link-out/planted.txt", new MemoryStream([1])));
+            await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _bucket.Store.OpenReadAsync("file-link-out"));
+            Assert.False(File.Exists(Path.Combine(outside, "planted.txt")));
+
+            // A link that stays inside the bucket is an ordinary path.
+            await _bucket.Store.PutAsync("real/inside.txt", new MemoryStream("in"u8.ToArray()));
+            Directory.CreateSymbolicLink(Path.Combine(_bucket.Root, "link-in"), Path.Combine(_bucket.Root, "real"));
+            await using var read = await _bucket.Store.OpenReadAsync("link-in/inside.txt");
+            Assert.Equal("in", Encoding.UTF8.GetString(await TestData.ReadAllAsync(read)));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Unusual_but_harmless_keys_are_stored_where_they_say()
+    {
+        string[] keys = ["名前/ファイル.txt", "with space/and+plus%25.bin", "a..b/c..", "...hidden-ish", "deep/" + string.Join('/', Enumerable.Range(0, 20))];
+        foreach (var key in keys)
+        {
+            await _bucket.Store.PutAsync(key, new MemoryStream(Encoding.UTF8.GetBytes(key)));
+            var path = Path.Combine(_bucket.Root, key.Replace('/', Path.DirectorySeparatorChar));
+            Assert.Equal(key, await File.ReadAllTextAsync(path));
+        }
+    }
+}
