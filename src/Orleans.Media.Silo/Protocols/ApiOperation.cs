@@ -20,8 +20,11 @@ public sealed record ApiOperation(
     string Action,
     Func<ApiRequest, CancellationToken, Task<object>> Handler)
 {
-    /// <summary>The permission action checked against the caller's key; default <c>&lt;product&gt;:&lt;Action&gt;</c>.</summary>
-    public string Permission { get; init; } = Product + ":" + Action;
+    /// <summary>
+    /// The permission action checked against the caller's key; default <c>&lt;product&gt;:&lt;Action&gt;</c>.
+    /// Null: any authenticated caller (e.g. issuing a token for one's own key).
+    /// </summary>
+    public string? Permission { get; init; } = Product + ":" + Action;
 
     /// <summary>
     /// The request parameter that names the project the call acts on (e.g. <c>ProjectName</c>), checked against the

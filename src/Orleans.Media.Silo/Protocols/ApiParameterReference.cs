@@ -18,9 +18,15 @@ public sealed class ApiParameterReference
     ];
 
     private readonly FrozenDictionary<(string Version, string Action), IReadOnlyList<ApiParameter>> _operations;
+    private readonly FrozenDictionary<(string Version, string Action), (JsonElement Schema, JsonElement Components)> _responses;
 
-    private ApiParameterReference(Dictionary<(string, string), IReadOnlyList<ApiParameter>> operations) =>
+    private ApiParameterReference(
+        Dictionary<(string, string), IReadOnlyList<ApiParameter>> operations,
+        Dictionary<(string, string), (JsonElement, JsonElement)> responses)
+    {
         _operations = operations.ToFrozenDictionary();
+        _responses = responses.ToFrozenDictionary();
+    }
 
     /// <summary>The reference embedded in this assembly (parsed once).</summary>
     public static ApiParameterReference Embedded { get; } = Load();
@@ -31,10 +37,19 @@ public sealed class ApiParameterReference
     public bool TryGet(string version, string action, out IReadOnlyList<ApiParameter> parameters) =>
         _operations.TryGetValue((version, action), out parameters!);
 
+    /// <summary>The documented 200 response schema and the schemas its <c>$ref</c>s point into (for OpenAPI).</summary>
+    public bool TryGetResponse(string version, string action, out JsonElement schema, out JsonElement components)
+    {
+        var found = _responses.TryGetValue((version, action), out var r);
+        (schema, components) = r;
+        return found;
+    }
+
     private static ApiParameterReference Load()
     {
         using var limitsDoc = JsonDocument.Parse(ReadResource("limits.json"));
         var operations = new Dictionary<(string, string), IReadOnlyList<ApiParameter>>();
+        var responses = new Dictionary<(string, string), (JsonElement, JsonElement)>();
         foreach (var (version, resource) in Sources)
         {
             using var doc = JsonDocument.Parse(ReadResource(resource));
@@ -52,10 +67,15 @@ public sealed class ApiParameterReference
                 }
 
                 operations[(version, api.Name)] = list;
+                if (api.Value.TryGetProperty("responses", out var r) && r.TryGetProperty("200", out var ok) &&
+                    ok.TryGetProperty("schema", out var schema))
+                {
+                    responses[(version, api.Name)] = (schema.Clone(), schemas.ValueKind == JsonValueKind.Object ? schemas.Clone() : default);
+                }
             }
         }
 
-        return new ApiParameterReference(operations);
+        return new ApiParameterReference(operations, responses);
     }
 
     private static ApiParameter FromReference(JsonElement p, JsonElement schemas)

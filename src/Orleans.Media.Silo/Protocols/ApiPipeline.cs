@@ -115,9 +115,9 @@ public sealed class ApiPipeline(
     {
         validator.Validate(operation, parameters);
         var project = operation.ProjectParameter is { } p ? parameters.GetValueOrDefault(p) : null;
-        if (!principal.IsAllowed(operation.Permission, project))
+        if (operation.Permission is { } permission && !principal.IsAllowed(permission, project))
         {
-            throw SecurityErrors.NoPermission(operation.Product, operation.Permission, project);
+            throw SecurityErrors.NoPermission(operation.Product, permission, project);
         }
 
         rateLimiter.Acquire(principal, operation.Product, project);

@@ -44,6 +44,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IApiAuthenticator, ApiAuthenticator>();
         services.TryAddSingleton<IProjectRateLimits, DefaultProjectRateLimits>();
         services.TryAddSingleton<IApiRateLimiter, TokenBucketRateLimiter>();
+        services.AddApiOperations(AccessKeyAdminApi.Register);
         return services;
     }
 

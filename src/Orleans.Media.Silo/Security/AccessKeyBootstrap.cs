@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Media.Grains.AccessKeys;
+
+namespace Orleans.Media.Silo.Security;
+
+/// <summary>
+/// First start of the embedded default: create an admin key (<c>*</c> on <c>*</c>) and write it to
+/// <c>&lt;data dir&gt;/credentials.json</c> as <c>{"AccessKeyId": …, "AccessKeySecret": …}</c> (owner-only file),
+/// logging the path — never the secret. Does nothing when the file already exists.
+/// </summary>
+public static partial class AccessKeyBootstrap
+{
+    public static async Task<bool> EnsureAdminKeyAsync(IServiceProvider services, string credentialsPath, CancellationToken cancellationToken)
+    {
+        if (File.Exists(credentialsPath))
+        {
+            return false;
+        }
+
+        var store = services.GetRequiredService<IAccessKeyStore>();
+        var created = await store.CreateAsync([AccessKeyPermission.Admin], "admin key created on first start", cancellationToken);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(credentialsPath))!);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(credentialsPath, options))
+        {
+            await JsonSerializer.SerializeAsync(stream, new { created.AccessKeyId, created.AccessKeySecret }, cancellationToken: cancellationToken);
+        }
+
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AccessKeyBootstrap).FullName!);
+        AdminKeyWritten(logger, created.AccessKeyId, credentialsPath);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning,
+        Message = "Created admin access key {AccessKeyId}; its credentials are in {Path} (readable by this user only)")]
+    private static partial void AdminKeyWritten(ILogger logger, string accessKeyId, string path);
+}
