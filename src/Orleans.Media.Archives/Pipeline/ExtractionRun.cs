@@ -177,6 +177,11 @@ internal sealed class ExtractionRun
         _isEncrypted |= entry.IsEncrypted;
         var isFolder = entry.Kind == ArchiveEntryKind.Directory;
         var path = EntryPaths.TryResolve(entry.Name, out var unsafeReason);
+        if (path is null && isFolder && display.Length == 0)
+        {
+            return; // the archive root itself ("./" in tar): nothing to report
+        }
+
         if (path is null)
         {
             // An unsafe name is refused whether or not it was selected: it can never be written.
