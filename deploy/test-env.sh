@@ -16,6 +16,7 @@ install_tools() {
   command -v unzip >/dev/null || need+=(unzip)
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
   command -v node >/dev/null || need+=(nodejs npm)
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
   [ -e /usr/lib/x86_64-linux-gnu/libarchive.so.13 ] || ldconfig -p | grep -q libarchive.so.13 || need+=(libarchive13)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2
@@ -29,6 +30,19 @@ install_tools() {
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
+# A throwaway RabbitMQ broker (notification tests): its own node name, ports, data and logs under $envdir/rabbitmq.
+start_rabbitmq() {
+  amqpport=$(free_port); local distport; distport=$(free_port)
+  rm -rf "$envdir/rabbitmq"; mkdir -p "$envdir/rabbitmq"
+  RABBITMQ_NODENAME="omtest$amqpport@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$amqpport \
+    RABBITMQ_DIST_PORT=$distport RABBITMQ_MNESIA_BASE="$envdir/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$envdir/rabbitmq/log" \
+    RABBITMQ_PID_FILE="$envdir/rabbitmq/beam.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$envdir/rabbitmq/enabled_plugins" \
+    RABBITMQ_CONFIG_FILE="$envdir/rabbitmq/none" RABBITMQ_ADVANCED_CONFIG_FILE="$envdir/rabbitmq/none.config" \
+    nohup /usr/lib/rabbitmq/bin/rabbitmq-server >"$envdir/rabbitmq.log" 2>&1 &
+  echo $! >"$envdir/rabbitmq.pid"
+  for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/$amqpport) 2>/dev/null && break; sleep 0.1; done
+}
+
 case "$cmd" in
   start)
     install_tools
@@ -41,17 +55,21 @@ case "$cmd" in
       -d "$envdir/s3" -a 127.0.0.1 -p "$s3port" --silent --configure-bucket test-bucket >"$envdir/s3rver.log" 2>&1 &
     echo $! >"$envdir/s3rver.pid"
     for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$s3port) 2>/dev/null && break; sleep 0.1; done
+    start_rabbitmq
     cat >"$envdir/env" <<VARS
 export ORLEANSMEDIA_TEST_PG='$pg'
 export ORLEANSMEDIA_TEST_S3='http://127.0.0.1:$s3port'
 export ORLEANSMEDIA_TEST_NODE_MODULES='$root/deploy/test-servers/node_modules'
 export ORLEANSMEDIA_TEST_FIXTURES='$root/tests/data'
+export ORLEANSMEDIA_TEST_AMQP='amqp://guest:guest@127.0.0.1:$amqpport/'
 VARS
     cat "$envdir/env"
     ;;
   stop)
     [ -f "$envdir/s3rver.pid" ] && kill "$(cat "$envdir/s3rver.pid")" 2>/dev/null || true
     rm -f "$envdir/s3rver.pid"
+    [ -f "$envdir/rabbitmq.pid" ] && kill "$(cat "$envdir/rabbitmq.pid")" 2>/dev/null || true
+    rm -f "$envdir/rabbitmq.pid"
     [ -d "$envdir/pg" ] && "$root/deploy/postgres.sh" stop "$envdir/pg" || true
     rm -rf "$envdir/pg"
     ;;
