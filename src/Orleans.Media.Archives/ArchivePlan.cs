@@ -78,7 +78,20 @@ internal sealed class ArchivePlan
                         throw TooMany(limits, $"more than {limits.MaxEntries:N0}");
                     }
 
-                    var more = reader.MoveNext(out var next, out _);
+                    bool more;
+                    RawEntry next;
+                    try
+                    {
+                        more = reader.MoveNext(out next, out _);
+                    }
+                    catch (ArchiveException ex) when (ex.Code is ArchiveErrorCode.Corrupt)
+                    {
+                        // Damage: plan what was readable. Extraction writes those entries and then reports
+                        // the same failure, naming the entry.
+                        more = false;
+                        next = null!;
+                    }
+
                     var end = more ? reader.SourceBytes : size;
                     entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, end - start), entry.Kind == ArchiveEntryKind.Directory));
                     if (!more)

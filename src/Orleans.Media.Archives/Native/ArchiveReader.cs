@@ -27,6 +27,20 @@ internal sealed unsafe class ArchiveReader : IDisposable
     /// <summary>Bytes libarchive has consumed from the source, skips included.</summary>
     public long SourceBytes => LibArchive.FilterBytes(_archive, -1);
 
+    /// <summary>Source offset where libarchive started reading the current header.</summary>
+    public long HeaderPosition => LibArchive.HeaderPosition(_archive);
+
+    /// <summary>
+    /// libarchive 3.6 does not flag encrypted RAR5 entries and then fails on their data as if it were corrupt;
+    /// this reads the entry's own header to tell the two apart.
+    /// </summary>
+    public bool IsRar5EntryEncrypted(string name)
+    {
+        var buffer = new byte[64 * 1024];
+        var n = _source.PeekAt(HeaderPosition, buffer);
+        return Rar5HeaderProbe.IsEncrypted(buffer.AsSpan(0, n), HeaderPosition == 0, name);
+    }
+
     public static ArchiveReader Open(Stream stream, IReadOnlyList<string> passphrases)
     {
         NativeLocale.EnsureUtf8();

@@ -91,6 +91,9 @@ internal static unsafe partial class LibArchive
     [LibraryImport(Library, EntryPoint = "archive_filter_bytes")]
     public static partial long FilterBytes(SafeArchiveHandle archive, int filter);
 
+    [LibraryImport(Library, EntryPoint = "archive_read_header_position")]
+    public static partial long HeaderPosition(SafeArchiveHandle archive);
+
     [LibraryImport(Library, EntryPoint = "archive_error_string")]
     public static partial byte* ErrorString(SafeArchiveHandle archive);
 

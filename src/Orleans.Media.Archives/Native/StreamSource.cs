@@ -52,6 +52,36 @@ internal sealed unsafe class StreamSource : IDisposable
         Check(archive, LibArchive.SetCallbackData(archive, source.ClientData));
     }
 
+    /// <summary>
+    /// Reads bytes at an absolute offset for our own header parsing, then puts the stream back where libarchive
+    /// left it (libarchive assumes the position only moves through its callbacks).
+    /// </summary>
+    public int PeekAt(long offset, Span<byte> buffer)
+    {
+        var saved = _stream.Position;
+        try
+        {
+            _stream.Seek(offset, SeekOrigin.Begin);
+            var total = 0;
+            while (total < buffer.Length)
+            {
+                var n = _stream.Read(buffer[total..]);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                total += n;
+            }
+
+            return total;
+        }
+        finally
+        {
+            _stream.Seek(saved, SeekOrigin.Begin);
+        }
+    }
+
     /// <summary>Called after <c>archive_read_free</c>: libarchive no longer holds the handle or the buffer.</summary>
     public void Dispose()
     {

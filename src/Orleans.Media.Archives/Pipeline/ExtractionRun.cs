@@ -234,6 +234,12 @@ internal sealed class ExtractionRun
                 return;
         }
 
+        if (!entry.IsEncrypted && _format == ArchiveFormat.Rar5 && reader.IsRar5EntryEncrypted(entry.Name))
+        {
+            _isEncrypted = true;
+            entry = entry with { IsEncrypted = true };
+        }
+
         if (entry.IsEncrypted && _format is ArchiveFormat.SevenZip or ArchiveFormat.Rar or ArchiveFormat.Rar5)
         {
             Refuse(result with { Reason = $"the entry is encrypted; decrypting {_format} is not supported" }, ArchiveErrorCode.EncryptionNotSupported);
