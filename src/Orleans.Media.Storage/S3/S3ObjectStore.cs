@@ -102,7 +102,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                     cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (AmazonS3Exception e) when (e.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError) || IsNotImplemented(e))
+            catch (AmazonS3Exception e) when (IsCopyRefusal(e))
             {
                 _serverCopyRefused = true;
                 StorageLog.CopyFallback(Logger, Bucket, (int)e.StatusCode, e.ErrorCode);
@@ -315,7 +315,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    private static bool IsNotImplemented(AmazonS3Exception e) => e.StatusCode == HttpStatusCode.NotImplemented;
+    // The source was just seen by HEAD, so a 404 here means the server misread the copy source (s3rver answers
+    // NoSuchBucket for the SDK's URL-encoded x-amz-copy-source); the others mean it has no server-side copy.
+    private static bool IsCopyRefusal(AmazonS3Exception e) =>
+        e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed or HttpStatusCode.BadRequest;
 
     private static DateTimeOffset ToOffset(DateTime? value) =>
         value is { } v ? new DateTimeOffset(v.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
