@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Runtime.Stores;
+
+namespace Orleans.Media.Runtime.Core;
+
+/// <summary>
+/// Runs grain calls as turns on this silo: a top-level call opens a store transaction, locks the grain row, runs the
+/// method on an activation, writes changed state (version + 1) with the buffered effects and commits. Deadlocks,
+/// serialization failures and concurrent first writes retry the whole turn with bounded exponential backoff.
+/// </summary>
+internal sealed class GrainRuntime : IGrainFactory
+{
+    private static readonly MethodInfo CreateProxyMethod = typeof(DispatchProxy).GetMethod(nameof(DispatchProxy.Create), 2, Type.EmptyTypes)!;
+
+    private readonly IServiceProvider _services;
+    private readonly IRuntimeStore _store;
+    private readonly LocalSilo _silo;
+    private readonly ILogger _logger;
+    private readonly GrainRuntimeOptions _options;
+    private readonly KeyedGate<GrainId> _gates = new();
+    private readonly ConcurrentDictionary<GrainId, Grain> _readSnapshots = new();
+    private readonly ConcurrentDictionary<Type, Func<object>> _proxyFactories = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public GrainRuntime(
+        IServiceProvider services, IRuntimeStore store, LocalSilo silo, GrainRegistry registry, IOptions<GrainRuntimeOptions> options,
+        ILogger<GrainRuntime> logger)
+    {
+        _services = services;
+        _store = store;
+        _silo = silo;
+        Registry = registry;
+        _options = options.Value;
+        _logger = logger;
+        Activations = new ActivationCache(_options.MaxCachedActivations);
+    }
+
+    public GrainRegistry Registry { get; }
+
+    public ActivationCache Activations { get; }
+
+    /// <summary>Pulsed after a local commit that scheduled jobs, so the local worker claims at once.</summary>
+    public AsyncSignal JobsScheduledLocally { get; } = new();
+
+    internal IRuntimeStore Store => _store;
+
+    public void MarkStarted() => _started.TrySetResult();
+
+    public void MarkFailed(Exception e) => _started.TrySetException(e);
+
+    public TGrainInterface GetGrain<TGrainInterface>(string key)
+        where TGrainInterface : IGrainWithStringKey
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var info = Registry.ForInterface(typeof(TGrainInterface));
+        var factory = _proxyFactories.GetOrAdd(typeof(TGrainInterface),
+            static t => CreateProxyMethod.MakeGenericMethod(t, typeof(GrainProxy)).CreateDelegate<Func<object>>());
+        var proxy = (GrainProxy)factory();
+        proxy.Bind(this, info, new GrainId(info.TypeName, key));
+        return (TGrainInterface)(object)proxy;
+    }
+
+    public async Task<object?> InvokeAsync(GrainId grainId, GrainClassInfo grainClass, GrainMethod method, object?[]? args)
+    {
+        if (TurnContext.Current is { } turn && turn.Runtime == this && !turn.IsCompleted)
+        {
+            return await turn.CallNestedAsync(grainId, grainClass, method, args).ConfigureAwait(false);
+        }
+
+        if (!_started.Task.IsCompletedSuccessfully)
+        {
+            await _started.Task.ConfigureAwait(false);
+        }
+
+        _silo.ThrowIfUnavailable();
+        if (method.IsReadOnly)
+        {
+            return await InvokeReadOnlyAsync(grainId, grainClass, method, args).ConfigureAwait(false);
+        }
+
+        var (_, result) = await RunTurnAsync(grainId, grainClass, guard: null, grain => method.InvokeAsync(grain, args), CancellationToken.None)
+            .ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// A snapshot read: no lock, no transaction. Activations for reads are shared between concurrent read calls and
+    /// refreshed when the stored version moves; the method must leave state as it found it.
+    /// </summary>
+    public async Task<object?> InvokeReadOnlyAsync(GrainId grainId, GrainClassInfo grainClass, GrainMethod method, object?[]? args)
+    {
+        _readSnapshots.TryGetValue(grainId, out var cached);
+        var record = await _store.ReadGrainAsync(grainId, cached?.Version ?? -1, CancellationToken.None).ConfigureAwait(false);
+        var version = record?.Version ?? 0;
+        Grain grain;
+        if (cached is not null && cached.Version == version)
+        {
+            grain = cached;
+        }
+        else
+        {
+            grain = CreateActivation(grainId, grainClass, record);
+            grain.IsReadOnlySnapshot = true;
+            if (_readSnapshots.Count >= _options.MaxCachedActivations)
+            {
+                _readSnapshots.Clear();
+            }
+
+            _readSnapshots[grainId] = grain;
+        }
+
+        var previous = TurnContext.Current;
+        TurnContext.Current = new TurnContext(this, transaction: null, isReadOnly: true);
+        try
+        {
+            var result = await method.InvokeAsync(grain, args).ConfigureAwait(false);
+            if (!ReferenceEquals(grain.StateObject, grain.LoadedState) || grain.PartitionValue != grain.StoredPartition)
+            {
+                _readSnapshots.TryRemove(grainId, out _);
+                throw new InvalidOperationException($"[ReadOnly] method {method.Name} changed the state of grain {grainId}.");
+            }
+
+            return result;
+        }
+        finally
+        {
+            TurnContext.Current = previous;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> as a top-level turn on the grain, retried on transient store conflicts.
+    /// With a guard (job completion, reminder tick) the turn is skipped (Ran=false) when the guard matches no row.
+    /// </summary>
+    public async Task<(bool Ran, object? Result)> RunTurnAsync(
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken)
+    {
+        using var gate = await _gates.EnterAsync(grainId, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunOnceAsync(grainId, grainClass, guard, body, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
+            {
+                var delay = Backoff(attempt);
+                RuntimeLog.TurnRetry(_logger, grainId, attempt, delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(bool Ran, object? Result)> RunOnceAsync(
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken)
+    {
+        _silo.ThrowIfUnavailable();
+        await using var tx = await _store.BeginTurnAsync(cancellationToken).ConfigureAwait(false);
+        var turn = new TurnContext(this, tx, isReadOnly: false);
+        var previous = TurnContext.Current;
+        TurnContext.Current = turn;
+        try
+        {
+            var grain = await turn.EnterAsync(grainId, grainClass, guard, cancellationToken).ConfigureAwait(false);
+            if (grain is null)
+            {
+                turn.Abort();
+                return (false, null);
+            }
+
+            var result = await body(grain).ConfigureAwait(false);
+
+            // A silo that lost its lease while the turn ran must not commit: others may consider it dead.
+            _silo.ThrowIfUnavailable();
+            await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (turn.Effects.Jobs.Count > 0)
+            {
+                JobsScheduledLocally.Pulse();
+            }
+
+            if (turn.Effects.Events.Count > 0)
+            {
+                _store.EventsAppended.Pulse();
+            }
+
+            return (true, result);
+        }
+        catch
+        {
+            turn.Abort();
+            throw;
+        }
+        finally
+        {
+            TurnContext.Current = previous;
+        }
+    }
+
+    public Grain CreateActivation(GrainId grainId, GrainClassInfo grainClass, GrainRecord? record)
+    {
+        var grain = grainClass.Create(_services);
+        grain.Initialize(grainId, this);
+        if (record is not null)
+        {
+            if (grain.StateType is { } stateType && record.StateJson is { } json)
+            {
+                grain.StateObject = JsonSerializer.Deserialize(json, stateType, RuntimeJson.Options);
+            }
+
+            grain.Version = record.Version;
+            grain.PartitionValue = record.Partition;
+        }
+
+        grain.StoredPartition = grain.PartitionValue;
+        grain.LoadedState = grain.StateObject;
+        grain.LoadedJson = null;
+        return grain;
+    }
+
+    private static TimeSpan Backoff(int attempt)
+    {
+        // Exponential with full jitter: 2 ms .. ~500 ms.
+        var cap = Math.Min(500, 2 * Math.Pow(2, attempt));
+        return TimeSpan.FromMilliseconds(1 + Random.Shared.NextDouble() * cap);
+    }
+}

@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Runtime.Stores;
+
+namespace Orleans.Media.Runtime.Core;
+
+/// <summary>
+/// The job loop of a worker silo: claims due jobs fairly across partitions (up to MaxConcurrentJobs here and
+/// MaxConcurrentPerPartition cluster-wide), runs their handlers under a renewed lease, retries failures with
+/// backoff, and delivers each outcome to its grain as a turn that also marks the job done.
+/// </summary>
+internal sealed class JobWorker
+{
+    private readonly IServiceProvider _services;
+    private readonly IRuntimeStore _store;
+    private readonly GrainRuntime _runtime;
+    private readonly LocalSilo _silo;
+    private readonly GrainRuntimeOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
+    private readonly AsyncSignal _slotFreed = new();
+
+    public JobWorker(
+        IServiceProvider services, IRuntimeStore store, GrainRuntime runtime, LocalSilo silo, IOptions<GrainRuntimeOptions> options,
+        ILogger<JobWorker> logger)
+    {
+        _services = services;
+        _store = store;
+        _runtime = runtime;
+        _silo = silo;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public int RunningCount => _running.Count;
+
+    private string Owner => _silo.LocalSiloId;
+
+    public Task RunAsync(CancellationToken stop) =>
+        Task.WhenAll(
+            Task.Run(() => ClaimLoopAsync(stop), CancellationToken.None),
+            Task.Run(() => LeaseLoopAsync(stop), CancellationToken.None),
+            Task.Run(() => FenceWatchAsync(stop), CancellationToken.None));
+
+    /// <summary>Cancels every running handler and waits (bounded) for them to end.</summary>
+    public async Task CancelAllAsync(TimeSpan wait)
+    {
+        var jobs = _running.Values.ToArray();
+        foreach (var job in jobs)
+        {
+            job.Cancel(leaseLost: false);
+        }
+
+        await Task.WhenAny(Task.WhenAll(jobs.Select(j => j.Completion)), Task.Delay(wait)).ConfigureAwait(false);
+    }
+
+    private async Task ClaimLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var wake = Task.WhenAny(_runtime.JobsScheduledLocally.Current, _store.JobsScheduled.Current, _slotFreed.Current);
+            var claimedAll = false;
+            try
+            {
+                var free = _options.MaxConcurrentJobs - _running.Count;
+                if (_silo.CanClaim && free > 0)
+                {
+                    var claimed = await _store.ClaimJobsAsync(Owner, free, _options.MaxConcurrentPerPartition, _options.JobLeaseTime, stop)
+                        .ConfigureAwait(false);
+                    foreach (var job in claimed)
+                    {
+                        Start(job, stop);
+                    }
+
+                    claimedAll = claimed.Count > 0 && claimed.Count == free;
+                }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, e.Message);
+            }
+
+            if (!claimedAll)
+            {
+                await Task.WhenAny(wake, Task.Delay(_options.JobPollInterval, stop)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LeaseLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HeartbeatInterval, stop).ConfigureAwait(false);
+                var ids = _running.Keys.ToArray();
+                if (ids.Length == 0 || _silo.IsFenced)
+                {
+                    continue;
+                }
+
+                var renewed = await _store.RenewJobLeasesAsync(Owner, ids, _options.JobLeaseTime, stop).ConfigureAwait(false);
+                foreach (var id in ids)
+                {
+                    if (!renewed.Contains(id) && _running.TryGetValue(id, out var job) && !job.Finishing)
+                    {
+                        RuntimeLog.LeaseLost(_logger, id);
+                        job.Cancel(leaseLost: true);
+                    }
+                }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>No store access here: fencing must work even when store calls hang.</summary>
+    private async Task FenceWatchAsync(CancellationToken stop)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Min(500, _options.HeartbeatInterval.TotalMilliseconds / 2));
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (_silo.IsFenced || _silo.IsKilled)
+            {
+                foreach (var job in _running.Values)
+                {
+                    job.Cancel(leaseLost: true);
+                }
+            }
+        }
+    }
+
+    private void Start(ClaimedJob job, CancellationToken stop)
+    {
+        var running = new RunningJob(job, CancellationTokenSource.CreateLinkedTokenSource(stop));
+        _running[job.Id] = running;
+        running.Completion = Task.Run(async () =>
+        {
+            try
+            {
+                await RunJobAsync(running).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, e.Message);
+            }
+            finally
+            {
+                _running.TryRemove(job.Id, out _);
+                running.Dispose();
+                _slotFreed.Pulse();
+            }
+        }, CancellationToken.None);
+    }
+
+    private async Task RunJobAsync(RunningJob running)
+    {
+        var job = running.Job;
+        if (job.PendingOutcome is { } pending)
+        {
+            await DeliverAsync(running, pending).ConfigureAwait(false);
+            return;
+        }
+
+        if (job.Attempt > job.MaxAttempts)
+        {
+            // Lease expiries count as attempts, so a job that keeps killing its silo is dead-lettered too.
+            await DeliverAsync(running, new JobOutcomeRecord(JobOutcomeStatus.Failed, null,
+                $"Attempt {job.Attempt} exceeds MaxAttempts {job.MaxAttempts} (the last attempts lost their lease).", job.Attempt - 1)).ConfigureAwait(false);
+            return;
+        }
+
+        object? result;
+        var token = running.Token;
+        try
+        {
+            await using var scope = _services.CreateAsyncScope();
+            var handler = scope.ServiceProvider.GetKeyedService<IJobHandler>(job.Kind)
+                ?? throw new InvalidOperationException($"No job handler is registered for kind '{job.Kind}' (AddJobHandler).");
+            var context = new JobContext(job.Id, job.GrainId, job.Kind, job.Partition, job.Payload, job.Attempt, job.MaxAttempts, job.Checkpoint,
+                SaveCheckpointAsync, token);
+            result = await handler.ExecuteAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception) when (token.IsCancellationRequested)
+        {
+            // Lease lost, fenced or stopping: the lease expires or is handed back; no outcome from this attempt.
+            return;
+        }
+        catch (Exception e)
+        {
+            RuntimeLog.JobFailed(_logger, job.Id, job.Kind, job.Attempt, e.Message);
+            var error = $"{e.GetType().Name}: {e.Message}";
+            if (job.Attempt >= job.MaxAttempts)
+            {
+                await DeliverAsync(running, new JobOutcomeRecord(JobOutcomeStatus.Failed, null, error, job.Attempt)).ConfigureAwait(false);
+            }
+            else
+            {
+                await _store.RequeueJobAsync(job.Id, Owner, RetryDelay(job.Attempt), error, pendingOutcome: null, refundAttempt: false, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (running.LeaseLost)
+        {
+            return;
+        }
+
+        var json = result is null ? null : JsonSerializer.Serialize(result, result.GetType(), RuntimeJson.Options);
+        await DeliverAsync(running, new JobOutcomeRecord(JobOutcomeStatus.Succeeded, json, null, job.Attempt)).ConfigureAwait(false);
+
+        async Task<bool> SaveCheckpointAsync(string checkpoint, CancellationToken ct)
+        {
+            if (_silo.IsFenced || running.LeaseLost)
+            {
+                return false;
+            }
+
+            return await _store.SaveJobCheckpointAsync(job.Id, Owner, checkpoint, _options.JobLeaseTime, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(RunningJob running, JobOutcomeRecord outcome)
+    {
+        var job = running.Job;
+        running.Finishing = true;
+        var grainClass = _runtime.Registry.ForTypeName(job.GrainId.Type);
+        if (grainClass is null || !grainClass.IsOutcomeReceiver)
+        {
+            await _store.FinishJobAsync(job.Id, Owner, outcome, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var delivered = new JobOutcome(job.Id, job.Kind, outcome.Status,
+            outcome.ResultJson is null ? null : JsonDocument.Parse(outcome.ResultJson).RootElement.Clone(), outcome.Error, outcome.Attempts);
+        try
+        {
+            await _runtime.RunTurnAsync(job.GrainId, grainClass, new CompleteJobGuard(Owner, job.Id, outcome), async grain =>
+            {
+                await ((IJobOutcomeReceiver)grain).OnJobCompletedAsync(delivered).ConfigureAwait(false);
+                return null;
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SiloUnavailableException)
+        {
+            // Fenced or stopped: the lease expires and another silo finishes the job.
+        }
+        catch (Exception e)
+        {
+            RuntimeLog.OutcomeFailed(_logger, job.Id, job.GrainId, e.Message);
+            await _store.RequeueJobAsync(job.Id, Owner, RetryDelay(Math.Max(1, job.Attempt)), $"outcome delivery: {e.Message}", outcome,
+                refundAttempt: true, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var ms = _options.JobRetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20));
+        ms = Math.Min(ms, _options.JobRetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(ms * (0.8 + Random.Shared.NextDouble() * 0.4));
+    }
+
+    private sealed class RunningJob(ClaimedJob job, CancellationTokenSource cts) : IDisposable
+    {
+        public ClaimedJob Job { get; } = job;
+
+        public CancellationToken Token { get; } = cts.Token;
+
+        public Task Completion { get; set; } = Task.CompletedTask;
+
+        public volatile bool LeaseLost;
+
+        public volatile bool Finishing;
+
+        public void Cancel(bool leaseLost)
+        {
+            if (leaseLost)
+            {
+                LeaseLost = true;
+            }
+
+            try
+            {
+                cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        public void Dispose() => cts.Dispose();
+    }
+}

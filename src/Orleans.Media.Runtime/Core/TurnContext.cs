@@ -1,0 +1,201 @@
+using System.Text.Json;
+using Orleans.Media.Runtime.Stores;
+
+namespace Orleans.Media.Runtime.Core;
+
+/// <summary>
+/// One turn in progress: its transaction, the grains it has locked (each once: reentrant calls reuse the
+/// activation), and its buffered effects. Flows with the async call chain so nested grain calls join it.
+/// </summary>
+internal sealed class TurnContext
+{
+    private static readonly AsyncLocal<TurnContext?> CurrentSlot = new();
+
+    private readonly Dictionary<GrainId, Grain> _grains = [];
+    private readonly SemaphoreSlim _txLock = new(1, 1);
+    private Exception? _storeFailure;
+
+    public TurnContext(GrainRuntime runtime, ITurnTransaction? transaction, bool isReadOnly)
+    {
+        Runtime = runtime;
+        Transaction = transaction;
+        IsReadOnly = isReadOnly;
+    }
+
+    public static TurnContext? Current
+    {
+        get => CurrentSlot.Value;
+        set => CurrentSlot.Value = value;
+    }
+
+    public GrainRuntime Runtime { get; }
+
+    public ITurnTransaction? Transaction { get; }
+
+    public bool IsReadOnly { get; }
+
+    public bool IsCompleted { get; private set; }
+
+    public TurnEffects Effects { get; } = new();
+
+    /// <summary>Locks and loads the grain into this turn (or returns it if already in). Null if the guard failed.</summary>
+    public async Task<Grain?> EnterAsync(GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, CancellationToken cancellationToken)
+    {
+        if (_grains.TryGetValue(grainId, out var present))
+        {
+            return present;
+        }
+
+        var cached = Runtime.Activations.TryCheckout(grainId);
+        bool passed;
+        GrainRecord? record;
+        await _txLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            (passed, record) = await Transaction!.LockGrainAsync(grainId, cached?.Version ?? -1, guard, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _storeFailure ??= e;
+            throw;
+        }
+        finally
+        {
+            _txLock.Release();
+        }
+
+        if (!passed)
+        {
+            if (cached is not null)
+            {
+                Runtime.Activations.Return(cached);
+            }
+
+            return null;
+        }
+
+        var grain = cached is not null && cached.Version == (record?.Version ?? 0) && cached.GrainId == grainId
+            ? cached
+            : Runtime.CreateActivation(grainId, grainClass, record);
+        grain.Turn = this;
+        _grains[grainId] = grain;
+        return grain;
+    }
+
+    /// <summary>A grain call made from inside this turn.</summary>
+    public async Task<object?> CallNestedAsync(GrainId grainId, GrainClassInfo grainClass, GrainMethod method, object?[]? args)
+    {
+        if (IsCompleted)
+        {
+            throw new InvalidOperationException($"A call to {grainId}.{method.Name} was made after its calling turn ended (an un-awaited task?).");
+        }
+
+        if (IsReadOnly)
+        {
+            if (!method.IsReadOnly)
+            {
+                throw new InvalidOperationException($"A [ReadOnly] call cannot call {grainId}.{method.Name}, which may write.");
+            }
+
+            return await Runtime.InvokeReadOnlyAsync(grainId, grainClass, method, args).ConfigureAwait(false);
+        }
+
+        var grain = (await EnterAsync(grainId, grainClass, guard: null, CancellationToken.None).ConfigureAwait(false))!;
+        var mark = Effects.Mark();
+        var state = grain.StateObject;
+        var partition = grain.PartitionValue;
+        try
+        {
+            return await method.InvokeAsync(grain, args).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The callee's changes go with its exception, whether or not the caller catches it.
+            Effects.RollbackTo(mark);
+            grain.StateObject = state;
+            grain.PartitionValue = partition;
+            throw;
+        }
+    }
+
+    /// <summary>Throws the store error that poisoned this turn's transaction, if a grain swallowed it.</summary>
+    public void ThrowIfPoisoned()
+    {
+        if (_storeFailure is { } e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+        }
+    }
+
+    public List<GrainWrite> CollectWrites()
+    {
+        var writes = new List<GrainWrite>();
+        foreach (var grain in _grains.Values)
+        {
+            if (grain.StateType is not { } stateType)
+            {
+                continue;
+            }
+
+            var state = grain.StateObject;
+            var partition = grain.PartitionValue;
+            if (ReferenceEquals(state, grain.LoadedState) && partition == grain.StoredPartition)
+            {
+                continue;
+            }
+
+            var json = JsonSerializer.Serialize(state, stateType, RuntimeJson.Options);
+            grain.LoadedJson ??= JsonSerializer.Serialize(grain.LoadedState, stateType, RuntimeJson.Options);
+            if (json == grain.LoadedJson && partition == grain.StoredPartition)
+            {
+                continue;
+            }
+
+            writes.Add(new GrainWrite(grain.GrainId, grain.Version, partition, json));
+            grain.PendingJson = json;
+        }
+
+        return writes;
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfPoisoned();
+        var writes = CollectWrites();
+        await _txLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Transaction!.CommitAsync(writes, Effects, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _txLock.Release();
+        }
+
+        IsCompleted = true;
+        foreach (var grain in _grains.Values)
+        {
+            if (grain.PendingJson is { } json)
+            {
+                grain.Version++;
+                grain.LoadedJson = json;
+                grain.PendingJson = null;
+            }
+
+            grain.LoadedState = grain.StateObject;
+            grain.StoredPartition = grain.PartitionValue;
+            grain.Turn = null;
+            Runtime.Activations.Return(grain);
+        }
+    }
+
+    /// <summary>Rolled back: activations may hold uncommitted state, so they are dropped, never cached.</summary>
+    public void Abort()
+    {
+        IsCompleted = true;
+        foreach (var grain in _grains.Values)
+        {
+            grain.Turn = null;
+        }
+    }
+}

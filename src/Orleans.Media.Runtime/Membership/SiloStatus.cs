@@ -1,0 +1,9 @@
+namespace Orleans.Media.Runtime;
+
+public enum SiloStatus
+{
+    Joining,
+    Active,
+    ShuttingDown,
+    Dead,
+}

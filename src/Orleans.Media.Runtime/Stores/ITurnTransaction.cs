@@ -1,0 +1,16 @@
+using Orleans.Media.Runtime.Core;
+
+namespace Orleans.Media.Runtime.Stores;
+
+/// <summary>One turn's store transaction. Disposing without commit rolls back.</summary>
+internal interface ITurnTransaction : IAsyncDisposable
+{
+    /// <summary>Runs the guard (if any) and locks the grain's row, returning it (null if never written).
+    /// State text is omitted when the stored version equals <paramref name="cachedVersion"/>.
+    /// Returns GuardPassed=false (and no record) when the guard matched no row.</summary>
+    Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken);
+
+    /// <summary>Writes states and effects and commits. A stale write throws <see cref="InconsistentStateException"/>
+    /// and nothing commits.</summary>
+    Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken);
+}

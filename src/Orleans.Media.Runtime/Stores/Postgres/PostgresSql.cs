@@ -1,0 +1,143 @@
+namespace Orleans.Media.Runtime.Stores.Postgres;
+
+/// <summary>The PostgreSQL statements of the runtime (positional parameters: no SQL rewriting by Npgsql).</summary>
+internal static class PostgresSql
+{
+    /// <summary>Advisory lock keys (bigint form). Event publishers hold it shared until commit; readers take it
+    /// exclusively for an instant, so a reader never sees a later position before an earlier one commits.</summary>
+    public const long EventsLockKey = 0x4F4D_0001;
+
+    /// <summary>Serializes job claims cluster-wide so per-partition limits are exact.</summary>
+    public const long ClaimLockKey = 0x4F4D_0002;
+
+    /// <summary>Serializes schema migration of silos starting together.</summary>
+    public const long MigrationLockKey = 0x4F4D_0003;
+
+    public const string LockGrain =
+        "SELECT version, partition_key, CASE WHEN version = $3 THEN NULL ELSE state::text END FROM grains WHERE grain_type = $1 AND grain_key = $2 FOR UPDATE";
+
+    public const string ReadGrain =
+        "SELECT version, partition_key, CASE WHEN version = $3 THEN NULL ELSE state::text END FROM grains WHERE grain_type = $1 AND grain_key = $2";
+
+    public const string InsertGrain =
+        "INSERT INTO grains (grain_type, grain_key, version, partition_key, state) VALUES ($1, $2, 1, $3, $4::jsonb)";
+
+    public const string UpdateGrain =
+        "WITH u AS (UPDATE grains SET version = version + 1, partition_key = $3, state = $4::jsonb, updated_at = now() " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND version = $5 RETURNING 1) SELECT om_require_one(count(*)) FROM u";
+
+    public const string InsertJob =
+        "INSERT INTO jobs (id, grain_type, grain_key, kind, partition_key, payload, status, max_attempts, due_at) " +
+        "VALUES ($1, $2, $3, $4, $5, $6::jsonb, 'queued', $7, now() + $8)";
+
+    public const string CancelJob =
+        "UPDATE jobs SET status = 'cancelled', updated_at = now() WHERE id = $1 AND status IN ('queued', 'running')";
+
+    public const string UpsertReminder =
+        "INSERT INTO reminders (grain_type, grain_key, name, period_ms, first_due_at, due_at) VALUES ($1, $2, $3, $4, now() + $5, now() + $5) " +
+        "ON CONFLICT (grain_type, grain_key, name) DO UPDATE SET period_ms = excluded.period_ms, first_due_at = excluded.first_due_at, " +
+        "due_at = excluded.due_at, lease_owner = NULL, lease_until = NULL, failures = 0";
+
+    public const string DeleteReminder = "DELETE FROM reminders WHERE grain_type = $1 AND grain_key = $2 AND name = $3";
+
+    public const string InsertEvent =
+        "INSERT INTO events (stream_ns, stream_key, type, payload, source_type, source_key) VALUES ($1, $2, $3, $4::jsonb, $5, $6)";
+
+    public const string CompleteJobGuard =
+        "UPDATE jobs SET status = $3, outcome = $4, result = $5::jsonb, error = $6, lease_owner = NULL, lease_until = NULL, updated_at = now() " +
+        "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING 1";
+
+    public const string AdvanceReminderGuard =
+        "UPDATE reminders SET due_at = now() + period_ms * interval '1 millisecond', lease_owner = NULL, lease_until = NULL, failures = 0 " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND name = $3 AND lease_owner = $4 RETURNING 1";
+
+    /// <summary>
+    /// Fair claim: rank due jobs within their partition, add the partition's running count, take the lowest ranks
+    /// first, never above the per-partition limit. Expired leases (a dead silo's jobs) are claimable again.
+    /// </summary>
+    public const string ClaimJobs = """
+        WITH running AS (
+            SELECT partition_key, count(*) AS n FROM jobs WHERE status = 'running' AND lease_until > now() GROUP BY partition_key),
+        ranked AS (
+            SELECT j.id, j.due_at, j.partition_key,
+                   row_number() OVER (PARTITION BY j.partition_key ORDER BY j.due_at, j.id) AS rn
+            FROM jobs j
+            WHERE (j.status = 'queued' AND j.due_at <= now()) OR (j.status = 'running' AND j.lease_until <= now())),
+        picked AS (
+            SELECT r.id FROM ranked r LEFT JOIN running ru ON ru.partition_key = r.partition_key
+            WHERE r.rn + coalesce(ru.n, 0) <= $3
+            ORDER BY r.rn + coalesce(ru.n, 0), r.due_at, r.id
+            LIMIT $2)
+        UPDATE jobs j SET status = 'running', lease_owner = $1, lease_until = now() + $4,
+               attempt = j.attempt + CASE WHEN j.outcome IS NULL THEN 1 ELSE 0 END, updated_at = now()
+        FROM picked p WHERE j.id = p.id
+          AND ((j.status = 'queued' AND j.due_at <= now()) OR (j.status = 'running' AND j.lease_until <= now()))
+        RETURNING j.id, j.grain_type, j.grain_key, j.kind, j.partition_key, j.payload::text, j.attempt, j.max_attempts, j.checkpoint,
+                  j.outcome, j.result::text, j.error
+        """;
+
+    public const string RenewJobs =
+        "UPDATE jobs SET lease_until = now() + $3 WHERE lease_owner = $1 AND status = 'running' AND id = ANY($2) RETURNING id";
+
+    public const string SaveCheckpoint =
+        "UPDATE jobs SET checkpoint = $3, lease_until = now() + $4, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+
+    public const string RequeueJob =
+        "UPDATE jobs SET status = 'queued', due_at = now() + $3, lease_owner = NULL, lease_until = NULL, error = coalesce($4, error), " +
+        "outcome = coalesce($5, outcome), result = coalesce($6::jsonb, result), attempt = attempt - CASE WHEN $7 THEN 1 ELSE 0 END, updated_at = now() " +
+        "WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+
+    public const string FinishJob =
+        "UPDATE jobs SET status = $3, outcome = $4, result = $5::jsonb, error = $6, lease_owner = NULL, lease_until = NULL, updated_at = now() " +
+        "WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+
+    public const string GetJob =
+        "SELECT id, grain_type, grain_key, kind, partition_key, status, attempt, max_attempts, lease_owner, checkpoint, result::text, error FROM jobs WHERE id = $1";
+
+    public const string ReleaseJobs =
+        "UPDATE jobs SET status = 'queued', due_at = now(), lease_owner = NULL, lease_until = NULL, attempt = greatest(attempt - 1, 0), updated_at = now() " +
+        "WHERE lease_owner = $1 AND status = 'running'";
+
+    public const string ReleaseReminders = "UPDATE reminders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1";
+
+    public const string ClaimReminders = """
+        UPDATE reminders r SET lease_owner = $1, lease_until = now() + $3
+        FROM (SELECT grain_type, grain_key, name FROM reminders
+              WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+              ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) c
+        WHERE r.grain_type = c.grain_type AND r.grain_key = c.grain_key AND r.name = c.name
+        RETURNING r.grain_type, r.grain_key, r.name, r.period_ms, r.first_due_at, r.due_at, r.failures
+        """;
+
+    public const string ReminderFailed =
+        "UPDATE reminders SET due_at = now() + $5, failures = failures + 1, lease_owner = NULL, lease_until = NULL " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND name = $3 AND lease_owner = $4";
+
+    public const string LastPosition = "SELECT coalesce(max(position), 0) FROM events";
+
+    public const string GetCursor = "SELECT position FROM stream_cursors WHERE consumer = $1";
+
+    public const string SaveCursor =
+        "INSERT INTO stream_cursors (consumer, position) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = now()";
+
+    public const string RegisterSilo =
+        "INSERT INTO silos (id, name, endpoint, roles, started_at, heartbeat_at, status) VALUES ($1, $2, $3, $4, $5, now(), $6) " +
+        "ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), status = excluded.status";
+
+    public const string Heartbeat = "UPDATE silos SET heartbeat_at = now(), status = $2 WHERE id = $1";
+
+    public const string MarkDead =
+        "UPDATE silos SET status = 'Dead' WHERE id <> $1 AND status <> 'Dead' AND heartbeat_at < now() - $2";
+
+    public const string ListSilos = "SELECT id, name, endpoint, roles, started_at, heartbeat_at, status FROM silos ORDER BY started_at, id";
+
+    public const string RegisterNonce =
+        "INSERT INTO nonces (scope, nonce, expires_at) VALUES ($1, $2, $3) " +
+        "ON CONFLICT (scope, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < now()";
+
+    public const string PurgeNonces = "DELETE FROM nonces WHERE expires_at < now()";
+
+    public const string PurgeJobs = "DELETE FROM jobs WHERE status IN ('done', 'dead', 'cancelled') AND updated_at < now() - interval '7 days'";
+
+    public const string PurgeSilos = "DELETE FROM silos WHERE status = 'Dead' AND heartbeat_at < now() - interval '1 day'";
+}

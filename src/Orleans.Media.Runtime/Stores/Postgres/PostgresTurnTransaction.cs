@@ -1,0 +1,136 @@
+using Npgsql;
+using Orleans.Media.Runtime.Core;
+using static Orleans.Media.Runtime.Stores.Postgres.PostgresParameters;
+
+namespace Orleans.Media.Runtime.Stores.Postgres;
+
+/// <summary>
+/// A turn on PostgreSQL in two round trips: (BEGIN; guard; SELECT … FOR UPDATE) then (writes; effects; COMMIT).
+/// A stale write raises inside the second batch, so the COMMIT after it never runs.
+/// </summary>
+internal sealed class PostgresTurnTransaction(NpgsqlConnection connection) : ITurnTransaction
+{
+    private bool _begun;
+    private bool _finished;
+
+    public async Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(
+        GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        if (!_begun)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            _begun = true;
+        }
+
+        if (guard is not null)
+        {
+            batch.BatchCommands.Add(GuardCommand(guard));
+        }
+
+        batch.BatchCommands.Add(Command(PostgresSql.LockGrain, grainId.Type, grainId.Key, cachedVersion));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (guard is not null)
+        {
+            var passed = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            if (!passed)
+            {
+                return (false, null);
+            }
+        }
+
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (true, null);
+        }
+
+        return (true, new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+    }
+
+    public async Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        var commands = batch.BatchCommands;
+        foreach (var w in writes)
+        {
+            commands.Add(w.ExpectedVersion == 0
+                ? Command(PostgresSql.InsertGrain, w.GrainId.Type, w.GrainId.Key, w.Partition, w.StateJson)
+                : Command(PostgresSql.UpdateGrain, w.GrainId.Type, w.GrainId.Key, w.Partition, w.StateJson, w.ExpectedVersion));
+        }
+
+        foreach (var j in effects.Jobs)
+        {
+            commands.Add(Command(PostgresSql.InsertJob, j.Id, j.GrainId.Type, j.GrainId.Key, j.Kind, j.Partition, j.PayloadJson, j.MaxAttempts, j.Delay));
+        }
+
+        foreach (var id in effects.JobCancels)
+        {
+            commands.Add(Command(PostgresSql.CancelJob, id));
+        }
+
+        foreach (var r in effects.Reminders)
+        {
+            commands.Add(r.Period is { } period
+                ? Command(PostgresSql.UpsertReminder, r.GrainId.Type, r.GrainId.Key, r.Name, (long)period.TotalMilliseconds, r.DueTime)
+                : Command(PostgresSql.DeleteReminder, r.GrainId.Type, r.GrainId.Key, r.Name));
+        }
+
+        if (effects.Events.Count > 0)
+        {
+            commands.Add(Command("SELECT pg_advisory_xact_lock_shared($1)", PostgresSql.EventsLockKey));
+            foreach (var e in effects.Events)
+            {
+                commands.Add(Command(PostgresSql.InsertEvent, e.Stream.Namespace, e.Stream.Key, e.Type, e.PayloadJson, e.Source.Type, e.Source.Key));
+            }
+
+            commands.Add(new NpgsqlBatchCommand("SELECT pg_notify('om_events', '')"));
+        }
+
+        if (effects.Jobs.Count > 0)
+        {
+            commands.Add(new NpgsqlBatchCommand("SELECT pg_notify('om_jobs', '')"));
+        }
+
+        commands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            _finished = true;
+        }
+        catch (PostgresException e) when (e.SqlState == "OM409")
+        {
+            var index = e.BatchCommand is { } failed ? commands.IndexOf(failed) : 0;
+            var write = writes[Math.Clamp(index, 0, writes.Count - 1)];
+            throw new InconsistentStateException(write.GrainId, write.ExpectedVersion);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_begun && !_finished && connection.FullState == System.Data.ConnectionState.Open)
+            {
+                await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+                await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection is discarded by the pool; the server rolls back.
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static NpgsqlBatchCommand GuardCommand(TurnGuard guard) => guard switch
+    {
+        CompleteJobGuard c => Command(PostgresSql.CompleteJobGuard, c.JobId, c.Owner, JobStatusNames.ForOutcome(c.Outcome.Status),
+            JobStatusNames.OutcomeName(c.Outcome.Status), c.Outcome.ResultJson, c.Outcome.Error),
+        AdvanceReminderGuard r => Command(PostgresSql.AdvanceReminderGuard, r.Reminder.GrainId.Type, r.Reminder.GrainId.Key, r.Reminder.Name, r.Owner),
+        _ => throw new NotSupportedException(guard.GetType().Name),
+    };
+}

@@ -1,0 +1,144 @@
+using Microsoft.Data.Sqlite;
+using Orleans.Media.Runtime.Core;
+
+namespace Orleans.Media.Runtime.Stores.Sqlite;
+
+/// <summary>A turn on SQLite: the process-wide write gate plus BEGIN IMMEDIATE make it the only writer.</summary>
+internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection connection, SqliteShared shared) : ITurnTransaction
+{
+    private bool _finished;
+
+    public async Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(
+        GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken)
+    {
+        var now = store.Now;
+        if (guard is not null)
+        {
+            await using var g = GuardCommand(guard, now);
+            if (await g.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                return (false, null);
+            }
+        }
+
+        await using var cmd = connection.Command(
+            "SELECT version, partition_key, CASE WHEN version = $v THEN NULL ELSE state END FROM grains WHERE grain_type = $t AND grain_key = $k",
+            ("$t", grainId.Type), ("$k", grainId.Key), ("$v", cachedVersion));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (true, null);
+        }
+
+        return (true, new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+    }
+
+    public async Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken)
+    {
+        var now = store.Now;
+        foreach (var w in writes)
+        {
+            await using var cmd = w.ExpectedVersion == 0
+                ? connection.Command(
+                    "INSERT INTO grains (grain_type, grain_key, version, partition_key, state, updated_at) VALUES ($t, $k, 1, $p, $s, $now) ON CONFLICT DO NOTHING",
+                    ("$t", w.GrainId.Type), ("$k", w.GrainId.Key), ("$p", w.Partition), ("$s", w.StateJson), ("$now", now))
+                : connection.Command(
+                    "UPDATE grains SET version = version + 1, partition_key = $p, state = $s, updated_at = $now WHERE grain_type = $t AND grain_key = $k AND version = $v",
+                    ("$t", w.GrainId.Type), ("$k", w.GrainId.Key), ("$p", w.Partition), ("$s", w.StateJson), ("$now", now), ("$v", w.ExpectedVersion));
+            if (await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                throw new InconsistentStateException(w.GrainId, w.ExpectedVersion);
+            }
+        }
+
+        foreach (var j in effects.Jobs)
+        {
+            await using var cmd = connection.Command(
+                "INSERT INTO jobs (id, grain_type, grain_key, kind, partition_key, payload, status, max_attempts, due_at, created_at, updated_at) " +
+                "VALUES ($id, $t, $k, $kind, $p, $payload, 'queued', $max, $due, $now, $now)",
+                ("$id", j.Id.ToString()), ("$t", j.GrainId.Type), ("$k", j.GrainId.Key), ("$kind", j.Kind), ("$p", j.Partition), ("$payload", j.PayloadJson),
+                ("$max", j.MaxAttempts), ("$due", now + (long)j.Delay.TotalMilliseconds), ("$now", now));
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var id in effects.JobCancels)
+        {
+            await using var cmd = connection.Command(
+                "UPDATE jobs SET status = 'cancelled', updated_at = $now WHERE id = $id AND status IN ('queued', 'running')", ("$id", id.ToString()), ("$now", now));
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var r in effects.Reminders)
+        {
+            await using var cmd = r.Period is { } period
+                ? connection.Command(
+                    "INSERT INTO reminders (grain_type, grain_key, name, period_ms, first_due_at, due_at) VALUES ($t, $k, $n, $period, $due, $due) " +
+                    "ON CONFLICT (grain_type, grain_key, name) DO UPDATE SET period_ms = excluded.period_ms, first_due_at = excluded.first_due_at, " +
+                    "due_at = excluded.due_at, lease_owner = NULL, lease_until = NULL, failures = 0",
+                    ("$t", r.GrainId.Type), ("$k", r.GrainId.Key), ("$n", r.Name), ("$period", (long)period.TotalMilliseconds),
+                    ("$due", now + (long)r.DueTime.TotalMilliseconds))
+                : connection.Command("DELETE FROM reminders WHERE grain_type = $t AND grain_key = $k AND name = $n",
+                    ("$t", r.GrainId.Type), ("$k", r.GrainId.Key), ("$n", r.Name));
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var e in effects.Events)
+        {
+            await using var cmd = connection.Command(
+                "INSERT INTO events (stream_ns, stream_key, type, payload, source_type, source_key, created_at) VALUES ($ns, $key, $type, $payload, $st, $sk, $now)",
+                ("$ns", e.Stream.Namespace), ("$key", e.Stream.Key), ("$type", e.Type), ("$payload", e.PayloadJson), ("$st", e.Source.Type),
+                ("$sk", e.Source.Key), ("$now", now));
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var commit = connection.Command("COMMIT"))
+        {
+            await commit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _finished = true;
+        if (effects.Events.Count > 0)
+        {
+            shared.EventsAppended.Pulse();
+        }
+
+        if (effects.Jobs.Count > 0)
+        {
+            shared.JobsScheduled.Pulse();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_finished)
+            {
+                await using var rollback = connection.Command("ROLLBACK");
+                await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+        catch (SqliteException)
+        {
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            shared.WriteGate.Release();
+        }
+    }
+
+    private SqliteCommand GuardCommand(TurnGuard guard, long now) => guard switch
+    {
+        CompleteJobGuard c => connection.Command(
+            "UPDATE jobs SET status = $status, outcome = $outcome, result = $result, error = $error, lease_owner = NULL, lease_until = NULL, updated_at = $now " +
+            "WHERE id = $id AND lease_owner = $owner AND status = 'running'",
+            ("$id", c.JobId.ToString()), ("$owner", c.Owner), ("$status", JobStatusNames.ForOutcome(c.Outcome.Status)),
+            ("$outcome", JobStatusNames.OutcomeName(c.Outcome.Status)), ("$result", c.Outcome.ResultJson), ("$error", c.Outcome.Error), ("$now", now)),
+        AdvanceReminderGuard r => connection.Command(
+            "UPDATE reminders SET due_at = $now + period_ms, lease_owner = NULL, lease_until = NULL, failures = 0 " +
+            "WHERE grain_type = $t AND grain_key = $k AND name = $n AND lease_owner = $owner",
+            ("$t", r.Reminder.GrainId.Type), ("$k", r.Reminder.GrainId.Key), ("$n", r.Reminder.Name), ("$owner", r.Owner), ("$now", now)),
+        _ => throw new NotSupportedException(guard.GetType().Name),
+    };
+}
