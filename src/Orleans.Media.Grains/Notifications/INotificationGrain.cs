@@ -1,0 +1,27 @@
+using Orleans.Media.Runtime;
+
+namespace Orleans.Media.Grains.Notifications;
+
+/// <summary>
+/// One notification message (key = <see cref="NotificationMessage.Id"/>) and its durable delivery: at least once,
+/// retried with exponential backoff up to the topic's <c>MaxAttempts</c>, then dead-lettered.
+/// </summary>
+public interface INotificationGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Schedules delivery of <paramref name="message"/> to <paramref name="topic"/>, in the caller's transaction when
+    /// called from a turn. Idempotent: a message already sent to that topic is left as it is. An unknown topic is
+    /// refused (InvalidArgument).
+    /// </summary>
+    Task Send(NotificationMessage message, string topic);
+
+    /// <summary>
+    /// Delivers the same message (same id) again to every topic whose delivery is finished (delivered or
+    /// dead-lettered). ResourceNotFound for an unknown message; StatusConflict while every delivery is still pending.
+    /// </summary>
+    Task<NotificationState> Replay();
+
+    /// <summary>The message and its deliveries; null when no message has this id.</summary>
+    [ReadOnly]
+    Task<NotificationState?> Get();
+}
