@@ -113,4 +113,32 @@ public sealed class LocalBackendTests : IClassFixture<LocalBucketFixture>
         await Assert.ThrowsAsync<ArgumentException>(() => _bucket.Store.CompleteMultipartAsync(key, other, [new(2, e2), new(1, e1)]));
         await Assert.ThrowsAsync<IOException>(() => _bucket.Store.UploadPartAsync(key, other, 3, new MemoryStream([1]), 2));
     }
+
+    [Fact]
+    public async Task Leftovers_of_dead_writers_are_swept_by_age_and_live_ones_kept()
+    {
+        var temp = Path.Combine(_bucket.Root, ".om-tmp");
+        Directory.CreateDirectory(temp);
+        var deadFile = Path.Combine(temp, Guid.NewGuid().ToString("N") + ".tmp");
+        await File.WriteAllTextAsync(deadFile, "x");
+        File.SetLastWriteTimeUtc(deadFile, DateTime.UtcNow.AddDays(-2));
+        var deadUpload = await _bucket.Store.InitiateMultipartAsync("dead-upload");
+        await _bucket.Store.UploadPartAsync("dead-upload", deadUpload, 1, new MemoryStream([1]), 1);
+        foreach (var f in Directory.GetFiles(Path.Combine(temp, "mpu", deadUpload)))
+        {
+            File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddDays(-8));
+        }
+
+        var liveUpload = await _bucket.Store.InitiateMultipartAsync("live-upload");
+        await using var liveWrite = _bucket.Store.OpenWrite("live-write");
+        await liveWrite.WriteAsync(new byte[10]);
+
+        _bucket.Store.SweepStaleTemp(DateTime.UtcNow);
+
+        Assert.False(File.Exists(deadFile));
+        Assert.False(Directory.Exists(Path.Combine(temp, "mpu", deadUpload)));
+        Assert.True(Directory.Exists(Path.Combine(temp, "mpu", liveUpload)));
+        await liveWrite.CompleteAsync();
+        Assert.Equal(10, (await _bucket.Store.HeadAsync("live-write"))!.Size);
+    }
 }

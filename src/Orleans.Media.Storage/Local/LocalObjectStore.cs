@@ -16,7 +16,14 @@ public sealed class LocalObjectStore : IObjectStore
 {
     private const string MultipartFolder = "mpu";
     private const string UploadKeyFile = "key";
+    /// <summary>Temp files older than this belong to writers that died (a crash, a killed silo) and are removed.</summary>
+    private static readonly TimeSpan StaleTempAge = TimeSpan.FromDays(1);
+
+    /// <summary>Multipart uploads untouched this long are abandoned (S3 servers expire them by lifecycle rules too).</summary>
+    private static readonly TimeSpan StaleUploadAge = TimeSpan.FromDays(7);
+
     private readonly LocalKeyResolver _paths;
+    private int _staleSwept;
     private readonly LocalUrlSigner? _signer;
     private readonly Uri? _publicBaseUrl;
 
@@ -320,7 +327,44 @@ public sealed class LocalObjectStore : IObjectStore
     {
         var folder = _paths.TempFolder;
         Directory.CreateDirectory(folder);
+        if (Interlocked.Exchange(ref _staleSwept, 1) == 0)
+        {
+            SweepStaleTemp(DateTime.UtcNow);
+        }
+
         return Path.Combine(folder, Guid.NewGuid().ToString("N") + ".tmp");
+    }
+
+    /// <summary>Removes leftovers of writers that died, once per store; by age, so live writers of other silos sharing the folder are safe.</summary>
+    internal void SweepStaleTemp(DateTime now)
+    {
+        try
+        {
+            foreach (var file in new DirectoryInfo(_paths.TempFolder).EnumerateFiles("*.tmp"))
+            {
+                if (now - file.LastWriteTimeUtc > StaleTempAge)
+                {
+                    DeleteTemp(file.FullName);
+                }
+            }
+
+            var uploads = new DirectoryInfo(Path.Combine(_paths.TempFolder, MultipartFolder));
+            if (uploads.Exists)
+            {
+                foreach (var upload in uploads.EnumerateDirectories())
+                {
+                    var lastTouched = upload.EnumerateFiles().Select(f => f.LastWriteTimeUtc).DefaultIfEmpty(upload.LastWriteTimeUtc).Max();
+                    if (now - lastTouched > StaleUploadAge)
+                    {
+                        upload.Delete(recursive: true);
+                    }
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            StorageLog.TempCleanupFailed(Logger, _paths.TempFolder, e);
+        }
     }
 
     internal void DeleteTemp(string? path)

@@ -35,7 +35,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
-                BufferSize = 0, // callers write in large blocks; an extra copy buys nothing
+                BufferSize = 64 * 1024, // coalesces small writes; larger ones go straight to the file
             });
         }
     }
@@ -48,8 +48,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        var file = Writable(buffer.Length);
-        if (buffer.IsEmpty)
+        if (Writable(buffer.Length) is not { } file)
         {
             return;
         }
@@ -64,8 +63,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var file = Writable(buffer.Length);
-        if (buffer.IsEmpty)
+        if (Writable(buffer.Length) is not { } file)
         {
             return;
         }
@@ -129,7 +127,8 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         GC.SuppressFinalize(this);
     }
 
-    private FileStream Writable(int count)
+    /// <summary>The file to write <paramref name="count"/> bytes to, or null when there is nothing to write.</summary>
+    private FileStream? Writable(int count)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_completed)
@@ -137,13 +136,11 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
             throw new InvalidOperationException("The write was already completed.");
         }
 
-        if (_file is null)
+        if (_file is null && count > 0)
         {
-            return count == 0
-                ? null!
-                : throw new InvalidOperationException($"'{_key}' is a folder marker (ends with '/') and cannot hold data.");
+            throw new InvalidOperationException($"'{_key}' is a folder marker (ends with '/') and cannot hold data.");
         }
 
-        return _file;
+        return count == 0 ? null : _file;
     }
 }
