@@ -22,13 +22,13 @@ public sealed class TestClusterOptions
     /// <summary>Extra services of every silo (index of the silo, services).</summary>
     public Action<int, IServiceCollection>? ConfigureServices { get; set; }
 
-    /// <summary>Test timings: heartbeat 200 ms, fence after 1 s, job lease 2 s, dead after 3 s, polls of 100–200 ms.</summary>
+    /// <summary>Test timings: heartbeat 200 ms, fence after 1.5 s, job lease 2.5 s, dead after 4 s, polls of 100–200 ms.</summary>
     public static void ApplyFastTimings(GrainRuntimeOptions o)
     {
         o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
-        o.SiloLeaseTime = TimeSpan.FromSeconds(1);
-        o.JobLeaseTime = TimeSpan.FromSeconds(2);
-        o.DeadSiloTimeout = TimeSpan.FromSeconds(3);
+        o.SiloLeaseTime = TimeSpan.FromSeconds(1.5);
+        o.JobLeaseTime = TimeSpan.FromSeconds(2.5);
+        o.DeadSiloTimeout = TimeSpan.FromSeconds(4);
         o.JobPollInterval = TimeSpan.FromMilliseconds(100);
         o.JobRetryBaseDelay = TimeSpan.FromMilliseconds(100);
         o.JobRetryMaxDelay = TimeSpan.FromSeconds(1);

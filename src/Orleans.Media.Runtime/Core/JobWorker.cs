@@ -42,7 +42,6 @@ internal sealed class JobWorker
     public Task RunAsync(CancellationToken stop) =>
         Task.WhenAll(
             Task.Run(() => ClaimLoopAsync(stop), CancellationToken.None),
-            Task.Run(() => LeaseLoopAsync(stop), CancellationToken.None),
             Task.Run(() => FenceWatchAsync(stop), CancellationToken.None));
 
     /// <summary>Cancels every running handler and waits (bounded) for them to end.</summary>
@@ -90,35 +89,23 @@ internal sealed class JobWorker
         }
     }
 
-    private async Task LeaseLoopAsync(CancellationToken stop)
+    /// <summary>Renews the leases of running jobs; cancels the handlers whose lease is gone (or whose job was
+    /// cancelled). Runs on the silo's control thread, right after a successful heartbeat.</summary>
+    public void RenewLeases()
     {
-        while (!stop.IsCancellationRequested)
+        var ids = _running.Keys.ToArray();
+        if (ids.Length == 0 || _silo.IsFenced)
         {
-            try
-            {
-                await Task.Delay(_options.HeartbeatInterval, stop).ConfigureAwait(false);
-                var ids = _running.Keys.ToArray();
-                if (ids.Length == 0 || _silo.IsFenced)
-                {
-                    continue;
-                }
+            return;
+        }
 
-                var renewed = await _store.RenewJobLeasesAsync(Owner, ids, _options.JobLeaseTime, stop).ConfigureAwait(false);
-                foreach (var id in ids)
-                {
-                    if (!renewed.Contains(id) && _running.TryGetValue(id, out var job) && !job.Finishing)
-                    {
-                        RuntimeLog.LeaseLost(_logger, id);
-                        job.Cancel(leaseLost: true);
-                    }
-                }
-            }
-            catch (Exception e) when (!stop.IsCancellationRequested)
+        var renewed = _store.RenewJobLeases(Owner, ids, _options.JobLeaseTime);
+        foreach (var id in ids)
+        {
+            if (!renewed.Contains(id) && _running.TryGetValue(id, out var job) && !job.Finishing)
             {
-                RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, e.Message);
-            }
-            catch (OperationCanceledException)
-            {
+                RuntimeLog.LeaseLost(_logger, id);
+                job.Cancel(leaseLost: true);
             }
         }
     }

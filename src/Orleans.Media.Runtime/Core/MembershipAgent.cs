@@ -4,9 +4,13 @@ using Orleans.Media.Runtime.Stores;
 
 namespace Orleans.Media.Runtime.Core;
 
-/// <summary>Writes the local heartbeat, marks long-silent silos Dead, and purges expired nonces and old jobs.</summary>
+/// <summary>
+/// Membership and leases. The heartbeat and job-lease renewals run on a dedicated thread with synchronous store
+/// calls: a silo whose thread pool is saturated by turns must not miss its own heartbeat and fence itself.
+/// Expired nonces and old finished jobs are purged on the thread pool.
+/// </summary>
 internal sealed class MembershipAgent(
-    IRuntimeStore store, LocalSilo silo, IOptions<GrainRuntimeOptions> options, TimeProvider time, ILogger<MembershipAgent> logger)
+    IRuntimeStore store, LocalSilo silo, JobWorker jobs, IOptions<GrainRuntimeOptions> options, TimeProvider time, ILogger<MembershipAgent> logger)
 {
     private readonly GrainRuntimeOptions _options = options.Value;
 
@@ -19,24 +23,39 @@ internal sealed class MembershipAgent(
         RuntimeLog.SiloJoined(logger, silo.LocalSiloName, silo.LocalSiloId, string.Join(",", silo.Roles), store.Kind.ToString());
     }
 
-    public async Task RunAsync(CancellationToken stop)
+    public Task RunAsync(CancellationToken stop)
     {
-        var fencedLogged = false;
-        var lastPurge = time.GetTimestamp();
-        while (!stop.IsCancellationRequested)
+        var control = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
             try
             {
-                await Task.Delay(_options.HeartbeatInterval, stop).ConfigureAwait(false);
+                ControlLoop(stop);
             }
-            catch (OperationCanceledException)
+            finally
             {
-                return;
+                control.TrySetResult();
             }
+        })
+        {
+            IsBackground = true,
+            Name = "om-control-" + silo.LocalSiloName,
+        };
+        thread.Start();
+        return Task.WhenAll(control.Task, Task.Run(() => PurgeLoopAsync(stop), CancellationToken.None));
+    }
 
+    public Task LeaveAsync(SiloStatus status, CancellationToken cancellationToken) =>
+        store.HeartbeatAsync(silo.LocalSiloId, status, _options.DeadSiloTimeout, cancellationToken);
+
+    private void ControlLoop(CancellationToken stop)
+    {
+        var fencedLogged = false;
+        while (!stop.WaitHandle.WaitOne(_options.HeartbeatInterval))
+        {
             try
             {
-                await store.HeartbeatAsync(silo.LocalSiloId, silo.LocalStatus, _options.DeadSiloTimeout, stop).ConfigureAwait(false);
+                store.Heartbeat(silo.LocalSiloId, silo.LocalStatus, _options.DeadSiloTimeout);
                 silo.HeartbeatSucceeded();
                 if (fencedLogged)
                 {
@@ -52,23 +71,49 @@ internal sealed class MembershipAgent(
                     RuntimeLog.Fenced(logger, silo.LocalSiloName);
                     fencedLogged = true;
                 }
+
+                continue;
+            }
+            catch (Exception)
+            {
+                return;
             }
 
-            if (time.GetElapsedTime(lastPurge) >= _options.NoncePurgeInterval && !silo.IsFenced)
+            try
             {
-                lastPurge = time.GetTimestamp();
-                try
-                {
-                    await store.PurgeExpiredAsync(stop).ConfigureAwait(false);
-                }
-                catch (Exception e) when (!stop.IsCancellationRequested)
-                {
-                    RuntimeLog.PurgeFailed(logger, e.Message);
-                }
+                jobs.RenewLeases();
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                RuntimeLog.JobLoopError(logger, silo.LocalSiloName, e.Message);
+            }
+            catch (Exception)
+            {
+                return;
             }
         }
     }
 
-    public Task LeaveAsync(SiloStatus status, CancellationToken cancellationToken) =>
-        store.HeartbeatAsync(silo.LocalSiloId, status, _options.DeadSiloTimeout, cancellationToken);
+    private async Task PurgeLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.NoncePurgeInterval, time, stop).ConfigureAwait(false);
+                if (!silo.IsFenced)
+                {
+                    await store.PurgeExpiredAsync(stop).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                RuntimeLog.PurgeFailed(logger, e.Message);
+            }
+        }
+    }
 }

@@ -28,8 +28,9 @@ internal interface IRuntimeStore : IAsyncDisposable
 
     Task<IReadOnlyList<ClaimedJob>> ClaimJobsAsync(string owner, int max, int maxPerPartition, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Renews the leases this owner still holds; returns the renewed ids.</summary>
-    Task<IReadOnlySet<Guid>> RenewJobLeasesAsync(string owner, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken);
+    /// <summary>Renews the leases this owner still holds; returns the renewed ids. Synchronous: called from the
+    /// silo's dedicated control thread, so a saturated thread pool cannot delay it.</summary>
+    IReadOnlySet<Guid> RenewJobLeases(string owner, IReadOnlyCollection<Guid> jobIds, TimeSpan lease);
 
     Task<bool> SaveJobCheckpointAsync(Guid jobId, string owner, string checkpoint, TimeSpan lease, CancellationToken cancellationToken);
 
@@ -61,6 +62,9 @@ internal interface IRuntimeStore : IAsyncDisposable
 
     /// <summary>Writes the heartbeat and status, marks long-silent others Dead. Throws if the store is unreachable.</summary>
     Task HeartbeatAsync(string siloId, SiloStatus status, TimeSpan deadAfter, CancellationToken cancellationToken);
+
+    /// <summary>Synchronous heartbeat for the dedicated control thread.</summary>
+    void Heartbeat(string siloId, SiloStatus status, TimeSpan deadAfter);
 
     Task<IReadOnlyList<SiloInfo>> GetSilosAsync(CancellationToken cancellationToken);
 

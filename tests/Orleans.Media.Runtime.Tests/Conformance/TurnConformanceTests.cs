@@ -1,3 +1,5 @@
+using Orleans.Media.Runtime.Core;
+using Orleans.Media.Runtime.Stores;
 using Orleans.Media.Runtime.Tests.Grains;
 using Orleans.Media.Testing;
 
@@ -42,6 +44,147 @@ public abstract class TurnConformanceTests : ConformanceTestBase
         var counts = await Task.WhenAll(Enumerable.Range(0, 1000).Select(g => cluster[g % 3].GetGrain<ICounterGrain>($"{prefix}-{g}").Get()));
         Assert.All(counts, c => Assert.Equal(3, c));
         Assert.Equal(3000, counts.Sum());
+    }
+
+    [Fact]
+    public async Task A_stale_write_is_refused_and_the_newer_state_stays()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var key = NewKey();
+        var grain = cluster[0].GetGrain<ICounterGrain>(key);
+        await grain.Increment();
+        await grain.Increment();
+        var id = new GrainId("counter", key);
+        var store = StoreProbe.Store(cluster[0]);
+
+        // An activation that read version 1 tries to write over version 2.
+        await using (var tx = await store.BeginTurnAsync(CancellationToken.None))
+        {
+            var (_, record) = await tx.LockGrainAsync(id, -1, null, CancellationToken.None);
+            Assert.Equal(2, record!.Version);
+            var refused = await Assert.ThrowsAsync<InconsistentStateException>(() =>
+                tx.CommitAsync([new GrainWrite(id, 1, null, "{\"Count\":99}")], new TurnEffects(), CancellationToken.None));
+            Assert.Equal(id, refused.GrainId);
+        }
+
+        // A first write (expected version 0) over an existing row is refused too.
+        await using (var tx = await store.BeginTurnAsync(CancellationToken.None))
+        {
+            await Assert.ThrowsAsync<InconsistentStateException>(() =>
+                tx.CommitAsync([new GrainWrite(id, 0, null, "{\"Count\":77}")], new TurnEffects(), CancellationToken.None));
+        }
+
+        Assert.Equal(2, await grain.Get());
+        Assert.Equal(3, await grain.Increment());
+    }
+
+    [Fact]
+    public async Task A_cached_activation_on_one_silo_never_writes_over_a_newer_version_from_another()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var key = NewKey();
+        var onSilo0 = cluster[0].GetGrain<ICounterGrain>(key);
+        var onSilo1 = cluster[1].GetGrain<ICounterGrain>(key);
+        Assert.Equal(1, await onSilo0.Increment());       // silo 0 caches the activation at version 1
+        for (var i = 0; i < 5; i++)
+        {
+            await onSilo1.Increment();                    // the store moves to version 6
+        }
+
+        Assert.Equal(7, await onSilo0.Increment());       // silo 0 reloads instead of writing Count=2
+        Assert.Equal(7, await onSilo1.Get());
+    }
+
+    [Fact]
+    public async Task A_turn_that_throws_leaves_no_state_job_reminder_or_event()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var key = NewKey();
+        var probe = NewKey("probe");
+        var grain = cluster[0].GetGrain<ICounterGrain>(key);
+        await grain.Increment();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.IncrementThenThrow(probe));
+        Assert.Equal("boom " + probe, error.Message);                 // the grain's exception, unchanged
+        Assert.Equal(1, await grain.Get());
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "jobs", key));
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "reminders", key));
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "events", key));
+        Assert.Equal(1, (await StoreProbe.CountAsync(cluster, "grains", key)));
+
+        // The grain keeps working after the failed turn.
+        Assert.Equal(2, await grain.Increment());
+    }
+
+    [Fact]
+    public async Task A_throwing_first_turn_creates_no_row()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var key = NewKey();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => cluster[0].GetGrain<ICounterGrain>(key).IncrementThenThrow(NewKey("p")));
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "grains", key));
+    }
+
+    [Fact]
+    public async Task Nested_calls_join_the_turn_and_reentrant_calls_reuse_the_activation()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var (a, b) = (NewKey("a"), NewKey("b"));
+        var grainA = cluster[0].GetGrain<ICounterGrain>(a);
+        Assert.Equal(2, await grainA.IncrementBoth(b));
+        Assert.Equal(1, await cluster[0].GetGrain<ICounterGrain>(b).Get());
+
+        // a -> b -> a: the callback runs on a's activation in the same turn (a = 2 after it, b = 2).
+        Assert.Equal(2, await grainA.CallBack(b));
+        Assert.Equal(2, await grainA.Get());
+        Assert.Equal(2, await cluster[0].GetGrain<ICounterGrain>(b).Get());
+    }
+
+    [Fact]
+    public async Task A_failed_nested_call_discards_the_callees_changes_even_when_the_caller_catches()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var (a, b) = (NewKey("a"), NewKey("b"));
+        Assert.Equal(1, await cluster[0].GetGrain<ICounterGrain>(a).IncrementAndSwallowNestedFailure(b, NewKey("p")));
+        Assert.Equal(1, await cluster[0].GetGrain<ICounterGrain>(a).Get());
+        Assert.Equal(0, await cluster[0].GetGrain<ICounterGrain>(b).Get());
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "jobs", b));
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "events", b));
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "reminders", b));
+    }
+
+    [Fact]
+    public async Task Concurrent_crossing_nested_calls_are_all_applied()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var (a, b) = (NewKey("a"), NewKey("b"));
+        const int Pairs = 8;
+        var calls = Enumerable.Range(0, Pairs).SelectMany(i => new[]
+        {
+            cluster[i % 2].GetGrain<ICounterGrain>(a).IncrementBoth(b),        // locks a then b
+            cluster[(i + 1) % 2].GetGrain<ICounterGrain>(b).IncrementBoth(a),  // locks b then a: deadlocks are retried
+        });
+        await Task.WhenAll(calls);
+        Assert.Equal(2 * Pairs, await cluster[0].GetGrain<ICounterGrain>(a).Get());
+        Assert.Equal(2 * Pairs, await cluster[1].GetGrain<ICounterGrain>(b).Get());
+    }
+
+    [Fact]
+    public async Task ReadOnly_calls_see_committed_state_and_refuse_changes()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var key = NewKey();
+        var grain = cluster[0].GetGrain<ICounterGrain>(key);
+        Assert.Equal(0, await grain.Get());
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "grains", key));   // a read creates nothing
+        await grain.Increment();
+        Assert.Equal(1, await grain.Get());
+        await cluster[1].GetGrain<ICounterGrain>(key).Increment();
+        Assert.Equal(2, await grain.Get());                                     // the read snapshot refreshes
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.GetAndMutate());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.GetAndSchedule());
+        Assert.Equal(2, await grain.Get());
+        Assert.Equal(0, await StoreProbe.CountAsync(cluster, "jobs", key));
     }
 }
 

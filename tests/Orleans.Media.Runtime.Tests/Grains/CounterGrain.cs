@@ -1,7 +1,7 @@
 namespace Orleans.Media.Runtime.Tests.Grains;
 
 [GrainType("counter")]
-public sealed class CounterGrain : Grain<CounterState>, ICounterGrain, IJobOutcomeReceiver, IRemindable
+public sealed class CounterGrain(IClusterMembership membership) : Grain<CounterState>, ICounterGrain, IJobOutcomeReceiver, IRemindable
 {
     public Task<int> Increment()
     {
@@ -120,7 +120,7 @@ public sealed class CounterGrain : Grain<CounterState>, ICounterGrain, IJobOutco
             throw new InvalidOperationException("tick fails once");
         }
 
-        State = State with { Ticks = [.. State.Ticks, reminderName] };
+        State = State with { Ticks = [.. State.Ticks, reminderName + "@" + membership.LocalSiloName] };
         return Task.CompletedTask;
     }
 }

@@ -50,13 +50,21 @@ public sealed class SlowJobHandler(IClusterMembership membership) : IJobHandler
         var probe = parts[0];
         var ms = int.Parse(parts[1]);
         JobProbe.Record(probe, $"start:{context.Partition}:{membership.LocalSiloName}:{context.JobId}");
-        if (ms < 0)
+        try
         {
-            await JobProbe.Gate(probe).Task.WaitAsync(context.CancellationToken);
+            if (ms < 0)
+            {
+                await JobProbe.Gate(probe).Task.WaitAsync(context.CancellationToken);
+            }
+            else
+            {
+                await Task.Delay(ms, context.CancellationToken);
+            }
         }
-        else
+        catch (OperationCanceledException)
         {
-            await Task.Delay(ms, context.CancellationToken);
+            JobProbe.Record(probe, $"cancelled:{context.Partition}:{membership.LocalSiloName}:{context.JobId}");
+            throw;
         }
 
         JobProbe.Record(probe, $"end:{context.Partition}:{context.JobId}");

@@ -80,9 +80,6 @@ internal sealed class PostgresStore : IRuntimeStore
     public bool IsRetryable(Exception exception) => exception switch
     {
         PostgresException { SqlState: "40P01" or "40001" or "55P03" } => true,
-
-        // Two first writes of a new grain raced: the loser re-runs and finds the row.
-        PostgresException { SqlState: "23505", ConstraintName: "grains_pkey" } => true,
         _ => false,
     };
 
@@ -142,14 +139,14 @@ internal sealed class PostgresStore : IRuntimeStore
         return jobs;
     }
 
-    public async Task<IReadOnlySet<Guid>> RenewJobLeasesAsync(string owner, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken)
+    public IReadOnlySet<Guid> RenewJobLeases(string owner, IReadOnlyCollection<Guid> jobIds, TimeSpan lease)
     {
         ThrowIfKilled();
-        await using var cmd = _control.CreateCommand(PostgresSql.RenewJobs);
+        using var cmd = _control.CreateCommand(PostgresSql.RenewJobs);
         cmd.Add(owner, jobIds.ToArray(), lease);
         var renewed = new HashSet<Guid>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
         {
             renewed.Add(reader.GetGuid(0));
         }
@@ -286,6 +283,21 @@ internal sealed class PostgresStore : IRuntimeStore
             },
         };
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Heartbeat(string siloId, SiloStatus status, TimeSpan deadAfter)
+    {
+        ThrowIfKilled();
+        using var conn = _control.OpenConnection();
+        using var batch = new NpgsqlBatch(conn)
+        {
+            BatchCommands =
+            {
+                Command(PostgresSql.Heartbeat, siloId, status.ToString()),
+                Command(PostgresSql.MarkDead, siloId, deadAfter),
+            },
+        };
+        batch.ExecuteNonQuery();
     }
 
     public async Task<IReadOnlyList<SiloInfo>> GetSilosAsync(CancellationToken cancellationToken)

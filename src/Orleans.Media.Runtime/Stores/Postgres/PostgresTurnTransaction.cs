@@ -104,6 +104,13 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection) : ITu
             var write = writes[Math.Clamp(index, 0, writes.Count - 1)];
             throw new InconsistentStateException(write.GrainId, write.ExpectedVersion);
         }
+        catch (PostgresException e) when (e is { SqlState: "23505", ConstraintName: "grains_pkey" })
+        {
+            // A first write lost the race against another silo's first write of the same grain.
+            var index = e.BatchCommand is { } failed ? commands.IndexOf(failed) : 0;
+            var write = writes[Math.Clamp(index, 0, writes.Count - 1)];
+            throw new InconsistentStateException(write.GrainId, write.ExpectedVersion);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -161,21 +161,21 @@ internal sealed class SqliteStore : IRuntimeStore
             return jobs;
         }, cancellationToken);
 
-    public Task<IReadOnlySet<Guid>> RenewJobLeasesAsync(string owner, IReadOnlyCollection<Guid> jobIds, TimeSpan lease, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlySet<Guid>>(async conn =>
+    public IReadOnlySet<Guid> RenewJobLeases(string owner, IReadOnlyCollection<Guid> jobIds, TimeSpan lease) =>
+        WriteSync(conn =>
         {
-            await using var cmd = conn.Command(
+            using var cmd = conn.Command(
                 "UPDATE jobs SET lease_until = $until WHERE lease_owner = $owner AND status = 'running' AND id IN (SELECT value FROM json_each($ids)) RETURNING id",
                 ("$until", Now + (long)lease.TotalMilliseconds), ("$owner", owner), ("$ids", JsonSerializer.Serialize(jobIds.Select(i => i.ToString()))));
             var renewed = new HashSet<Guid>();
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
             {
                 renewed.Add(Guid.Parse(reader.GetString(0)));
             }
 
             return renewed;
-        }, cancellationToken, control: true);
+        });
 
     public async Task<bool> SaveJobCheckpointAsync(Guid jobId, string owner, string checkpoint, TimeSpan lease, CancellationToken cancellationToken) =>
         await WriteNonQueryAsync(
@@ -326,6 +326,19 @@ internal sealed class SqliteStore : IRuntimeStore
             return true;
         }, cancellationToken, control: true);
 
+    public void Heartbeat(string siloId, SiloStatus status, TimeSpan deadAfter) =>
+        WriteSync(conn =>
+        {
+            var now = Now;
+            using var beat = conn.Command("UPDATE silos SET heartbeat_at = $now, status = $status WHERE id = $id",
+                ("$now", now), ("$status", status.ToString()), ("$id", siloId));
+            beat.ExecuteNonQuery();
+            using var dead = conn.Command("UPDATE silos SET status = 'Dead' WHERE id <> $id AND status <> 'Dead' AND heartbeat_at < $limit",
+                ("$id", siloId), ("$limit", now - (long)deadAfter.TotalMilliseconds));
+            dead.ExecuteNonQuery();
+            return true;
+        });
+
     public async Task<IReadOnlyList<SiloInfo>> GetSilosAsync(CancellationToken cancellationToken)
     {
         await using var conn = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -419,6 +432,40 @@ internal sealed class SqliteStore : IRuntimeStore
             {
                 await using var rollback = conn.Command("ROLLBACK");
                 await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _shared.WriteGate.Release();
+        }
+    }
+
+    /// <summary>A control write on the caller's (dedicated) thread, ahead of queued turns.</summary>
+    private T WriteSync<T>(Func<SqliteConnection, T> work)
+    {
+        ThrowIfKilled();
+        _shared.WriteGate.EnterAsync(control: true, CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            using var conn = new SqliteConnection(_connectionString);
+            conn.Open();
+            using (var pragmas = conn.Command("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE"))
+            {
+                pragmas.ExecuteNonQuery();
+            }
+
+            try
+            {
+                var result = work(conn);
+                using var commit = conn.Command("COMMIT");
+                commit.ExecuteNonQuery();
+                return result;
+            }
+            catch
+            {
+                using var rollback = conn.Command("ROLLBACK");
+                rollback.ExecuteNonQuery();
                 throw;
             }
         }
