@@ -52,71 +52,53 @@ internal sealed class ArchivePlan
         return _zipPackedByName.TryGetValue(name, out var q) && q.Count > 0 ? q.Dequeue() : 0;
     }
 
+    /// <summary>
+    /// Stored names that libarchive will hand back cut short at an embedded NUL (it returns C strings): the part
+    /// before the NUL. Entries with these names are refused rather than written under the truncated name.
+    /// </summary>
+    public IReadOnlySet<string> NulTruncatedNames { get; private init; } = new HashSet<string>();
+
     public static ArchivePlan Build(Stream stream, IReadOnlyList<string> passphrases, ArchiveLimits limits)
     {
         var size = stream.Length;
-        stream.Seek(0, SeekOrigin.Begin);
-        List<PlannedEntry> entries = [];
         ArchiveFormat format;
-        using (var reader = ArchiveReader.Open(stream, passphrases))
+        stream.Seek(0, SeekOrigin.Begin);
+        using (var probe = ArchiveReader.Open(stream, passphrases))
         {
-            if (!reader.MoveNext(out var first, out _))
+            if (!probe.MoveNext(out _, out _))
             {
-                return new ArchivePlan(reader.Format, size, [], entriesAreInReadOrder: true);
+                return new ArchivePlan(probe.Format, size, [], entriesAreInReadOrder: true);
             }
 
-            format = reader.Format;
-            CheckSize(format, size, limits);
-            if (format != ArchiveFormat.Zip)
-            {
-                var entry = first;
-                var start = reader.SourceBytes;
-                while (true)
-                {
-                    if (entries.Count >= limits.MaxEntries)
-                    {
-                        throw TooMany(limits, $"more than {limits.MaxEntries:N0}");
-                    }
-
-                    bool more;
-                    RawEntry next;
-                    try
-                    {
-                        more = reader.MoveNext(out next, out _);
-                    }
-                    catch (ArchiveException ex) when (ex.Code is ArchiveErrorCode.Corrupt)
-                    {
-                        // Damage: plan what was readable. Extraction writes those entries and then reports
-                        // the same failure, naming the entry.
-                        more = false;
-                        next = null!;
-                    }
-
-                    var end = more ? reader.SourceBytes : size;
-                    entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, end - start), entry.Kind == ArchiveEntryKind.Directory));
-                    if (!more)
-                    {
-                        break;
-                    }
-
-                    entry = next;
-                    start = end;
-                }
-
-                return new ArchivePlan(format, size, entries, entriesAreInReadOrder: true);
-            }
+            format = probe.Format;
         }
 
-        var directory = ZipDirectory.TryReadEnd(stream)
-            ?? throw new ArchiveException(ArchiveErrorCode.Corrupt, "the zip central directory was not found (truncated archive?)");
+        CheckSize(format, size, limits);
+        if (format == ArchiveFormat.Zip && ZipDirectory.TryReadEnd(stream) is { } directory)
+        {
+            return FromZipDirectory(stream, directory, size, limits);
+        }
+
+        // No directory to read (or a zip cut before its central directory): list headers, skipping data.
+        return new ArchivePlan(format, size, ListingPass(stream, passphrases, limits), entriesAreInReadOrder: true);
+    }
+
+    private static ArchivePlan FromZipDirectory(Stream stream, ZipDirectory directory, long size, ArchiveLimits limits)
+    {
         if (directory.EntryCount > limits.MaxEntries)
         {
             throw TooMany(limits, directory.EntryCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        var entries = new List<PlannedEntry>();
+        var nulNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in directory.ReadEntries(stream))
         {
             entries.Add(new PlannedEntry(e.Name, e.UncompressedSize, e.CompressedSize, e.Name.EndsWith('/')));
+            if (e.Name.IndexOf('\0', StringComparison.Ordinal) is >= 0 and var nul)
+            {
+                nulNames.Add(e.Name[..nul]);
+            }
         }
 
         if (entries.Count > limits.MaxEntries)
@@ -124,7 +106,52 @@ internal sealed class ArchivePlan
             throw TooMany(limits, entries.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        return new ArchivePlan(format, size, entries, entriesAreInReadOrder: false);
+        return new ArchivePlan(ArchiveFormat.Zip, size, entries, entriesAreInReadOrder: false) { NulTruncatedNames = nulNames };
+    }
+
+    private static List<PlannedEntry> ListingPass(Stream stream, IReadOnlyList<string> passphrases, ArchiveLimits limits)
+    {
+        var size = stream.Length;
+        var entries = new List<PlannedEntry>();
+        stream.Seek(0, SeekOrigin.Begin);
+        using var reader = ArchiveReader.Open(stream, passphrases);
+        if (!reader.MoveNext(out var entry, out _))
+        {
+            return entries;
+        }
+
+        var start = reader.SourceBytes;
+        while (true)
+        {
+            if (entries.Count >= limits.MaxEntries)
+            {
+                throw TooMany(limits, $"more than {limits.MaxEntries:N0}");
+            }
+
+            bool more;
+            RawEntry next;
+            try
+            {
+                more = reader.MoveNext(out next, out _);
+            }
+            catch (ArchiveException ex) when (ex.Code is ArchiveErrorCode.Corrupt)
+            {
+                // Damage: plan what was readable. Extraction writes those entries and then reports the same
+                // failure, naming the entry.
+                more = false;
+                next = null!;
+            }
+
+            var end = more ? reader.SourceBytes : size;
+            entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, end - start), entry.Kind == ArchiveEntryKind.Directory));
+            if (!more)
+            {
+                return entries;
+            }
+
+            entry = next;
+            start = end;
+        }
     }
 
     /// <summary>

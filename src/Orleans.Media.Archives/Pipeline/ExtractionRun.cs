@@ -176,7 +176,8 @@ internal sealed class ExtractionRun
         var size = entry.Size ?? 0;
         _isEncrypted |= entry.IsEncrypted;
         var isFolder = entry.Kind == ArchiveEntryKind.Directory;
-        var path = EntryPaths.TryResolve(entry.Name, out var unsafeReason);
+        var unsafeReason = "the stored name contains a NUL character";
+        var path = plan.NulTruncatedNames.Contains(entry.Name) ? null : EntryPaths.TryResolve(entry.Name, out unsafeReason);
         if (path is null && isFolder && display.Length == 0)
         {
             return; // the archive root itself ("./" in tar): nothing to report
