@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Media.Grains.AccessKeys;
+using Orleans.Media.Runtime;
 using Orleans.Media.Silo.Security;
 
 namespace Orleans.Media.Silo.Protocols;
@@ -38,9 +39,15 @@ public static class ApiServiceCollectionExtensions
 
         services.TryAddSingleton(sp => AccessKeySecretProtector.FromFile(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessKeyOptions>>().Value.MasterKeyPath));
-        services.TryAddSingleton<IAccessKeyStore, InMemoryAccessKeyStore>();
+        // On the grain runtime (AddGrainRuntime registered before or after this call): keys as grains, nonces in the
+        // cluster store. Without it (tools, tests of the protocol layer alone): this process's memory.
+        services.TryAddSingleton<IAccessKeyStore>(sp => sp.GetService<IGrainFactory>() is { } grains
+            ? new GrainAccessKeyStore(grains, sp.GetRequiredService<IGrainStateQuery>(), sp.GetRequiredService<AccessKeySecretProtector>(), sp.GetRequiredService<TimeProvider>())
+            : new InMemoryAccessKeyStore(sp.GetRequiredService<AccessKeySecretProtector>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<AccessKeyResolver>();
-        services.TryAddSingleton<INonceStore, InMemoryNonceStore>();
+        services.TryAddSingleton<INonceStore>(sp => sp.GetService<INonceRegistry>() is { } registry
+            ? new RuntimeNonceStore(registry)
+            : new InMemoryNonceStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IApiAuthenticator, ApiAuthenticator>();
         services.TryAddSingleton<IProjectRateLimits, DefaultProjectRateLimits>();
         services.TryAddSingleton<IApiRateLimiter, TokenBucketRateLimiter>();

@@ -43,14 +43,20 @@ public sealed class FrontTestHost : IAsyncDisposable
 
     public HttpClient Http { get; } = new();
 
-    public static async Task<FrontTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration overrides (e.g. <c>Api:RateLimits:…</c>).</param>
+    /// <param name="configureServices">Extra services, e.g. the grain runtime on PostgreSQL.</param>
+    /// <param name="masterKeyPath">Share one master key between hosts of one cluster; default: a fresh one.</param>
+    public static async Task<FrontTestHost> StartAsync(
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configureServices = null,
+        string? masterKeyPath = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("front-test-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AccessKeys:MasterKeyPath"] = Path.Combine(dataDir, "master.key"),
+            ["AccessKeys:MasterKeyPath"] = masterKeyPath ?? Path.Combine(dataDir, "master.key"),
         });
         if (settings is not null)
         {
@@ -66,6 +72,7 @@ public sealed class FrontTestHost : IAsyncDisposable
         builder.Services.AddApiProtocols(builder.Configuration);
         builder.Services.AddApiDocumentation();
         builder.Services.AddApiOperations(operations.Register);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapApiProtocols();
