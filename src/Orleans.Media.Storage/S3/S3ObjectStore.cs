@@ -141,6 +141,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                     Key = key,
                     InputStream = content,
                     UseChunkEncoding = false,
+                    DisableDefaultChecksumValidation = true,
                     AutoCloseStream = false,
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -187,6 +188,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                     InputStream = body,
                     PartSize = length >= 0 ? length : body.Length - body.Position,
                     UseChunkEncoding = false,
+                    DisableDefaultChecksumValidation = true,
                 },
                 cancellationToken).ConfigureAwait(false);
             return S3Clients.Bare(r.ETag)!;
