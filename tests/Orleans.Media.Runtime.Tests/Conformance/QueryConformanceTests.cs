@@ -1,0 +1,98 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Media.Runtime.Tests.Grains;
+using Orleans.Media.Testing;
+
+namespace Orleans.Media.Runtime.Tests.Conformance;
+
+/// <summary>State queries: partition, key prefix, JSON filters, ordering by text/number/time, keyset paging, counts.</summary>
+public abstract class QueryConformanceTests : ConformanceTestBase
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private async Task<(TestCluster Cluster, string Prefix)> SeedAsync()
+    {
+        var cluster = await StartClusterAsync(1);
+        var prefix = NewKey("q") + "-";
+        await Task.WhenAll(Enumerable.Range(0, 25).Select(i => cluster[0].GetGrain<ICounterGrain>($"{prefix}{i:00}")
+            .Set(i % 2 == 0 ? "even" : "odd-" + i, i * 10 % 70, T0.AddMinutes(i * 7 % 25).AddMilliseconds(i), i < 10 ? prefix + "P1" : prefix + "P2")));
+        return (cluster, prefix);
+    }
+
+    [Fact]
+    public async Task Filters_partitions_and_prefixes_select_the_right_grains()
+    {
+        var (cluster, prefix) = await SeedAsync();
+        await using var _ = cluster;
+        var q = cluster[0].Services.GetRequiredService<IGrainStateQuery>();
+        var all = new GrainStateQuery("counter") { KeyPrefix = prefix };
+        Assert.Equal(25, await q.CountAsync(all));
+        Assert.Equal(10, await q.CountAsync(all with { Partition = prefix + "P1" }));
+        Assert.Equal(13, await q.CountAsync(all with { Filters = [StateFilter.Eq("Tag", "even")] }));
+        Assert.Equal(2, await q.CountAsync(all with { Filters = [StateFilter.In("Tag", "odd-1", "odd-3", "odd-4")] }));
+        Assert.Equal(12, await q.CountAsync(all with { Filters = [StateFilter.Prefix("Tag", "odd-")] }));
+        var numbers = Enumerable.Range(0, 25).Select(i => i * 10 % 70).ToArray();
+        Assert.Equal(numbers.Count(n => n >= 40), await q.CountAsync(all with { Filters = [StateFilter.Gte("Priority", 40)] }));
+        Assert.Equal(numbers.Count(n => n is >= 20 and <= 40), await q.CountAsync(all with { Filters = [StateFilter.Gte("Priority", 20), StateFilter.Lte("Priority", 40)] }));
+        Assert.Equal(numbers.Count(n => n == 30), await q.CountAsync(all with { Filters = [StateFilter.Eq("Priority", 30)] }));
+        var stamps = Enumerable.Range(0, 25).Select(i => T0.AddMinutes(i * 7 % 25).AddMilliseconds(i)).ToArray();
+        var cut = T0.AddMinutes(12);
+        Assert.Equal(stamps.Count(s => s <= cut), await q.CountAsync(all with { Filters = [StateFilter.Lte("Stamp", cut)] }));
+
+        var page = await q.QueryAsync<CounterState>(all with { Partition = prefix + "P1", Filters = [StateFilter.Eq("Tag", "even")] });
+        Assert.Equal([$"{prefix}00", $"{prefix}02", $"{prefix}04", $"{prefix}06", $"{prefix}08"], page.Items.Select(i => i.Key));
+        Assert.All(page.Items, i => Assert.Equal("even", i.State.Tag));
+        Assert.All(page.Items, i => Assert.Equal(prefix + "P1", i.Partition));
+        Assert.Null(page.NextPageToken);
+    }
+
+    [Theory]
+    [InlineData("Priority", StateValueKind.Number, false)]
+    [InlineData("Priority", StateValueKind.Number, true)]
+    [InlineData("Stamp", StateValueKind.Time, true)]
+    [InlineData("Tag", StateValueKind.Text, false)]
+    [InlineData(null, StateValueKind.Text, true)]
+    public async Task Keyset_pages_cover_every_grain_once_in_order(string? orderBy, StateValueKind kind, bool descending)
+    {
+        var (cluster, prefix) = await SeedAsync();
+        await using var _ = cluster;
+        var q = cluster[0].Services.GetRequiredService<IGrainStateQuery>();
+        var query = new GrainStateQuery("counter") { KeyPrefix = prefix, OrderBy = orderBy, OrderByKind = kind, Descending = descending, Limit = 4 };
+        var keys = new List<string>();
+        var states = new List<CounterState>();
+        string? token = null;
+        do
+        {
+            var page = await q.QueryAsync<CounterState>(query with { PageToken = token });
+            Assert.True(page.Items.Count <= 4);
+            keys.AddRange(page.Items.Select(i => i.Key));
+            states.AddRange(page.Items.Select(i => i.State));
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(25, keys.Distinct().Count());
+        var expected = keys.Zip(states, (k, s) => (k, s)).OrderBy(x => x, Comparer<(string k, CounterState s)>.Create((x, y) =>
+        {
+            var c = orderBy switch
+            {
+                "Priority" => x.s.Priority.CompareTo(y.s.Priority),
+                "Stamp" => x.s.Stamp!.Value.CompareTo(y.s.Stamp!.Value),
+                "Tag" => string.CompareOrdinal(x.s.Tag, y.s.Tag),
+                _ => 0,
+            };
+            c = c != 0 ? c : string.CompareOrdinal(x.k, y.k);
+            return descending ? -c : c;
+        })).Select(x => x.k);
+        Assert.Equal(expected, keys);
+    }
+}
+
+public sealed class PostgresQueryConformanceTests : QueryConformanceTests
+{
+    protected override TestStore Store => TestStore.Postgres;
+}
+
+public sealed class SqliteQueryConformanceTests : QueryConformanceTests
+{
+    protected override TestStore Store => TestStore.Sqlite;
+}
