@@ -17,13 +17,34 @@ public static class ApiEndpointRouteBuilderExtensions
             .ExcludeFromDescription();
     }
 
-    /// <summary>Every operation with a <see cref="ApiOperation.RestRoute"/>, same handler and validation as RPC.</summary>
-    public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder endpoints) =>
+    /// <summary>
+    /// Every operation with a <see cref="ApiOperation.RestRoute"/>, same handler and validation as RPC; any other
+    /// path under <c>/api/v1/</c> answers the vendor-shaped 404 rather than an empty one.
+    /// </summary>
+    public static IEndpointRouteBuilder MapRestApi(this IEndpointRouteBuilder endpoints)
+    {
         MapRoutes(endpoints, ApiProtocol.Rest, o => o.RestRoute);
+        MapUnknown(endpoints, "/api/v1/{**path}", ApiProtocol.Rest);
+        return endpoints;
+    }
 
-    /// <summary>Every operation with a <see cref="ApiOperation.HuaweiRoute"/> (<c>/v1/{project_id}/…</c>).</summary>
-    public static IEndpointRouteBuilder MapHuaweiApi(this IEndpointRouteBuilder endpoints) =>
+    /// <summary>Every operation with a <see cref="ApiOperation.HuaweiRoute"/> (<c>/v1/{project_id}/…</c>), and a
+    /// Huawei-shaped 404 for any other path under <c>/v1/</c>.</summary>
+    public static IEndpointRouteBuilder MapHuaweiApi(this IEndpointRouteBuilder endpoints)
+    {
         MapRoutes(endpoints, ApiProtocol.Huawei, o => o.HuaweiRoute);
+        MapUnknown(endpoints, "/v1/{**path}", ApiProtocol.Huawei);
+        return endpoints;
+    }
+
+    private static void MapUnknown(IEndpointRouteBuilder endpoints, string pattern, ApiProtocol protocol)
+    {
+        var pipeline = endpoints.ServiceProvider.GetRequiredService<ApiPipeline>();
+        // A catch-all ranks below every literal route, so it only answers what nothing else (in any method) maps.
+        endpoints.Map(pattern, http => pipeline.HandleUnknownRouteAsync(http, protocol))
+            .WithDisplayName($"{protocol} unknown route")
+            .ExcludeFromDescription();
+    }
 
     /// <summary>RPC, REST and Huawei endpoints together.</summary>
     public static IEndpointRouteBuilder MapApiProtocols(this IEndpointRouteBuilder endpoints)

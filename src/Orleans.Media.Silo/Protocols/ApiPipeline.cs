@@ -105,6 +105,16 @@ public sealed class ApiPipeline(
         }
     }
 
+    /// <summary>No operation has this path (or not with this method): the protocol's "no such API" refusal.</summary>
+    public async Task HandleUnknownRouteAsync(HttpContext http, ApiProtocol protocol)
+    {
+        var requestId = BeginRequest(http);
+        var error = protocol == ApiProtocol.Huawei
+            ? new ServiceException(HuaweiCodes.ApiNotFound, "The API does not exist or has not been published in the environment.", 404)
+            : ApiErrors.InvalidAction($"{http.Request.Method} {http.Request.Path}");
+        await FailAsync(http, error, requestId, protocol, http.Request.Path.Value ?? "");
+    }
+
     private async Task<object> InvokeAsync(
         HttpContext http,
         string requestId,

@@ -71,7 +71,9 @@ public static class ApiResponseWriter
         writer.WriteStartObject();
         if (protocol == ApiProtocol.Huawei)
         {
-            var code = error.Code.StartsWith("MSS.", StringComparison.Ordinal) ? error.Code : HuaweiCodes.FromStatus(error.HttpStatus);
+            var code = error.Code.StartsWith("MSS.", StringComparison.Ordinal) || error.Code.StartsWith("APIG.", StringComparison.Ordinal)
+                ? error.Code
+                : HuaweiCodes.FromStatus(error.HttpStatus);
             writer.WriteString("error_code", code);
             writer.WriteString("error_msg", error.Message);
         }

@@ -113,6 +113,20 @@ public sealed class RestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unknown_paths_and_methods_answer_in_the_protocol_shape()
+    {
+        var token = await TokenAsync(_host.Admin);
+        await ApiAssert.ErrorAsync(await _host.Http.SendAsync(WithToken(HttpMethod.Get, "/api/v1/nothing/here", token)), HttpStatusCode.NotFound, "InvalidAction.NotFound");
+        await ApiAssert.ErrorAsync(await _host.Http.SendAsync(WithToken(HttpMethod.Put, "/api/v1/projects/p", token)), HttpStatusCode.NotFound, "InvalidAction.NotFound");
+        var huawei = await _host.Http.GetAsync("/v1/p/no-such-resource");
+        Assert.Equal(HttpStatusCode.NotFound, huawei.StatusCode);
+        var body = System.Text.Json.JsonDocument.Parse(await huawei.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("APIG.0101", body.GetProperty("error_code").GetString());
+        Assert.True(huawei.Headers.Contains("X-Request-Id"));
+        Assert.Empty(_host.Operations.Calls);
+    }
+
+    [Fact]
     public async Task Token_lifetime_is_bounded()
     {
         var request = SignedRequests.V3(HttpMethod.Post, _host.BaseAddress, "/api/v1/tokens", null, "{\"DurationSeconds\":2592000}", _host.Admin);
