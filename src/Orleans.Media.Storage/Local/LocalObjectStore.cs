@@ -10,7 +10,8 @@ namespace Orleans.Media.Storage.Local;
 /// <summary>
 /// A bucket that is a folder: key <c>a/b.txt</c> is the file <c>&lt;folder&gt;/a/b.txt</c>. Writes and multipart uploads
 /// are staged under <c>&lt;folder&gt;/.om-tmp/</c> (hidden from listings) and renamed into place, so readers never see a
-/// partial object. ETags are S3-style: MD5 hex, or MD5-of-part-MD5s-N for multipart objects.
+/// partial object. ETags are S3-style: MD5 hex for PUTs and parts, MD5-of-part-MD5s-N for multipart objects, and an
+/// opaque <c>&lt;hex&gt;-1</c> for streamed writes (see <see cref="LocalObjectWriteStream"/>).
 /// </summary>
 public sealed class LocalObjectStore : IObjectStore
 {
@@ -191,13 +192,13 @@ public sealed class LocalObjectStore : IObjectStore
     public ObjectWriteStream OpenWrite(string key, WriteOptions? options = null)
     {
         var path = _paths.Resolve(key);
-        return new LocalObjectWriteStream(this, key, path, options?.ContentType);
+        return new LocalObjectWriteStream(this, key, path, options?.ContentType, computeMd5: false);
     }
 
     public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        await using var write = OpenWrite(key);
+        await using var write = new LocalObjectWriteStream(this, key, _paths.Resolve(key), null, computeMd5: true);
         await content.CopyToAsync(write, 1 << 20, cancellationToken).ConfigureAwait(false);
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }

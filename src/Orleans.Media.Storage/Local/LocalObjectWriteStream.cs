@@ -7,6 +7,9 @@ namespace Orleans.Media.Storage.Local;
 /// Streams into a temp file inside the bucket and renames it into place on <see cref="CompleteAsync"/>, so a
 /// reader sees the previous object or the whole new one, never a partial file. Memory is one small buffer.
 /// A key ending in '/' is a folder marker: it takes no bytes and completes by creating the folder.
+/// ETag: MD5 hex when <c>computeMd5</c> (whole-object PUTs, where S3 clients may compare it with their own MD5);
+/// otherwise an opaque random value with S3's multipart shape <c>&lt;hex&gt;-1</c>, which tools never mistake for an
+/// MD5. Hashing every byte at a few hundred MiB/s would cost a core of the two that archive extraction needs.
 /// </summary>
 internal sealed class LocalObjectWriteStream : ObjectWriteStream
 {
@@ -15,14 +18,15 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
     private readonly string _finalPath;
     private readonly string? _tempPath;
     private readonly FileStream? _file;
-    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    private readonly IncrementalHash? _md5;
     private readonly string? _contentType;
     private long _length;
     private bool _completed;
     private bool _disposed;
 
-    public LocalObjectWriteStream(LocalObjectStore store, string key, string finalPath, string? contentType)
+    public LocalObjectWriteStream(LocalObjectStore store, string key, string finalPath, string? contentType, bool computeMd5)
     {
+        _md5 = computeMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         _store = store;
         _key = key;
         _finalPath = finalPath;
@@ -54,7 +58,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         }
 
         file.Write(buffer);
-        _md5.AppendData(buffer);
+        _md5?.AppendData(buffer);
         _length += buffer.Length;
     }
 
@@ -69,7 +73,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         }
 
         await file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _md5.AppendData(buffer.Span);
+        _md5?.AppendData(buffer.Span);
         _length += buffer.Length;
     }
 
@@ -91,7 +95,9 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
 
         await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
         await _file.DisposeAsync().ConfigureAwait(false);
-        var etag = Convert.ToHexStringLower(_md5.GetHashAndReset());
+        var etag = _md5 is null
+            ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + "-1"
+            : Convert.ToHexStringLower(_md5.GetHashAndReset());
         Directory.CreateDirectory(Path.GetDirectoryName(_finalPath)!);
         File.Move(_tempPath!, _finalPath, overwrite: true);
         _completed = true;
@@ -105,7 +111,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         {
             _disposed = true;
             _file?.Dispose();
-            _md5.Dispose();
+            _md5?.Dispose();
             if (!_completed)
             {
                 _store.DeleteTemp(_tempPath);
