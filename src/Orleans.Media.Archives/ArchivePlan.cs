@@ -58,6 +58,11 @@ internal sealed class ArchivePlan
     /// </summary>
     public IReadOnlySet<string> NulTruncatedNames { get; private init; } = new HashSet<string>();
 
+    /// <summary>The zip's directory when the plan came from it (null for other formats or a zip without one).</summary>
+    public ZipDirectory? Zip { get; private init; }
+
+    public IReadOnlyList<ZipDirectoryEntry> ZipEntries { get; private init; } = [];
+
     public static ArchivePlan Build(Stream stream, IReadOnlyList<string> passphrases, ArchiveLimits limits)
     {
         var size = stream.Length;
@@ -92,7 +97,8 @@ internal sealed class ArchivePlan
 
         var entries = new List<PlannedEntry>();
         var nulNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in directory.ReadEntries(stream))
+        var records = directory.ReadEntries(stream);
+        foreach (var e in records)
         {
             entries.Add(new PlannedEntry(e.Name, e.UncompressedSize, e.CompressedSize, e.Name.EndsWith('/')));
             if (e.Name.IndexOf('\0', StringComparison.Ordinal) is >= 0 and var nul)
@@ -106,7 +112,12 @@ internal sealed class ArchivePlan
             throw TooMany(limits, entries.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        return new ArchivePlan(ArchiveFormat.Zip, size, entries, entriesAreInReadOrder: false) { NulTruncatedNames = nulNames };
+        return new ArchivePlan(ArchiveFormat.Zip, size, entries, entriesAreInReadOrder: false)
+        {
+            NulTruncatedNames = nulNames,
+            Zip = directory,
+            ZipEntries = records,
+        };
     }
 
     private static List<PlannedEntry> ListingPass(Stream stream, IReadOnlyList<string> passphrases, ArchiveLimits limits)

@@ -15,7 +15,7 @@ public sealed class CheckpointTests
         var rng = new Random(3);
         for (var i = 0; i < 120; i++)
         {
-            var bytes = new byte[20_000 + (i * 997)];
+            var bytes = new byte[2_000 + (i * 97)];
             rng.NextBytes(bytes);
             await File.WriteAllBytesAsync(Path.Combine(src, $"f{i:000}.bin"), bytes);
         }

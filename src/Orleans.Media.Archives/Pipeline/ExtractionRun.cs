@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.Media.Archives.Native;
+using Orleans.Media.Archives.Zip;
 using Orleans.Media.Storage;
 
 namespace Orleans.Media.Archives.Pipeline;
@@ -140,15 +141,24 @@ internal sealed class ExtractionRun
             _bytesTotal = wanted.Sum(e => e.Size);
             Log.Started(_logger, plan.Format, plan.ArchiveSize, wanted.Count, _target.Prefix.ToString());
 
-            _source.Seek(0, SeekOrigin.Begin);
-            using var reader = ArchiveReader.Open(_source, _options.Passphrases);
-            var index = 0;
+            // Selected entries of a zip: read a view holding only them, so unselected entries cost nothing.
+            var input = _source;
+            int[]? sourceIndex = null;
+            if (plan.Zip is { } zip && _selections.Length > 0)
+            {
+                (input, sourceIndex) = ZipSubsetStream.Create(_source, zip, plan.ZipEntries, e => IsWanted(new PlannedEntry(e.Name, 0, 0, false)));
+            }
+
+            input.Seek(0, SeekOrigin.Begin);
+            using var reader = ArchiveReader.Open(input, _options.Passphrases);
+            var position = 0;
             while (reader.MoveNext(out var entry, out var headerError))
             {
                 Token.ThrowIfCancellationRequested();
                 _format = reader.Format;
+                var index = sourceIndex is null ? position : sourceIndex[position];
                 HandleEntry(reader, plan, index, entry, headerError);
-                index++;
+                position++;
             }
 
             return null;
@@ -183,9 +193,14 @@ internal sealed class ExtractionRun
             return; // the archive root itself ("./" in tar): nothing to report
         }
 
+        if (path is null && _selections.Length > 0)
+        {
+            return; // a selection names safe paths only, so it never matches this entry
+        }
+
         if (path is null)
         {
-            // An unsafe name is refused whether or not it was selected: it can never be written.
+            // An unsafe name is refused and reported: it can never be written.
             Refuse(new ExtractedEntry(index, null, display, isFolder, packed, size, entry.ModifiedTime, "refused: " + unsafeReason), ArchiveErrorCode.UnsafePath);
             return;
         }

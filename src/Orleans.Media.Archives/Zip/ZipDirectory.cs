@@ -29,6 +29,9 @@ internal sealed class ZipDirectory
 
     public long Size { get; }
 
+    /// <summary>The directory's bytes, once <see cref="ReadEntries"/> has read them.</summary>
+    public byte[] Raw { get; private set; } = [];
+
     /// <summary>The end records, or null when the stream has none (not a zip, or cut before its end).</summary>
     public static ZipDirectory? TryReadEnd(Stream stream)
     {
@@ -80,6 +83,7 @@ internal sealed class ZipDirectory
         var buffer = new byte[Size];
         stream.Seek(Offset, SeekOrigin.Begin);
         stream.ReadExactly(buffer);
+        Raw = buffer;
         var entries = new List<ZipDirectoryEntry>((int)Math.Min(EntryCount, 1_000_000));
         var span = buffer.AsSpan();
         var pos = 0;
@@ -100,49 +104,60 @@ internal sealed class ZipDirectory
 
             var nameBytes = h.Slice(46, nameLength);
             var name = (flags & 0x800) != 0 ? Encoding.UTF8.GetString(nameBytes) : EntryPaths.Decode(nameBytes, out _);
-            ReadZip64(h.Slice(46 + nameLength, extraLength), ref uncompressed, ref compressed, ref localOffset);
-            entries.Add(new ZipDirectoryEntry(name, compressed, uncompressed, localOffset, (flags & 1) != 0));
+            var zip64Field = ReadZip64(h.Slice(46 + nameLength, extraLength), ref uncompressed, ref compressed, ref localOffset);
+            var length = 46 + nameLength + extraLength + commentLength;
+            entries.Add(new ZipDirectoryEntry(
+                name, compressed, uncompressed, localOffset, (flags & 1) != 0, pos, length, zip64Field < 0 ? -1 : 46 + nameLength + zip64Field));
             pos += 46 + nameLength + extraLength + commentLength;
         }
 
         return entries;
     }
 
-    private static void ReadZip64(ReadOnlySpan<byte> extra, ref long uncompressed, ref long compressed, ref long offset)
+    /// <summary>Applies the zip64 extra field; returns the offset field's position within <paramref name="extra"/>, or -1.</summary>
+    private static int ReadZip64(ReadOnlySpan<byte> extra, ref long uncompressed, ref long compressed, ref long offset)
     {
+        var at = 0;
         while (extra.Length >= 4)
         {
             var id = BinaryPrimitives.ReadUInt16LittleEndian(extra);
             var len = BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]);
             if (4 + len > extra.Length)
             {
-                return;
+                return -1;
             }
 
             if (id == 0x0001)
             {
                 var data = extra.Slice(4, len);
+                var field = at + 4;
                 if (uncompressed == uint.MaxValue && data.Length >= 8)
                 {
                     uncompressed = BinaryPrimitives.ReadInt64LittleEndian(data);
                     data = data[8..];
+                    field += 8;
                 }
 
                 if (compressed == uint.MaxValue && data.Length >= 8)
                 {
                     compressed = BinaryPrimitives.ReadInt64LittleEndian(data);
                     data = data[8..];
+                    field += 8;
                 }
 
                 if (offset == uint.MaxValue && data.Length >= 8)
                 {
                     offset = BinaryPrimitives.ReadInt64LittleEndian(data);
+                    return field;
                 }
 
-                return;
+                return -1;
             }
 
+            at += 4 + len;
             extra = extra[(4 + len)..];
         }
+
+        return -1;
     }
 }
