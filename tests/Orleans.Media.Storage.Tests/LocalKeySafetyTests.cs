@@ -59,6 +59,12 @@ public sealed class LocalKeySafetyTests : IClassFixture<LocalBucketFixture>
             await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _bucket.Store.OpenReadAsync("file-link-out"));
             Assert.False(File.Exists(Path.Combine(outside, "planted.txt")));
 
+            // A dangling link that would point outside once its target appears is refused too.
+            Directory.CreateSymbolicLink(Path.Combine(_bucket.Root, "dangling"), Path.Combine(outside, "later"));
+            await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _bucket.Store.PutAsync("dangling/planted.txt", new MemoryStream([1])));
+            await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _bucket.Store.PutAsync("dangling", new MemoryStream([1])));
+            Assert.False(Directory.Exists(Path.Combine(outside, "later")));
+
             // A link that stays inside the bucket is an ordinary path.
             await _bucket.Store.PutAsync("real/inside.txt", new MemoryStream("in"u8.ToArray()));
             Directory.CreateSymbolicLink(Path.Combine(_bucket.Root, "link-in"), Path.Combine(_bucket.Root, "real"));

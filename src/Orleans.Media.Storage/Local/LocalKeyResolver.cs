@@ -117,7 +117,8 @@ internal sealed class LocalKeyResolver
                 }
             }
 
-            if (info.LinkTarget is null)
+            // Attributes come from the lstat that Exists already made; only links pay for readlink.
+            if ((info.Attributes & FileAttributes.ReparsePoint) == 0)
             {
                 continue;
             }
