@@ -30,6 +30,9 @@ public sealed record FileUncompressionRequest
 
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
 
+    /// <summary>The API request that created the task (notifications carry it).</summary>
+    public string? RequestId { get; init; }
+
     /// <summary>The default target for a source: the archive's folder plus its name without extension.</summary>
     public static string DefaultTarget(string sourceUri)
     {

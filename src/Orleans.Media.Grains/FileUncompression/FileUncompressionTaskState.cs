@@ -35,6 +35,20 @@ public sealed record FileUncompressionTaskState
 
     public long? EndTimeMs { get; init; }
 
+    /// <summary>How long the record stays readable after the task ends (the project's retention at admission).</summary>
+    public long RetentionMs { get; init; }
+
+    /// <summary>
+    /// Unix milliseconds after which the record is gone (GetTask and ListTasks stop showing it; the project's
+    /// retention job deletes it). <see cref="NeverExpires"/> while the task runs.
+    /// </summary>
+    public long ExpiresAtMs { get; init; } = NeverExpires;
+
+    /// <summary>9999-12-31: a sortable "not yet".</summary>
+    public const long NeverExpires = 253_402_300_799_000;
+
+    public bool IsExpired(DateTimeOffset now) => ExpiresAtMs <= now.ToUnixTimeMilliseconds();
+
     public FileUncompressionRequest? Request { get; init; }
 
     public Guid? JobId { get; init; }

@@ -9,7 +9,7 @@ namespace Orleans.Media.Grains.FileUncompression;
 public static class FileUncompressionTransitions
 {
     public static (FileUncompressionTaskState State, TaskEvent Event) Create(
-        FileUncompressionTaskState state, string taskId, string eventId, FileUncompressionRequest request, Guid jobId, DateTimeOffset now)
+        FileUncompressionTaskState state, string taskId, string eventId, FileUncompressionRequest request, Guid jobId, TimeSpan retention, DateTimeOffset now)
     {
         if (state.Exists)
         {
@@ -27,6 +27,7 @@ public static class FileUncompressionTransitions
             StartTimeMs = now.ToUnixTimeMilliseconds(),
             Request = request,
             JobId = jobId,
+            RetentionMs = (long)retention.TotalMilliseconds,
         };
         return (created, new TaskCreated(request.ProjectName, taskId, FileUncompressionTaskState.TaskType, now));
     }
@@ -60,6 +61,7 @@ public static class FileUncompressionTransitions
             Progress = result.Succeeded ? 100 : state.Progress,
             EndTime = now,
             EndTimeMs = now.ToUnixTimeMilliseconds(),
+            ExpiresAtMs = now.ToUnixTimeMilliseconds() + state.RetentionMs,
             Result = result,
         };
         return (ended, new TaskEnded(state.ProjectName, state.TaskId, state.Type, now, status, ended.Code, ended.Message));

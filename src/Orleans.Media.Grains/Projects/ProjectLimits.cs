@@ -6,7 +6,7 @@ namespace Orleans.Media.Grains.Projects;
 /// </summary>
 public sealed record ProjectLimits
 {
-    public const long GB = 1024L * 1024 * 1024;
+    public const long GB = 1_000_000_000L;
 
     public static ProjectLimits Default { get; } = new();
 
@@ -24,7 +24,4 @@ public sealed record ProjectLimits
 
     /// <summary>API requests per second for this project (all keys together).</summary>
     public int QueriesPerSecond { get; init; } = 1_000;
-
-    /// <summary>Unfinished tasks a project may hold; past it, creation is refused with LimitExceededError.</summary>
-    public int MaxActiveTasks { get; init; } = 100_000;
 }

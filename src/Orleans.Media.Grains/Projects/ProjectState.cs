@@ -24,11 +24,6 @@ public sealed record ProjectState
 
     public DateTimeOffset UpdateTime { get; init; }
 
-    /// <summary>Tasks admitted and not yet ended (they hold the project: it cannot be deleted meanwhile).</summary>
-    public long ActiveTasks { get; init; }
-
-    /// <summary>Tasks admitted since creation (statistics).</summary>
-    public long TotalTasks { get; init; }
 }
 
 public sealed record ProjectTag(string Key, string Value);

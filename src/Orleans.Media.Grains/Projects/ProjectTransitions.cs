@@ -23,34 +23,25 @@ public static class ProjectTransitions
         return (Apply(state, settings, now), new ProjectUpdated(state.Name, now));
     }
 
-    public static (ProjectState State, ProjectEvent Event) Delete(ProjectState state, DateTimeOffset now)
+    /// <summary>Refused while work exists: <paramref name="unfinishedTasks"/> is counted by the caller from the task listing.</summary>
+    public static (ProjectState State, ProjectEvent Event) Delete(ProjectState state, long unfinishedTasks, DateTimeOffset now)
     {
         RequireExists(state);
-        if (state.ActiveTasks > 0)
+        if (unfinishedTasks > 0)
         {
             throw ServiceException.Conflict(
-                $"The project '{state.Name}' still has {state.ActiveTasks} unfinished task(s); delete it when they have ended.");
+                $"The project '{state.Name}' still has {unfinishedTasks} unfinished task(s); delete it when they have ended.");
         }
 
         return (new ProjectState(), new ProjectDeleted(state.Name, now));
     }
 
-    /// <summary>A task asks to be admitted; refused when the project is gone or holds too many unfinished tasks.</summary>
-    public static ProjectState AdmitTask(ProjectState state)
+    /// <summary>Whether a new task may start (the project exists); returns the limits the task runs under.</summary>
+    public static ProjectLimits Admit(ProjectState state)
     {
         RequireExists(state);
-        if (state.ActiveTasks >= state.Limits.MaxActiveTasks)
-        {
-            throw ServiceException.LimitExceeded(
-                $"The project '{state.Name}' already has {state.ActiveTasks} unfinished tasks, its limit.");
-        }
-
-        return state with { ActiveTasks = state.ActiveTasks + 1, TotalTasks = state.TotalTasks + 1 };
+        return state.Limits;
     }
-
-    /// <summary>An admitted task ended. Idempotence is the caller's (the task reports its end once).</summary>
-    public static ProjectState TaskEnded(ProjectState state) =>
-        state with { ActiveTasks = Math.Max(0, state.ActiveTasks - 1) };
 
     public static void RequireExists(ProjectState state)
     {

@@ -24,9 +24,10 @@ public sealed class FileUncompressionTransitionsTests
     [Fact]
     public void Lifecycle_running_to_succeeded()
     {
-        var (s, created) = FileUncompressionTransitions.Create(new FileUncompressionTaskState(), "FileUncompression-1", "e", Request, Guid.NewGuid(), Now);
+        var (s, created) = FileUncompressionTransitions.Create(new FileUncompressionTaskState(), "FileUncompression-1", "e", Request, Guid.NewGuid(), TimeSpan.FromDays(7), Now);
         Assert.Equal("Running", s.Status);
         Assert.IsType<TaskCreated>(created);
+        Assert.False(s.IsExpired(Now.AddYears(100)));
 
         (s, var progressed) = FileUncompressionTransitions.ReportProgress(s, 40, Now);
         Assert.Equal(40, s.Progress);
@@ -43,13 +44,15 @@ public sealed class FileUncompressionTransitionsTests
         Assert.Equal("Succeeded", s.Status);
         Assert.Equal(100, s.Progress);
         Assert.Equal(Now.AddSeconds(3), s.EndTime);
+        Assert.False(s.IsExpired(Now.AddSeconds(3).AddDays(7).AddMilliseconds(-1)));
+        Assert.True(s.IsExpired(Now.AddSeconds(3).AddDays(7)));
         Assert.Equal("Succeeded", ended.Status);
     }
 
     [Fact]
     public void An_ended_task_cannot_end_again_or_progress()
     {
-        var (s, _) = FileUncompressionTransitions.Create(new FileUncompressionTaskState(), "t", "e", Request, Guid.NewGuid(), Now);
+        var (s, _) = FileUncompressionTransitions.Create(new FileUncompressionTaskState(), "t", "e", Request, Guid.NewGuid(), TimeSpan.FromDays(7), Now);
         (s, var ended) = FileUncompressionTransitions.End(s, new FileUncompressionResult { Succeeded = false, Code = "InvalidArchive", Message = "bad" }, Now);
         Assert.Equal("Failed", s.Status);
         Assert.Equal("InvalidArchive", ended.Code);

@@ -39,25 +39,22 @@ public sealed class ProjectTransitionsTests
     public void Delete_is_refused_while_tasks_are_unfinished_and_allowed_after()
     {
         var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings(), Now);
-        p = ProjectTransitions.AdmitTask(p);
-        var error = Assert.Throws<ServiceException>(() => ProjectTransitions.Delete(p, Now));
+        var error = Assert.Throws<ServiceException>(() => ProjectTransitions.Delete(p, unfinishedTasks: 1, Now));
         Assert.Equal("StatusConflict", error.Code);
-        p = ProjectTransitions.TaskEnded(p);
-        var (deleted, ev) = ProjectTransitions.Delete(p, Now);
+        var (deleted, ev) = ProjectTransitions.Delete(p, unfinishedTasks: 0, Now);
         Assert.False(deleted.Exists);
         Assert.IsType<ProjectDeleted>(ev);
     }
 
     [Fact]
-    public void Admission_stops_at_the_active_task_limit()
+    public void Admission_hands_out_the_project_limits()
     {
-        var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Limits = new ProjectLimits { MaxActiveTasks = 2 } }, Now);
-        p = ProjectTransitions.AdmitTask(ProjectTransitions.AdmitTask(p));
-        Assert.Equal("LimitExceededError", Assert.Throws<ServiceException>(() => ProjectTransitions.AdmitTask(p)).Code);
-        Assert.Equal(2, p.TotalTasks);
+        var limits = new ProjectLimits { MaxFilesPerArchive = 3 };
+        var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Limits = limits }, Now);
+        Assert.Equal(3, ProjectTransitions.Admit(p).MaxFilesPerArchive);
     }
 
     [Fact]
     public void Missing_project_is_not_found() =>
-        Assert.Equal("ResourceNotFound", Assert.Throws<ServiceException>(() => ProjectTransitions.AdmitTask(new ProjectState())).Code);
+        Assert.Equal("ResourceNotFound", Assert.Throws<ServiceException>(() => ProjectTransitions.Admit(new ProjectState())).Code);
 }

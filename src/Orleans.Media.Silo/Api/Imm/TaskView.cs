@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Orleans.Media.Grains.FileUncompression;
+
+namespace Orleans.Media.Silo.Api.Imm;
+
+/// <summary>A task as GetTask and ListTasks return it (the reference's <c>TaskInfo</c>).</summary>
+public sealed record TaskView
+{
+    public required string ProjectName { get; init; }
+
+    public required string TaskId { get; init; }
+
+    public required string TaskType { get; init; }
+
+    public required string EventId { get; init; }
+
+    public required string Status { get; init; }
+
+    public string? Code { get; init; }
+
+    public string? Message { get; init; }
+
+    public string? StartTime { get; init; }
+
+    public string? EndTime { get; init; }
+
+    public int Progress { get; init; }
+
+    public string? UserData { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
+    public string? TaskRequestDefinition { get; init; }
+
+    public static TaskView From(FileUncompressionTaskState t, bool withDefinition) => new()
+    {
+        ProjectName = t.ProjectName,
+        TaskId = t.TaskId,
+        TaskType = t.Type,
+        EventId = t.EventId,
+        Status = t.Status,
+        Code = t.Code ?? "",
+        Message = t.Message ?? "",
+        StartTime = ImmApi.Time(t.StartTime),
+        EndTime = ImmApi.Time(t.EndTime),
+        Progress = t.Progress,
+        UserData = t.Request?.UserData,
+        Tags = t.Request?.Tags,
+        TaskRequestDefinition = withDefinition && t.Request is { } r ? Definition(r) : null,
+    };
+
+    /// <summary>The creating request as a JSON string; the password never leaves the task.</summary>
+    private static string Definition(FileUncompressionRequest r) => JsonSerializer.Serialize(new
+    {
+        r.ProjectName,
+        r.SourceURI,
+        r.TargetURI,
+        r.SelectedFiles,
+        Password = string.IsNullOrEmpty(r.Password) ? null : "******",
+        r.UserData,
+        r.Notification,
+        r.CredentialConfig,
+        r.Tags,
+    });
+}

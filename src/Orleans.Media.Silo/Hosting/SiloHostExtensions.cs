@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Grains;
+using Orleans.Media.Silo.Api;
+using Orleans.Media.Silo.Events;
+using Orleans.Media.Silo.Notifications;
+using Orleans.Media.Runtime;
+using Orleans.Media.Silo.Protocols;
+using Orleans.Media.Silo.Storage;
+using Orleans.Media.Storage;
+
+namespace Orleans.Media.Silo.Hosting;
+
+/// <summary>
+/// Wires one silo: the grain runtime on PostgreSQL (<c>ConnectionStrings:Postgres</c>) or, by default, SQLite in the
+/// data directory; object storage (any bucket not configured is the folder <c>&lt;data dir&gt;/buckets/&lt;bucket&gt;</c>);
+/// the API protocols and operations; health endpoints.
+/// </summary>
+public static class SiloHostExtensions
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    public static WebApplicationBuilder AddOrleansMediaSilo(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var siloSection = configuration.GetSection(SiloOptions.Section);
+        var silo = siloSection.Get<SiloOptions>() ?? new SiloOptions();
+        var validation = new SiloOptionsValidator().Validate(null, silo);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(SiloOptions.Section, typeof(SiloOptions), validation.Failures);
+        }
+
+        var data = new DataDirectory(silo.DataDir);
+        data.Create();
+        var url = configuration["urls"] is { Length: > 0 } urls ? urls.Split(';')[0] : DefaultUrl;
+        if (configuration["urls"] is not { Length: > 0 } && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var advertised = silo.AdvertisedUrl ?? url.Replace("://0.0.0.0", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://+", "://127.0.0.1");
+
+        // Defaults derived from the data directory, below every other configuration source.
+        configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["AccessKeys:MasterKeyPath"] = data.MasterKeyFile,
+                [ObjectStorageOptions.SectionName + ":DefaultLocalRoot"] = data.Buckets,
+                [ObjectStorageOptions.SectionName + ":LocalPublicBaseUrl"] = advertised,
+            },
+        });
+        if (configuration[ObjectStorageOptions.SectionName + ":LocalSigningKey"] is not { Length: > 0 })
+        {
+            configuration[ObjectStorageOptions.SectionName + ":LocalSigningKey"] = data.ReadOrCreateSecret(data.LocalSigningKeyFile);
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(data);
+        services.AddOptions<SiloOptions>().Bind(siloSection).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+
+        var runtime = services.AddGrainRuntime(o =>
+        {
+            configuration.GetSection(SiloOptions.Section + ":Runtime").Bind(o);
+            o.SiloName = silo.SiloName ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+            o.Roles = [.. silo.RoleList];
+            o.Endpoint = advertised;
+        });
+        if (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres)
+        {
+            runtime.UsePostgres(postgres);
+        }
+        else
+        {
+            runtime.UseSqlite(data.SqliteStore);
+        }
+
+        services.AddMediaGrains();
+        services.AddNotifications(configuration);
+        services.AddObjectStorage(configuration);
+        services.AddApiProtocols(configuration);
+        services.AddApiDocumentation();
+        services.AddMediaApis();
+        return builder;
+    }
+
+    public static WebApplication MapOrleansMediaSilo(this WebApplication app)
+    {
+        app.MapHealthApi();
+        app.MapLocalObjectsApi();
+        app.MapApiProtocols();
+        app.MapTaskEventsApi();
+        app.UseApiDocumentation();
+        return app;
+    }
+}

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.Media.Silo.Hosting;
+
+/// <summary>The silo's own settings, section <c>OrleansMedia</c> (environment <c>OrleansMedia__X</c>).</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "OrleansMedia";
+
+    public const string ApiRole = "api";
+
+    public const string WorkerRole = "worker";
+
+    /// <summary>
+    /// Where an embedded silo keeps everything: the SQLite store, local buckets (<c>buckets/B</c>), the first-start
+    /// admin key (<c>credentials.json</c>) and the master key that encrypts stored secrets. A user contract: keep stable.
+    /// </summary>
+    [Required]
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>This silo's name in the membership table; defaults to host name and process id.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>Comma-separated roles: <c>api</c> serves HTTP APIs, <c>worker</c> runs jobs. Both by default.</summary>
+    [Required]
+    public string Roles { get; set; } = "api,worker";
+
+    /// <summary>The URL other silos and users reach this silo at (shown in membership; signs local upload URLs).</summary>
+    public string? AdvertisedUrl { get; set; }
+
+    public IReadOnlyList<string> RoleList =>
+        Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(r => r.ToLowerInvariant()).Distinct().ToArray();
+
+    public string FullDataDir => Path.GetFullPath(DataDir);
+}
