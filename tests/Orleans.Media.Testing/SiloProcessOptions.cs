@@ -1,0 +1,69 @@
+namespace Orleans.Media.Testing;
+
+/// <summary>How a <see cref="SiloProcess"/> is started: its name, data directory, and settings as environment variables.</summary>
+public sealed class SiloProcessOptions
+{
+    /// <summary>The silo's membership name (<c>OrleansMedia__SiloName</c>) and the log file's name.</summary>
+    public string Name { get; set; } = "silo-" + Guid.NewGuid().ToString("N")[..6];
+
+    /// <summary>The data directory; null = a fresh temp folder owned (and deleted) by the process wrapper.</summary>
+    public string? DataDir { get; set; }
+
+    /// <summary>Settings as environment variables (<c>ConnectionStrings__Postgres</c>, <c>OrleansMedia__Runtime__JobLeaseTime</c>, …).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long to wait for <c>/readyz</c> to answer 200.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Short runtime timings (heartbeat 250 ms, silo lease 2 s, job lease 3 s) so a killed silo's work moves within seconds.</summary>
+    public SiloProcessOptions WithFastTimings()
+    {
+        Environment["OrleansMedia__Runtime__HeartbeatInterval"] = "00:00:00.250";
+        Environment["OrleansMedia__Runtime__SiloLeaseTime"] = "00:00:02";
+        Environment["OrleansMedia__Runtime__JobLeaseTime"] = "00:00:03";
+        Environment["OrleansMedia__Runtime__DeadSiloTimeout"] = "00:00:05";
+        Environment["OrleansMedia__Runtime__JobPollInterval"] = "00:00:00.200";
+        Environment["OrleansMedia__Runtime__JobRetryBaseDelay"] = "00:00:00.200";
+        Environment["OrleansMedia__Runtime__JobRetryMaxDelay"] = "00:00:01";
+        Environment["OrleansMedia__Runtime__ReminderPollInterval"] = "00:00:00.250";
+        Environment["OrleansMedia__Runtime__ReminderLeaseTime"] = "00:00:03";
+        Environment["OrleansMedia__Runtime__ShutdownTimeout"] = "00:00:03";
+        return this;
+    }
+
+    /// <summary>A cluster member on PostgreSQL.</summary>
+    public SiloProcessOptions WithPostgres(string connectionString)
+    {
+        Environment["ConnectionStrings__Postgres"] = connectionString;
+        return this;
+    }
+
+    /// <summary>The bucket <paramref name="bucket"/> is on the test s3rver.</summary>
+    public SiloProcessOptions WithS3Bucket(string bucket)
+    {
+        var prefix = $"OrleansMedia__Storage__Buckets__{bucket}__";
+        Environment[prefix + "Kind"] = "S3";
+        Environment[prefix + "ServiceUrl"] = TestEnvironment.S3Endpoint.ToString();
+        Environment[prefix + "AccessKey"] = TestEnvironment.S3AccessKey;
+        Environment[prefix + "SecretKey"] = TestEnvironment.S3SecretKey;
+        Environment[prefix + "ForcePathStyle"] = "true";
+        return this;
+    }
+
+    /// <summary>A webhook notification topic.</summary>
+    public SiloProcessOptions WithWebhookTopic(string topic, Uri url, string secret, int maxAttempts = 20)
+    {
+        var prefix = $"OrleansMedia__Notifications__Topics__{topic}__";
+        Environment[prefix + "Kind"] = "Webhook";
+        Environment[prefix + "Url"] = url.ToString();
+        Environment[prefix + "Secret"] = secret;
+        Environment[prefix + "MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return this;
+    }
+
+    public SiloProcessOptions With(string key, string value)
+    {
+        Environment[key] = value;
+        return this;
+    }
+}
