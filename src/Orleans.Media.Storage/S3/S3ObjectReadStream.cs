@@ -15,6 +15,9 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
 {
     private const int InitialWindow = 64 * 1024;
 
+    /// <summary>Attempts per window when the connection breaks mid-body.</summary>
+    private const int MaxAttempts = 3;
+
     private readonly IAmazonS3 _client;
     private readonly string _bucket;
     private readonly string _key;
@@ -222,31 +225,17 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
         var buffer = ArrayPool<byte>.Shared.Rent(count);
         try
         {
-            Interlocked.Increment(ref _requestCount);
-            var request = new GetObjectRequest
-            {
-                BucketName = _bucket,
-                Key = _key,
-                ByteRange = new ByteRange(start, start + count - 1),
-                EtagToMatch = _etag is null ? null : $"\"{_etag}\"",
-            };
-            using var response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
             var filled = 0;
-            while (filled < count)
+            for (var attempt = 1; filled < count; attempt++)
             {
-                var n = await response.ResponseStream.ReadAsync(buffer.AsMemory(filled, count - filled), cancellationToken).ConfigureAwait(false);
-                if (n == 0)
+                try
                 {
-                    break;
+                    filled += await FetchIntoAsync(start + filled, buffer.AsMemory(filled, count - filled), cancellationToken).ConfigureAwait(false);
                 }
-
-                filled += n;
-                Interlocked.Add(ref _bytesFetched, n);
-            }
-
-            if (filled != count)
-            {
-                throw new IOException($"s3 {_bucket}/{_key}: range {start}+{count} returned only {filled} bytes (object changed or connection cut).");
+                catch (Exception e) when (attempt < MaxAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    // The SDK retries failed requests, not a body cut mid-transfer: resume from what arrived.
+                }
             }
 
             return new Window(start, buffer, count);
@@ -262,6 +251,36 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
             throw;
         }
     }
+
+    /// <summary>One range request into <paramref name="destination"/>; returns the bytes that arrived (all, unless the body was cut).</summary>
+    private async Task<int> FetchIntoAsync(long start, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _requestCount);
+        var request = new GetObjectRequest
+        {
+            BucketName = _bucket,
+            Key = _key,
+            ByteRange = new ByteRange(start, start + destination.Length - 1),
+            EtagToMatch = _etag is null ? null : $"\"{_etag}\"",
+        };
+        using var response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        var filled = 0;
+        while (filled < destination.Length)
+        {
+            var n = await response.ResponseStream.ReadAsync(destination[filled..], cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException($"s3 {_bucket}/{_key}: range at {start} ended after {filled} of {destination.Length} bytes.");
+            }
+
+            filled += n;
+            Interlocked.Add(ref _bytesFetched, n);
+        }
+
+        return filled;
+    }
+
+    private static bool IsTransient(Exception e) => e is IOException or HttpRequestException;
 
     private static void Release(Window? window)
     {
