@@ -19,6 +19,9 @@ public static class ApiResponseWriter
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+
+        // Explicit, so the OpenAPI schema export works even before the first response was serialized.
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     private const string JsonContentType = "application/json;charset=utf-8";

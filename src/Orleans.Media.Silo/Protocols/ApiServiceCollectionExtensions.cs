@@ -49,7 +49,9 @@ public static class ApiServiceCollectionExtensions
             ? new RuntimeNonceStore(registry)
             : new InMemoryNonceStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IApiAuthenticator, ApiAuthenticator>();
-        services.TryAddSingleton<IProjectRateLimits, DefaultProjectRateLimits>();
+        services.TryAddSingleton<IProjectRateLimits>(sp => sp.GetService<IGrainFactory>() is { } grains
+            ? ActivatorUtilities.CreateInstance<ProjectGrainRateLimits>(sp, grains)
+            : new DefaultProjectRateLimits());
         services.TryAddSingleton<IApiRateLimiter, TokenBucketRateLimiter>();
         services.AddApiOperations(AccessKeyAdminApi.Register);
         return services;
