@@ -9,7 +9,7 @@ namespace Orleans.Media.Storage.S3;
 /// </summary>
 internal static class S3Clients
 {
-    public static AmazonS3Client Create(BucketOptions options, string serviceUrl)
+    public static AmazonS3Client Create(BucketOptions options, string serviceUrl, HttpClientFactory? httpClientFactory = null)
     {
         var uri = new Uri(serviceUrl);
         var config = new AmazonS3Config
@@ -23,6 +23,11 @@ internal static class S3Clients
             // Read-ahead, parts in flight and many concurrent streams share one client.
             MaxConnectionsPerServer = 64,
         };
+        if (httpClientFactory is not null)
+        {
+            config.HttpClientFactory = httpClientFactory;
+        }
+
         return new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
     }
 

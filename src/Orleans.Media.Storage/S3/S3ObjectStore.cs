@@ -22,11 +22,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private volatile bool _serverCopyRefused;
 
     public S3ObjectStore(string bucket, BucketOptions options, ILogger logger)
+        : this(bucket, options, logger, null)
+    {
+    }
+
+    /// <summary>With the SDK's HTTP client supplied (tests observe the requests on the wire).</summary>
+    internal S3ObjectStore(string bucket, BucketOptions options, ILogger logger, Amazon.Runtime.HttpClientFactory? httpClientFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         Bucket = bucket;
         Logger = logger;
-        Client = S3Clients.Create(options, options.ServiceUrl!);
+        Client = S3Clients.Create(options, options.ServiceUrl!, httpClientFactory);
 
         // SigV4 signs the Host header: a URL for another host must be signed for that host.
         var publicUrl = options.PublicUrl ?? options.ServiceUrl!;

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Media.Storage.S3;
+
+namespace Orleans.Media.Storage.Tests;
+
+/// <summary>
+/// The S3 store against s3rver with the requests observed on the wire (a counting handler in front of the real
+/// HTTP stack): parts really overlap, never beyond MaxPartsInFlight, and bodies are never sent aws-chunked.
+/// </summary>
+public sealed class S3WireTests : IClassFixture<S3BucketFixture>
+{
+    private readonly S3BucketFixture _bucket;
+
+    public S3WireTests(S3BucketFixture bucket) => _bucket = bucket;
+
+    [Fact]
+    public async Task A_streaming_write_keeps_several_parts_in_flight_but_never_more_than_allowed()
+    {
+        var wire = new WireCounter();
+        using var store = new S3ObjectStore(_bucket.BucketName, _bucket.Options, NullLogger.Instance, wire);
+        var data = TestData.Bytes(41 * TestData.MiB, seed: 1);
+
+        await using (var write = store.OpenWrite(TestData.UniquePrefix() + "wire.bin", new WriteOptions { PartSizeBytes = 5 * TestData.MiB, MaxPartsInFlight = 3 }))
+        {
+            for (var offset = 0; offset < data.Length; offset += TestData.MiB)
+            {
+                await write.WriteAsync(data.AsMemory(offset, Math.Min(TestData.MiB, data.Length - offset)));
+            }
+
+            await write.CompleteAsync();
+        }
+
+        Assert.Equal(9, wire.PartUploads);
+        Assert.InRange(wire.MaxConcurrentPartUploads, 2, 3);
+        Assert.Empty(wire.ChunkedBodies);
+    }
+
+    [Fact]
+    public async Task Reads_use_range_requests_only()
+    {
+        var wire = new WireCounter();
+        using var store = new S3ObjectStore(_bucket.BucketName, _bucket.Options, NullLogger.Instance, wire);
+        var key = TestData.UniquePrefix() + "ranges.bin";
+        await store.PutAsync(key, new MemoryStream(TestData.Bytes(3 * TestData.MiB, seed: 2)));
+
+        await using (var read = await store.OpenReadAsync(key))
+        {
+            read.Seek(2 * TestData.MiB, SeekOrigin.Begin);
+            await read.ReadExactlyAsync(new byte[1000]);
+            Assert.Equal(1, read.RequestCount);
+        }
+
+        Assert.Equal(1, wire.Gets);
+        Assert.Equal(0, wire.GetsWithoutRange);
+        Assert.Empty(wire.ChunkedBodies);
+    }
+
+    private sealed class WireCounter : HttpClientFactory
+    {
+        private int _inFlight;
+        private int _max;
+        private int _parts;
+        private int _gets;
+        private int _getsWithoutRange;
+
+        public ConcurrentBag<string> ChunkedBodies { get; } = [];
+
+        public int MaxConcurrentPartUploads => Volatile.Read(ref _max);
+
+        public int PartUploads => Volatile.Read(ref _parts);
+
+        public int Gets => Volatile.Read(ref _gets);
+
+        public int GetsWithoutRange => Volatile.Read(ref _getsWithoutRange);
+
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this) { InnerHandler = new SocketsHttpHandler() });
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+        private sealed class Handler(WireCounter counter) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                var query = request.RequestUri!.Query;
+                var isPart = request.Method == HttpMethod.Put && query.Contains("partNumber=", StringComparison.Ordinal);
+                if (request.Method == HttpMethod.Get && !query.Contains("list-type", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref counter._gets);
+                    if (request.Headers.Range is null)
+                    {
+                        Interlocked.Increment(ref counter._getsWithoutRange);
+                    }
+                }
+
+                var encoding = request.Content?.Headers.ContentEncoding;
+                if ((encoding?.Contains("aws-chunked") ?? false) ||
+                    (request.Headers.TryGetValues("x-amz-content-sha256", out var sha) && sha.Any(v => v.StartsWith("STREAMING-", StringComparison.Ordinal))))
+                {
+                    counter.ChunkedBodies.Add(request.RequestUri.ToString());
+                }
+
+                if (!isPart)
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+
+                Interlocked.Increment(ref counter._parts);
+                var now = Interlocked.Increment(ref counter._inFlight);
+                int seen;
+                while (now > (seen = Volatile.Read(ref counter._max)) && Interlocked.CompareExchange(ref counter._max, now, seen) != seen)
+                {
+                }
+
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref counter._inFlight);
+                }
+            }
+        }
+    }
+}
