@@ -21,7 +21,9 @@ public static class NotificationsServiceCollectionExtensions
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(WebhookSink.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan); // Per-topic timeout instead.
+        services.AddHttpClient(WebhookSink.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan) // Per-topic timeout instead.
+            // A redirect is not an acknowledgement: following it would re-send (or drop the body of) a signed POST.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.TryAddSingleton<INotificationTopics, NotificationTopics>();
         services.TryAddSingleton<INotificationSinks, NotificationSinks>();
         services.AddJobHandler<NotificationDeliveryHandler>(NotificationDeliveryHandler.Kind);

@@ -17,6 +17,8 @@ public sealed class NotificationCluster : IAsyncDisposable
 
     public TestSilo Silo => _cluster[0];
 
+    public TestCluster Cluster => _cluster;
+
     public static async Task<NotificationCluster> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<GrainRuntimeBuilder>? runtime = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -41,15 +43,15 @@ public sealed class NotificationCluster : IAsyncDisposable
         [$"OrleansMedia:Notifications:Topics:{topic}:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    public INotificationGrain Grain(string messageId) => Silo.GetGrain<INotificationGrain>(messageId);
+    public INotificationGrain Grain(string messageId, int silo = 0) => _cluster[silo].GetGrain<INotificationGrain>(messageId);
 
     /// <summary>Polls the grain until its summary status is <paramref name="status"/>.</summary>
-    public async Task<NotificationState> WaitForStatusAsync(string messageId, NotificationStatus status, TimeSpan timeout)
+    public async Task<NotificationState> WaitForStatusAsync(string messageId, NotificationStatus status, TimeSpan timeout, int silo = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var state = await Grain(messageId).Get();
+            var state = await Grain(messageId, silo).Get();
             if (state?.Status == status)
             {
                 return state;

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+using Orleans.Media.Grains.Notifications;
+using RabbitMQ.Client;
+
+namespace Orleans.Media.Silo.Tests.Notifications;
+
+/// <summary>What a delivery survives: a silo dying mid-attempt, several topics per message, bad configuration.</summary>
+public sealed class DeliveryResilienceTests
+{
+    private const string Secret = "whsec-resilience-0123";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_delivery_cut_by_a_silo_crash_is_completed_by_another_silo_with_the_same_message()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Respond = n =>
+        {
+            if (n == 0)
+            {
+                firstArrived.TrySetResult();
+                return (200, TimeSpan.FromSeconds(60)); // Never answered: the silo sending it dies first.
+            }
+            return (200, TimeSpan.Zero);
+        };
+        await using var cluster = await NotificationCluster.StartAsync(NotificationCluster.WebhookTopic("crash", receiver.Url, Secret, maxAttempts: 5, timeoutSeconds: 120));
+        var message = TestMessages.TaskEnded();
+
+        await cluster.Grain(message.Id).Send(message, "crash");
+        await firstArrived.Task.WaitAsync(Timeout);
+        await cluster.Cluster.AddSiloAsync();
+        await cluster.Cluster.KillSiloAsync(0);
+        var state = await cluster.WaitForStatusAsync(message.Id, NotificationStatus.Delivered, Timeout, silo: 1);
+
+        Assert.Equal(2, receiver.Received.Count);
+        Assert.All(receiver.Received, r => Assert.Equal(message.Id, r.MessageId));
+        Assert.Equal(receiver.Received[0].Body, receiver.Received[1].Body);
+        Assert.Equal(NotificationStatus.Delivered, Assert.Single(state.Deliveries).Status);
+    }
+
+    [Fact]
+    public async Task A_message_sent_to_a_webhook_and_an_amqp_topic_reaches_both_and_replay_redelivers_to_both()
+    {
+        var brokerUri = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_AMQP") is { Length: > 0 } u
+            ? u
+            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_AMQP is not set: start the test servers with deploy/test-env.sh.");
+        var exchange = "om-test-" + Guid.NewGuid().ToString("N");
+        await using var connection = await new ConnectionFactory { Uri = new Uri(brokerUri) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: false, autoDelete: true);
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(queue, exchange, "");
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        var settings = NotificationCluster.WebhookTopic("hook", receiver.Url, Secret, maxAttempts: 3);
+        settings["OrleansMedia:Notifications:Topics:mq:Kind"] = "Amqp";
+        settings["OrleansMedia:Notifications:Topics:mq:Uri"] = brokerUri;
+        settings["OrleansMedia:Notifications:Topics:mq:Exchange"] = exchange;
+        settings["OrleansMedia:Notifications:Topics:mq:RoutingKey"] = "";
+        await using var cluster = await NotificationCluster.StartAsync(settings);
+        var message = TestMessages.TaskEnded();
+
+        await cluster.Grain(message.Id).Send(message, "hook");
+        await cluster.Grain(message.Id).Send(message, "mq");
+        var state = await cluster.WaitForStatusAsync(message.Id, NotificationStatus.Delivered, Timeout);
+
+        Assert.Equal(["hook", "mq"], state.Deliveries.Select(d => d.Topic));
+        Assert.All(state.Deliveries, d => Assert.Equal(NotificationStatus.Delivered, d.Status));
+        Assert.Equal(message.Id, Assert.Single(receiver.Received).MessageId);
+        Assert.Equal(message.Id, (await channel.BasicGetAsync(queue, autoAck: true))?.BasicProperties.MessageId);
+
+        await cluster.Grain(message.Id).Replay();
+        await cluster.WaitForStatusAsync(message.Id, NotificationStatus.Delivered, Timeout);
+        await receiver.WaitForAsync(r => r.Count == 2, Timeout);
+        Assert.Equal(message.Id, (await channel.BasicGetAsync(queue, autoAck: true))?.BasicProperties.MessageId);
+        Assert.All((await cluster.Grain(message.Id).Get())!.Deliveries, d => Assert.Equal(1, d.Replays));
+    }
+
+    [Fact]
+    public async Task A_silo_with_an_invalid_topic_refuses_to_start()
+    {
+        var settings = NotificationCluster.WebhookTopic("broken", new Uri("http://127.0.0.1:9/"), "short", maxAttempts: 0);
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => NotificationCluster.StartAsync(settings));
+
+        Assert.Contains(e.Failures, f => f.Contains("Topics:broken:Secret", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("Topics:broken:MaxAttempts", StringComparison.Ordinal));
+    }
+}
