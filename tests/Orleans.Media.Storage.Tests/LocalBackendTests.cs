@@ -141,4 +141,27 @@ public sealed class LocalBackendTests : IClassFixture<LocalBucketFixture>
         await liveWrite.CompleteAsync();
         Assert.Equal(10, (await _bucket.Store.HeadAsync("live-write"))!.Size);
     }
+
+    [Fact]
+    public async Task A_failed_completion_leaves_the_upload_completable()
+    {
+        var prefix = TestData.UniquePrefix();
+        var key = prefix + "blocked/target.bin";
+        var part1 = TestData.Bytes(300_000, 5);
+        var part2 = TestData.Bytes(200_000, 6);
+        var uploadId = await _bucket.Store.InitiateMultipartAsync(key);
+        var e1 = await _bucket.Store.UploadPartAsync(key, uploadId, 1, new MemoryStream(part1), part1.Length);
+        var e2 = await _bucket.Store.UploadPartAsync(key, uploadId, 2, new MemoryStream(part2), part2.Length);
+
+        // The target is a folder with content: the final rename fails.
+        Directory.CreateDirectory(Path.Combine(_bucket.Root, prefix, "blocked", "target.bin", "inside"));
+        await Assert.ThrowsAnyAsync<IOException>(() => _bucket.Store.CompleteMultipartAsync(key, uploadId, [new(1, e1), new(2, e2)]));
+
+        Directory.Delete(Path.Combine(_bucket.Root, prefix, "blocked", "target.bin"), recursive: true);
+        var info = await _bucket.Store.CompleteMultipartAsync(key, uploadId, [new(1, e1), new(2, e2)]);
+
+        Assert.Equal(part1.Length + part2.Length, info.Size);
+        await using var read = await _bucket.Store.OpenReadAsync(key);
+        Assert.Equal(part1.Concat(part2).ToArray(), await TestData.ReadAllAsync(read));
+    }
 }

@@ -274,19 +274,39 @@ public sealed class LocalObjectStore : IObjectStore
         long size = 0;
         try
         {
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            // The first part becomes the object file by rename; only the others are copied onto its end.
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var firstPart = PartPath(folder, parts[0].PartNumber);
+            File.Move(firstPart, temp);
+            var firstSize = new FileInfo(temp).Length;
+            try
             {
-                foreach (var part in parts)
+                await using (var output = new FileStream(temp, FileMode.Append, FileAccess.Write, FileShare.None, 0))
                 {
-                    await using var input = new FileStream(PartPath(folder, part.PartNumber), FileMode.Open, FileAccess.Read, FileShare.Read, 0);
-                    await input.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
-                    size += input.Length;
+                    size = firstSize;
+                    foreach (var part in parts.Skip(1))
+                    {
+                        await using var input = new FileStream(PartPath(folder, part.PartNumber), FileMode.Open, FileAccess.Read, FileShare.Read, 0);
+                        await input.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
+                        size += input.Length;
+                    }
                 }
+
+                File.Move(temp, target, overwrite: true);
+            }
+            catch when (File.Exists(temp))
+            {
+                // Put the first part back as it was, so the upload can still be completed (or aborted) later.
+                using (var restore = new FileStream(temp, FileMode.Open, FileAccess.Write, FileShare.None))
+                {
+                    restore.SetLength(firstSize);
+                }
+
+                File.Move(temp, firstPart);
+                throw;
             }
 
             var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Move(temp, target, overwrite: true);
             LocalETags.Save(target, etag);
             Directory.Delete(folder, recursive: true);
             return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
