@@ -13,6 +13,9 @@ public abstract class ObjectStoreTests
 
     protected abstract IObjectStore Store { get; }
 
+    /// <summary>Local files seek for free (no read-ahead); remote objects pay a request per restart.</summary>
+    protected virtual bool SeeksAreFree => false;
+
     /// <summary>The ETag the backend gives an object completed from these multipart parts.</summary>
     protected abstract string ExpectedMultipartETag(params byte[][] parts);
 
@@ -130,6 +133,37 @@ public abstract class ObjectStoreTests
         Assert.Equal(data.Length, read.BytesFetched);
         // Read-ahead ramps 64 KiB -> 8 MiB, then 8 MiB windows: about a dozen ranges for 23 MiB, not ~740 reads.
         Assert.InRange(read.RequestCount, 1, 12);
+    }
+
+    [Fact]
+    public async Task Skipping_forward_while_scanning_keeps_the_read_ahead()
+    {
+        var key = TestData.UniquePrefix() + "skipping.bin";
+        var data = TestData.Bytes(24 * MiB, seed: 6);
+        await Store.PutAsync(key, new MemoryStream(data));
+        await using var read = await Store.OpenReadAsync(key);
+
+        // Like a reader that takes a header and skips the entry body: read 4 KiB, skip 60 KiB, repeat.
+        var header = new byte[4096];
+        var checkedHeaders = 0;
+        while (read.Position + header.Length <= data.Length)
+        {
+            var at = (int)read.Position;
+            await read.ReadExactlyAsync(header);
+            Assert.True(data.AsSpan(at, header.Length).SequenceEqual(header), $"bytes differ at {at}");
+            checkedHeaders++;
+            read.Seek(60 * 1024, SeekOrigin.Current);
+        }
+
+        Assert.Equal(data.Length / (64 * 1024), checkedHeaders);
+        if (SeeksAreFree)
+        {
+            Assert.Equal(checkedHeaders * (long)header.Length, read.BytesFetched); // nothing skipped was read
+        }
+        else
+        {
+            Assert.InRange(read.RequestCount, 1, 14); // skips land in the read-ahead instead of restarting it
+        }
     }
 
     [Fact]

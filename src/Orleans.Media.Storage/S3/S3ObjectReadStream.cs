@@ -28,6 +28,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     private Window? _current;
     private Task<Window>? _prefetch;
     private long _prefetchStart;
+    private long _prefetchEnd;
     private CancellationTokenSource? _prefetchCancel;
     private int _nextWindow;
     private long _position;
@@ -141,7 +142,8 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     {
         var sequential = _current is not null && _position == _current.End;
         Window window;
-        if (_prefetch is not null && _prefetchStart == _position)
+        // Reading on, or skipping forward into the window being prefetched (a reader skipping an entry's data).
+        if (_prefetch is not null && _position >= _prefetchStart && _position < _prefetchEnd)
         {
             var prefetch = _prefetch;
             _prefetch = null;
@@ -185,6 +187,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     {
         _prefetchCancel = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
         _prefetchStart = start;
+        _prefetchEnd = Math.Min(start + size, _length);
         _prefetch = FetchAsync(start, size, _prefetchCancel.Token);
     }
 
