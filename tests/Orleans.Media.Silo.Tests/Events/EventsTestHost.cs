@@ -27,12 +27,15 @@ public sealed class EventsTestHost : IAsyncDisposable
     private readonly PostgresDatabase _database;
     private readonly string _dataDir;
 
-    private EventsTestHost(WebApplication app, PostgresDatabase database, string dataDir)
+    private EventsTestHost(WebApplication app, PostgresDatabase database, string dataDir, CapturedLogs logs)
     {
         _app = app;
         _database = database;
         _dataDir = dataDir;
+        Logs = logs;
     }
+
+    public CapturedLogs Logs { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -50,7 +53,9 @@ public sealed class EventsTestHost : IAsyncDisposable
         var dataDir = Directory.CreateTempSubdirectory("events-test-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var logs = new CapturedLogs();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AccessKeys:MasterKeyPath"] = Path.Combine(dataDir, "master.key"),
@@ -72,7 +77,7 @@ public sealed class EventsTestHost : IAsyncDisposable
         var app = builder.Build();
         app.MapRestApi();
         app.MapTaskEventsApi();
-        var host = new EventsTestHost(app, database, dataDir);
+        var host = new EventsTestHost(app, database, dataDir, logs);
         try
         {
             await app.StartAsync();

@@ -106,6 +106,21 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_stream_ends_on_the_server_when_the_client_goes_away()
+    {
+        var taskId = NewTaskId();
+        await Task(taskId).Created("alpha");
+        using var http = _host.Client(_host.AlphaToken);
+        var sse = await SseClient.OpenAsync(http, $"/api/v1/projects/alpha/tasks/{taskId}/events");
+        var created = await sse.NextAsync(Timeout);
+
+        await sse.DisposeAsync();
+        var closed = await _host.Logs.WaitForAsync(l => l.EventId.Id == 4201 && l.Message.Contains(taskId, StringComparison.Ordinal), Timeout);
+
+        Assert.Contains($"after position {created.Id} (1 events sent)", closed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_idle_stream_sends_heartbeat_comments()
     {
         using var http = _host.Client(_host.AlphaToken);

@@ -61,6 +61,11 @@ public sealed class NotificationsAdminApiTests
         Assert.Contains("502", delivery.GetProperty("LastError").GetString(), StringComparison.Ordinal);
         Assert.Equal(dead.Id, deadView.GetProperty("Message").GetProperty("id").GetString());
         Assert.Equal("alpha", deadView.GetProperty("Project").GetString());
+        // The operator's log line (at least one: a retried outcome turn may write it again).
+        Assert.Contains(host.Logs.Lines, l => l.EventId.Id == 4102 && l.Message.Contains(dead.Id, StringComparison.Ordinal));
+        var logLine = host.Logs.Lines.First(l => l.EventId.Id == 4102 && l.Message.Contains(dead.Id, StringComparison.Ordinal));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, logLine.Level);
+        Assert.Contains(Topic, logLine.Message, StringComparison.Ordinal);
 
         var replay = await JsonAsync(await admin.PostAsync($"/api/v1/admin/notifications/{dead.Id}/replay", null));
         Assert.Equal(dead.Id, replay.GetProperty("MessageId").GetString());
