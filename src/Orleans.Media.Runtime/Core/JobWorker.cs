@@ -64,6 +64,14 @@ internal sealed class JobWorker
             var claimedAll = false;
             try
             {
+                // Claims are serialized cluster-wide: claim in batches. With few slots free and jobs running, give
+                // other jobs a moment to finish so one claim fills several slots.
+                var threshold = Math.Max(1, _options.MaxConcurrentJobs / 4);
+                for (var waited = 0; waited < 4 && _options.MaxConcurrentJobs - _running.Count < threshold && !_running.IsEmpty; waited++)
+                {
+                    await Task.WhenAny(_slotFreed.Current, Task.Delay(5, stop)).ConfigureAwait(false);
+                }
+
                 var free = _options.MaxConcurrentJobs - _running.Count;
                 if (_silo.CanClaim && free > 0)
                 {

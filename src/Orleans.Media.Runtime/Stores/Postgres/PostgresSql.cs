@@ -52,25 +52,37 @@ internal static class PostgresSql
         "WHERE grain_type = $1 AND grain_key = $2 AND name = $3 AND lease_owner = $4 RETURNING 1";
 
     /// <summary>
-    /// Fair claim: rank due jobs within their partition, add the partition's running count, take the lowest ranks
-    /// first, never above the per-partition limit. Expired leases (a dead silo's jobs) are claimable again.
+    /// Fair claim: walk the partitions that have queued jobs (loose index scan), take each one's earliest due jobs,
+    /// rank them within their partition, add the partition's running count, and take the lowest ranks first, never
+    /// above the per-partition limit (so no partition needs more than that many candidates). Jobs whose lease
+    /// expired (a dead silo's) come first, as rank 0.
     /// </summary>
     public const string ClaimJobs = """
-        WITH running AS (
+        WITH RECURSIVE parts AS (
+            (SELECT partition_key FROM jobs WHERE status = 'queued' ORDER BY partition_key LIMIT 1)
+            UNION ALL
+            SELECT (SELECT j.partition_key FROM jobs j WHERE j.status = 'queued' AND j.partition_key > p.partition_key
+                    ORDER BY j.partition_key LIMIT 1)
+            FROM parts p WHERE p.partition_key IS NOT NULL),
+        running AS (
             SELECT partition_key, count(*) AS n FROM jobs WHERE status = 'running' AND lease_until > now() GROUP BY partition_key),
-        ranked AS (
-            SELECT j.id, j.due_at, j.partition_key,
-                   row_number() OVER (PARTITION BY j.partition_key ORDER BY j.due_at, j.id) AS rn
-            FROM jobs j
-            WHERE (j.status = 'queued' AND j.due_at <= now()) OR (j.status = 'running' AND j.lease_until <= now())),
+        candidates AS (
+            SELECT c.id, c.due_at, p.partition_key, row_number() OVER (PARTITION BY p.partition_key ORDER BY c.due_at, c.id) AS rn
+            FROM parts p CROSS JOIN LATERAL (
+                SELECT id, due_at FROM jobs
+                WHERE status = 'queued' AND partition_key = p.partition_key AND due_at <= now()
+                ORDER BY due_at, id LIMIT least($2, $3)) c
+            WHERE p.partition_key IS NOT NULL
+            UNION ALL
+            SELECT id, due_at, partition_key, 0 FROM jobs WHERE status = 'running' AND lease_until <= now()),
         picked AS (
-            SELECT r.id FROM ranked r LEFT JOIN running ru ON ru.partition_key = r.partition_key
+            SELECT r.id FROM candidates r LEFT JOIN running ru ON ru.partition_key = r.partition_key
             WHERE r.rn + coalesce(ru.n, 0) <= $3
             ORDER BY r.rn + coalesce(ru.n, 0), r.due_at, r.id
             LIMIT $2)
         UPDATE jobs j SET status = 'running', lease_owner = $1, lease_until = now() + $4,
                attempt = j.attempt + CASE WHEN j.outcome IS NULL THEN 1 ELSE 0 END, updated_at = now()
-        FROM picked p WHERE j.id = p.id
+        WHERE j.id = ANY (ARRAY(SELECT id FROM picked))
           AND ((j.status = 'queued' AND j.due_at <= now()) OR (j.status = 'running' AND j.lease_until <= now()))
         RETURNING j.id, j.grain_type, j.grain_key, j.kind, j.partition_key, j.payload::text, j.attempt, j.max_attempts, j.checkpoint,
                   j.outcome, j.result::text, j.error

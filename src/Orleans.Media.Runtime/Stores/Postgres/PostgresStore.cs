@@ -15,6 +15,7 @@ internal sealed class PostgresStore : IRuntimeStore
     private readonly NpgsqlDataSource _data;
     private readonly NpgsqlDataSource _control;
     private readonly PostgresNotificationListener _listener;
+    private readonly PostgresNotifier _notifier;
     private volatile bool _killed;
 
     public PostgresStore(string connectionString, GrainRuntimeOptions options)
@@ -50,6 +51,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _data = NpgsqlDataSource.Create(data.ConnectionString);
         _control = NpgsqlDataSource.Create(control.ConnectionString);
         _listener = new PostgresNotificationListener(listen.ConnectionString, EventsAppended, JobsScheduled);
+        _notifier = new PostgresNotifier(_control);
     }
 
     public StoreKind Kind => StoreKind.Postgres;
@@ -67,12 +69,14 @@ internal sealed class PostgresStore : IRuntimeStore
         }
 
         _listener.Start();
+        _notifier.Start();
     }
 
     public void Kill()
     {
         _killed = true;
         _listener.Stop();
+        _notifier.Stop();
         _data.Clear();
         _control.Clear();
     }
@@ -87,7 +91,7 @@ internal sealed class PostgresStore : IRuntimeStore
     {
         ThrowIfKilled();
         var conn = await _data.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return new PostgresTurnTransaction(conn);
+        return new PostgresTurnTransaction(conn, _notifier);
     }
 
     public async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
@@ -206,7 +210,7 @@ internal sealed class PostgresStore : IRuntimeStore
     {
         await ExecuteAsync(PostgresSql.ReleaseJobs, cancellationToken, owner).ConfigureAwait(false);
         await ExecuteAsync(PostgresSql.ReleaseReminders, cancellationToken, owner).ConfigureAwait(false);
-        JobsScheduled.Pulse();
+        _notifier.JobsScheduled();
     }
 
     public async Task<IReadOnlyList<StreamEvent>> ReadEventsAsync(long afterPosition, StreamFilter filter, int max, CancellationToken cancellationToken)
@@ -352,6 +356,7 @@ internal sealed class PostgresStore : IRuntimeStore
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();
+        _notifier.Stop();
         await _data.DisposeAsync().ConfigureAwait(false);
         await _control.DisposeAsync().ConfigureAwait(false);
     }

@@ -6,9 +6,10 @@ namespace Orleans.Media.Runtime.Stores.Postgres;
 
 /// <summary>
 /// A turn on PostgreSQL in two round trips: (BEGIN; guard; SELECT … FOR UPDATE) then (writes; effects; COMMIT).
+/// Wake-up NOTIFYs are sent after the commit by <see cref="PostgresNotifier"/>.
 /// A stale write raises inside the second batch, so the COMMIT after it never runs.
 /// </summary>
-internal sealed class PostgresTurnTransaction(NpgsqlConnection connection) : ITurnTransaction
+internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, PostgresNotifier notifier) : ITurnTransaction
 {
     private bool _begun;
     private bool _finished;
@@ -83,13 +84,6 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection) : ITu
             {
                 commands.Add(Command(PostgresSql.InsertEvent, e.Stream.Namespace, e.Stream.Key, e.Type, e.PayloadJson, e.Source.Type, e.Source.Key));
             }
-
-            commands.Add(new NpgsqlBatchCommand("SELECT pg_notify('om_events', '')"));
-        }
-
-        if (effects.Jobs.Count > 0)
-        {
-            commands.Add(new NpgsqlBatchCommand("SELECT pg_notify('om_jobs', '')"));
         }
 
         commands.Add(new NpgsqlBatchCommand("COMMIT"));
@@ -97,6 +91,15 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection) : ITu
         {
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _finished = true;
+            if (effects.Events.Count > 0)
+            {
+                notifier.EventsAppended();
+            }
+
+            if (effects.Jobs.Count > 0)
+            {
+                notifier.JobsScheduled();
+            }
         }
         catch (PostgresException e) when (e.SqlState == "OM409")
         {
