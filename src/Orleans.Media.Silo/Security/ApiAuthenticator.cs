@@ -190,6 +190,29 @@ public sealed class ApiAuthenticator(
         var date = request.Http.Headers["X-Sdk-Date"].ToString();
         var time = ParseTimestamp(date, [HuaweiSignature.DateFormat]);
         CheckWindow(time);
+
+        // The SDK declares X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD for content types other than plain
+        // application/json and then signs that literal instead of the body hash, as Huawei's gateway accepts.
+        // The declaration itself must be signed; a declared hash must match the body.
+        var payloadHash = AlibabaV3Signature.HexSha256(request.Body.Span);
+        var declared = request.Http.Headers["X-Sdk-Content-Sha256"].ToString();
+        if (declared.Length > 0)
+        {
+            if (!signed.Contains("x-sdk-content-sha256"))
+            {
+                throw SecurityErrors.IncompleteSignature("x-sdk-content-sha256 must be signed.");
+            }
+
+            if (declared == "UNSIGNED-PAYLOAD")
+            {
+                payloadHash = declared;
+            }
+            else if (!string.Equals(declared, payloadHash, StringComparison.OrdinalIgnoreCase))
+            {
+                throw SecurityErrors.SignatureDoesNotMatch();
+            }
+        }
+
         var key = await ActiveKeyAsync(accessKeyId, cancellationToken);
         var canonical = HuaweiSignature.CanonicalRequest(
             request.Http.Method,
@@ -197,7 +220,7 @@ public sealed class ApiAuthenticator(
             HuaweiSignature.CanonicalQuery(request.Http.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? "")))),
             HuaweiSignature.CanonicalHeaders(signed, name => string.Join(',', HeaderValues(request.Http, name))),
             signed,
-            AlibabaV3Signature.HexSha256(request.Body.Span));
+            payloadHash);
         var expected = HuaweiSignature.Compute(key.Secret, date, canonical);
         if (!FixedTimeEquals(expected, signature))
         {

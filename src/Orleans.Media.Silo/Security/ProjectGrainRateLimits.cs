@@ -13,6 +13,9 @@ namespace Orleans.Media.Silo.Security;
 public sealed partial class ProjectGrainRateLimits(IGrainFactory grains, TimeProvider clock, ILogger<ProjectGrainRateLimits> logger) : IProjectRateLimits
 {
     public static readonly TimeSpan RefreshAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>Names that are not (yet) projects are asked again sooner: a project just created gets its own limit fast.</summary>
+    public static readonly TimeSpan RefreshMissingAfter = TimeSpan.FromSeconds(1);
     private const int MaxEntries = 100_000;
     private readonly ConcurrentDictionary<string, Entry> _cache = new(StringComparer.Ordinal);
 
@@ -46,6 +49,7 @@ public sealed partial class ProjectGrainRateLimits(IGrainFactory grains, TimePro
     private async Task RefreshAsync(string project, Entry entry)
     {
         int? value = null;
+        var refreshAfter = RefreshAfter;
         try
         {
             value = (await grains.GetGrain<IProjectGrain>(project).Get()).Limits.QueriesPerSecond;
@@ -53,6 +57,7 @@ public sealed partial class ProjectGrainRateLimits(IGrainFactory grains, TimePro
         catch (Orleans.Media.Grains.ServiceException)
         {
             // Not a project (yet): the default applies.
+            refreshAfter = RefreshMissingAfter;
         }
         catch (Exception e)
         {
@@ -60,7 +65,7 @@ public sealed partial class ProjectGrainRateLimits(IGrainFactory grains, TimePro
             value = entry.Value;
         }
 
-        _cache[project] = new Entry(value, clock.GetUtcNow() + RefreshAfter);
+        _cache[project] = new Entry(value, clock.GetUtcNow() + refreshAfter);
     }
 
     [LoggerMessage(EventId = 1120, Level = LogLevel.Warning, Message = "Could not read the request limit of project {Project}; keeping the previous one")]

@@ -92,8 +92,10 @@ public sealed class VendorClientTests : IAsyncLifetime
             accessKeySecret = _host.Admin.AccessKeySecret,
             calls = new object[]
             {
-                new { method = "POST", path = "/v1/proj-1/large-files", body },
-                new { method = "POST", path = "/v1/proj-2/large-files", body, token },
+                new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "proj-1", body },
+                new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "proj-2", body, token },
+                // A non-plain JSON content type: the SDK declares X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD.
+                new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "proj-3", body, contentType = "application/json;charset=UTF-8" },
             },
         });
 
@@ -102,8 +104,10 @@ public sealed class VendorClientTests : IAsyncLifetime
         Assert.Equal(3, results[0].GetProperty("body").GetProperty("upload_urls").GetArrayLength());
         Assert.False(string.IsNullOrEmpty(results[0].GetProperty("requestId").GetString()));
         Assert.Equal(201, results[1].GetProperty("status").GetInt32());
+        Assert.True(201 == results[2].GetProperty("status").GetInt32(), results[2].ToString());
         Assert.Contains("CreateLargeFile:proj-1:clip é.mp4", _host.Operations.Calls);
         Assert.Contains("CreateLargeFile:proj-2:clip é.mp4", _host.Operations.Calls);
+        Assert.Contains("CreateLargeFile:proj-3:clip é.mp4", _host.Operations.Calls);
     }
 
     [Fact]
@@ -118,9 +122,9 @@ public sealed class VendorClientTests : IAsyncLifetime
             accessKeySecret = _host.Admin.AccessKeySecret,
             calls = new object[]
             {
-                new { method = "POST", path = "/v1/p/large-files", body, sdkDate = stale },
-                new { method = "POST", path = "/v1/p/large-files", body, repeat = 2 },
-                new { method = "POST", path = "/v1/p/large-files", body, token = "omt1.nope.1.abc" },
+                new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "p", body, sdkDate = stale },
+                new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "p", body, repeat = 2 },
+                new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "p", body, token = "omt1.nope.1.abc" },
             },
         };
         var results = await NodeClient.RunAsync("huawei.js", plan);
@@ -136,7 +140,7 @@ public sealed class VendorClientTests : IAsyncLifetime
             plan.baseUrl,
             plan.accessKeyId,
             accessKeySecret = "wrong-secret",
-            calls = new object[] { new { method = "POST", path = "/v1/p/large-files", body } },
+            calls = new object[] { new { method = "POST", path = "/v1/{project_id}/large-files", projectId = "p", body } },
         });
         AssertHuawei(wrong[0], 401, "MSS.00000001");
         Assert.Contains("SignatureDoesNotMatch", wrong[0].GetProperty("body").GetProperty("error_msg").GetString());

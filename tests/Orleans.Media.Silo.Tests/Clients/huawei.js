@@ -1,12 +1,13 @@
-// Signs with the unmodified @huaweicloud/huaweicloud-sdk-core signer (AKSKSigner, SDK-HMAC-SHA256) and sends
-// the request to a /v1/{project_id}/... route of the silo.
-// Usage: node huawei.js plan.json — plan: {baseUrl, accessKeyId, accessKeySecret, calls: [{method, path, body,
-//   sdkDate, token, repeat}]}: `sdkDate` fixes X-Sdk-Date (stale-date test), `token` sends X-Auth-Token instead of
-//   signing, `repeat` sends the identical signed request that many times (replay test).
+// Calls /v1/{project_id}/... routes of the silo through the unmodified @huaweicloud/huaweicloud-sdk-core credential
+// path: BasicCredentials.processAuthRequest (project id substitution, X-Project-Id, X-Sdk-Content-Sha256 for non-JSON
+// content types) and its AKSKSigner (SDK-HMAC-SHA256), then sends the request with node's http module.
+// Usage: node huawei.js plan.json — plan: {baseUrl, accessKeyId, accessKeySecret, calls: [{method, path, projectId,
+//   body, contentType, sdkDate, token, repeat}]}: `path` is a template such as /v1/{project_id}/large-files,
+//   `sdkDate` fixes X-Sdk-Date (stale-date test), `token` sends X-Auth-Token instead of signing, `repeat` sends the
+//   identical signed request that many times (replay test).
 'use strict';
 const fs = require('fs');
 const http = require('http');
-const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner');
 const { BasicCredentials } = require('@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials');
 
 function send(url, method, headers, body) {
@@ -24,20 +25,26 @@ function send(url, method, headers, body) {
 
 (async () => {
   const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  const credentials = new BasicCredentials().withAk(plan.accessKeyId).withSk(plan.accessKeySecret);
   const results = [];
   for (const call of plan.calls) {
-    const url = plan.baseUrl + call.path;
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    let headers = { 'Content-Type': 'application/json' };
+    const headers = { 'Content-Type': call.contentType || 'application/json' };
+    let url;
+    let sent;
     if (call.token) {
-      headers['X-Auth-Token'] = call.token;
+      url = plan.baseUrl + call.path.replace('{project_id}', call.projectId);
+      sent = Object.assign(headers, { 'X-Auth-Token': call.token });
     } else {
       if (call.sdkDate) headers['X-Sdk-Date'] = call.sdkDate;
-      headers = AKSKSigner.sign({ method: call.method, endpoint: url, headers, queryParams: {}, data: call.body }, credentials);
+      const credentials = new BasicCredentials().withAk(plan.accessKeyId).withSk(plan.accessKeySecret).withProjectId(call.projectId);
+      const signed = await credentials.processAuthRequest(null, {
+        endpoint: plan.baseUrl, url: call.path, method: call.method, headers, queryParams: {}, data: call.body, pathParams: {},
+      });
+      url = signed.endpoint;
+      sent = signed.headers;
     }
     for (let i = 0; i < (call.repeat || 1); i++) {
-      results.push(await send(url, call.method, headers, body));
+      results.push(await send(url, call.method, sent, body));
     }
   }
   process.stdout.write(JSON.stringify(results));
