@@ -27,7 +27,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IReadOnlyList<TestSilo> Silos => _silos;
 
-    public TestSilo this[int index] => _silos[index];
+    /// <summary>The silo with this index (indexes are never reused; stopped silos keep theirs).</summary>
+    public TestSilo this[int index] => _silos.Single(s => s.Index == index);
 
     public TestStore Store => _options.Store;
 
@@ -43,10 +44,8 @@ public sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(options, database, dir);
         try
         {
-            for (var i = 0; i < options.InitialSilos; i++)
-            {
-                await cluster.AddSiloAsync();
-            }
+            // Started together, as silos of a real cluster do: schema migration must be safe under that.
+            await Task.WhenAll(Enumerable.Range(0, options.InitialSilos).Select(_ => cluster.AddSiloAsync()));
         }
         catch
         {
@@ -59,7 +58,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task<TestSilo> AddSiloAsync(Action<GrainRuntimeOptions>? configure = null)
     {
-        var index = _nextIndex++;
+        var index = Interlocked.Increment(ref _nextIndex) - 1;
         var name = $"silo-{index}";
         TcpProxy? proxy = null;
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -107,14 +106,19 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         var silo = new TestSilo(index, name, host, proxy);
-        _silos.Add(silo);
+        lock (_silos)
+        {
+            _silos.Add(silo);
+            _silos.Sort((a, b) => a.Index.CompareTo(b.Index));
+        }
+
         return silo;
     }
 
     /// <summary>Graceful stop: stop claiming, cancel handlers, hand leases back, leave the membership.</summary>
     public async Task StopSiloAsync(int index)
     {
-        var silo = _silos[index];
+        var silo = this[index];
         if (silo.IsStopped)
         {
             return;
@@ -135,7 +139,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// </summary>
     public async Task KillSiloAsync(int index)
     {
-        var silo = _silos[index];
+        var silo = this[index];
         if (silo.IsStopped)
         {
             return;

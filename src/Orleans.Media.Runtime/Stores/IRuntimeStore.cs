@@ -54,6 +54,9 @@ internal interface IRuntimeStore : IAsyncDisposable
 
     Task<long> GetLastEventPositionAsync(CancellationToken cancellationToken);
 
+    /// <summary>The highest committed position, as a hint only (no ordering guarantee; no lock): for wake-ups.</summary>
+    Task<long> PeekLastEventPositionAsync(CancellationToken cancellationToken);
+
     Task<long> GetCursorAsync(string consumer, CancellationToken cancellationToken);
 
     Task SaveCursorAsync(string consumer, long position, CancellationToken cancellationToken);

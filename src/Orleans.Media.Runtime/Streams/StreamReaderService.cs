@@ -24,7 +24,8 @@ internal sealed class StreamReaderService(IRuntimeStore store) : IStreamReader
         while (true)
         {
             var signal = store.EventsAppended.Current;
-            if (await store.GetLastEventPositionAsync(cancellationToken).ConfigureAwait(false) > afterPosition)
+            // A cheap hint (no events lock, so waiting SSE clients never hold up publishers); ReadAsync orders safely.
+            if (await store.PeekLastEventPositionAsync(cancellationToken).ConfigureAwait(false) > afterPosition)
             {
                 return;
             }

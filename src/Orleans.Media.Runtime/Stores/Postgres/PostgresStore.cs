@@ -259,6 +259,13 @@ internal sealed class PostgresStore : IRuntimeStore
         return last;
     }
 
+    public async Task<long> PeekLastEventPositionAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfKilled();
+        await using var cmd = _data.CreateCommand(PostgresSql.LastPosition);
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task<long> GetCursorAsync(string consumer, CancellationToken cancellationToken)
     {
         ThrowIfKilled();

@@ -44,33 +44,44 @@ internal sealed class SqliteStore : IRuntimeStore
                 await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await using (var create = conn.Command("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"))
+            // One IMMEDIATE transaction: another process starting on the same file waits instead of migrating twice.
+            await using (var begin = conn.Command("BEGIN IMMEDIATE"))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            long version;
-            await using (var current = conn.Command("SELECT coalesce(max(version), 0) FROM schema_version"))
+            try
             {
-                version = (long)(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            }
-
-            foreach (var (v, sql) in SchemaScripts.Load("Sqlite").Where(s => s.Version > version))
-            {
-                await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (var script = conn.Command(sql))
+                await using (var create = conn.Command("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"))
                 {
-                    script.Transaction = tx;
-                    await script.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await using (var record = conn.Command("INSERT INTO schema_version (version, applied_at) VALUES ($v, $now)", ("$v", v), ("$now", Now)))
+                long version;
+                await using (var current = conn.Command("SELECT coalesce(max(version), 0) FROM schema_version"))
                 {
-                    record.Transaction = tx;
+                    version = (long)(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                }
+
+                foreach (var (v, sql) in SchemaScripts.Load("Sqlite").Where(s => s.Version > version))
+                {
+                    await using (var script = conn.Command(sql))
+                    {
+                        await script.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await using var record = conn.Command("INSERT INTO schema_version (version, applied_at) VALUES ($v, $now)", ("$v", v), ("$now", Now));
                     await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await using var commit = conn.Command("COMMIT");
+                await commit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await using var rollback = conn.Command("ROLLBACK");
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
             }
         }
         finally
@@ -292,6 +303,8 @@ internal sealed class SqliteStore : IRuntimeStore
         await using var cmd = conn.Command("SELECT coalesce(max(position), 0) FROM events");
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
+
+    public Task<long> PeekLastEventPositionAsync(CancellationToken cancellationToken) => GetLastEventPositionAsync(cancellationToken);
 
     public async Task<long> GetCursorAsync(string consumer, CancellationToken cancellationToken)
     {
