@@ -80,17 +80,39 @@ public sealed partial class FileUncompressionJobHandler(
         }
 
         var refused = result.Entries.Count(e => !e.Succeeded);
-        LogEnded(logger, job.TaskId, result.Entries.Count - refused, refused, result.Error?.Code.ToString() ?? "none");
+        var (code, message) = Outcome(result);
+        LogEnded(logger, job.TaskId, result.Entries.Count - refused, refused, code ?? "none");
         return new FileUncompressionResult
         {
-            Succeeded = result.Error is null,
-            Code = result.Error is { } err ? FileUncompressionCodes.For(err.Code) : null,
-            Message = result.Error?.ToString(),
+            Succeeded = code is null,
+            Code = code,
+            Message = message,
             FilesWritten = result.Entries.Count(e => e.Succeeded && !e.IsFolder),
             FilesRefused = refused,
             BytesWritten = result.BytesWritten,
             IsEncrypted = result.IsEncrypted,
         };
+    }
+
+    /// <summary>
+    /// The task's code and message. Entries the password could not open (none given, wrong, or an encryption the
+    /// engine cannot decrypt) fail the task with that code, like an archive-level password error: the caller asked
+    /// for the archive's content and did not get it.
+    /// </summary>
+    public static (string? Code, string? Message) Outcome(ExtractionResult result)
+    {
+        if (result.Error is { } error)
+        {
+            return (FileUncompressionCodes.For(error.Code), error.ToString());
+        }
+
+        if (result.PasswordProblem is { } password)
+        {
+            var entry = result.Entries.First(e => e.Code == password);
+            return (FileUncompressionCodes.For(password), $"{entry.PathName}: {entry.Reason}");
+        }
+
+        return (null, null);
     }
 
     public static ArchiveLimits ToArchiveLimits(ProjectLimits limits) => new()
