@@ -25,12 +25,14 @@ public sealed class NotificationGrain(INotificationTopics topics, TimeProvider t
             return Task.CompletedTask; // Already sent (a retried task turn, a duplicate call): at most one delivery per topic.
         }
         var now = time.GetUtcNow();
+        // Every topic gets the message as first stored: one id, one content.
+        var stored = State.Message ?? message;
         var project = State.Message is null ? ProjectOf(message) : State.Project;
         Partition = project;
-        var delivery = new NotificationDelivery(topic, NotificationStatus.Pending, Schedule(message, topic, settings, project), 0, 0, null, now);
+        var delivery = new NotificationDelivery(topic, NotificationStatus.Pending, Schedule(stored, topic, settings, project), 0, 0, null, now);
         State = State with
         {
-            Message = State.Message ?? message,
+            Message = stored,
             Project = project,
             Deliveries = [.. State.Deliveries, delivery],
             CreatedAt = State.Message is null ? now : State.CreatedAt,

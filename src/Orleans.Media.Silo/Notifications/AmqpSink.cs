@@ -9,7 +9,7 @@ namespace Orleans.Media.Silo.Notifications;
 /// dropped), and awaited publisher confirm. One connection and channel per topic, opened on first use and reopened
 /// after a failure; publishes are serialized on it.
 /// </summary>
-public sealed class AmqpSink(string topic, NotificationTopicOptions options) : INotificationSink, IAsyncDisposable
+public sealed class AmqpSink(string topic, NotificationTopicOptions options, TimeProvider time) : INotificationSink, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
@@ -26,7 +26,7 @@ public sealed class AmqpSink(string topic, NotificationTopicOptions options) : I
             ContentEncoding = "utf-8",
             DeliveryMode = DeliveryModes.Persistent,
             Type = message.Type,
-            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            Timestamp = new AmqpTimestamp(time.GetUtcNow().ToUnixTimeSeconds()),
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);

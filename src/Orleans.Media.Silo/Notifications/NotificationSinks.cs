@@ -15,7 +15,7 @@ public sealed class NotificationSinks : INotificationSinks, IAsyncDisposable
             _sinks[topic] = settings.Kind switch
             {
                 NotificationSinkKind.Webhook => new WebhookSink(topic, settings, httpClients, time),
-                NotificationSinkKind.Amqp => new AmqpSink(topic, settings),
+                NotificationSinkKind.Amqp => new AmqpSink(topic, settings, time),
                 _ => throw new InvalidOperationException($"Topic {topic} has an unknown sink kind {settings.Kind}."),
             };
         }
