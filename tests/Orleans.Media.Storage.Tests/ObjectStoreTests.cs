@@ -304,9 +304,11 @@ public abstract class ObjectStoreTests
         }
 
         Assert.Equal(data.Length, info.Size);
-        Assert.Equal(data.Length, (await Store.HeadAsync(key))!.Size);
+        var head = await Store.HeadAsync(key);
+        Assert.Equal(data.Length, head!.Size);
         AssertStreamedETag(data, info.ETag);
-        Assert.Equal(info.ETag, (await Store.HeadAsync(key))!.ETag);
+        Assert.Equal(info.ETag, head.ETag);
+        Assert.Equal("application/octet-stream", head.ContentType);
 
         await using var read = await Store.OpenReadAsync(key);
         Assert.Equal(TestData.Sha256(data), TestData.Sha256(await TestData.ReadAllAsync(read)));
@@ -317,12 +319,14 @@ public abstract class ObjectStoreTests
     {
         var key = TestData.UniquePrefix() + "small-streamed.txt";
         var data = TestData.Bytes(100_000, seed: 12);
-        await using var write = Store.OpenWrite(key, new WriteOptions { PartSizeBytes = 5 * MiB });
+        await using var write = Store.OpenWrite(key, new WriteOptions { PartSizeBytes = 5 * MiB, ContentType = "text/plain" });
         await write.WriteAsync(data);
         var info = await write.CompleteAsync();
 
         AssertStreamedETag(data, info.ETag);
-        Assert.Equal(info.ETag, (await Store.HeadAsync(key))!.ETag);
+        var head = await Store.HeadAsync(key);
+        Assert.Equal(info.ETag, head!.ETag);
+        Assert.Equal("text/plain", head.ContentType);
         Assert.Equal(data.Length, info.Size);
         await using var read = await Store.OpenReadAsync(key);
         Assert.Equal(data, await TestData.ReadAllAsync(read));

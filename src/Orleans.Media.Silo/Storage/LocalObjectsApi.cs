@@ -92,7 +92,7 @@ public static class LocalObjectsApi
             }
             else
             {
-                var info = await store.PutAsync(key, context.Request.Body, context.RequestAborted);
+                var info = await store.PutAsync(key, context.Request.Body, context.Request.ContentType, context.RequestAborted);
                 etag = info.ETag ?? string.Empty;
             }
 

@@ -160,14 +160,11 @@ public sealed class LocalObjectStore : IObjectStore
                 await input.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
             }
 
-            var etag = LocalETags.Load(new FileInfo(source));
+            var (etag, contentType) = LocalObjectAttributes.Load(new FileInfo(source));
             File.SetLastWriteTimeUtc(temp, DateTime.UtcNow);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(temp, target, overwrite: true);
-            if (etag is not null)
-            {
-                LocalETags.Save(target, etag);
-            }
+            LocalObjectAttributes.Save(target, etag, contentType);
         }
         finally
         {
@@ -195,10 +192,14 @@ public sealed class LocalObjectStore : IObjectStore
         return new LocalObjectWriteStream(this, key, path, options?.ContentType, computeMd5: false);
     }
 
-    public async Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
+    public Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken = default) =>
+        PutAsync(key, content, null, cancellationToken);
+
+    /// <summary>A whole-object PUT that also records the content type (the silo's presigned PUT endpoint).</summary>
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, string? contentType, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        await using var write = new LocalObjectWriteStream(this, key, _paths.Resolve(key), null, computeMd5: true);
+        await using var write = new LocalObjectWriteStream(this, key, _paths.Resolve(key), contentType, computeMd5: true);
         await content.CopyToAsync(write, 1 << 20, cancellationToken).ConfigureAwait(false);
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -307,7 +308,7 @@ public sealed class LocalObjectStore : IObjectStore
             }
 
             var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
-            LocalETags.Save(target, etag);
+            LocalObjectAttributes.Save(target, etag, null);
             Directory.Delete(folder, recursive: true);
             return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
         }
@@ -439,8 +440,11 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private static ObjectInfo ToInfo(string key, FileInfo file) =>
-        new(key, file.Length, LocalETags.Load(file), file.LastWriteTimeUtc);
+    private static ObjectInfo ToInfo(string key, FileInfo file)
+    {
+        var (etag, contentType) = LocalObjectAttributes.Load(file);
+        return new ObjectInfo(key, file.Length, etag, file.LastWriteTimeUtc, contentType);
+    }
 
     private static bool IsTempFolder(ref FileSystemEntry entry, string tempFolder) =>
         entry.IsDirectory && entry.FileName.SequenceEqual(LocalKeyResolver.TempFolderName) &&

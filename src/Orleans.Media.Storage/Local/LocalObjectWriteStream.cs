@@ -101,7 +101,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         Directory.CreateDirectory(Path.GetDirectoryName(_finalPath)!);
         File.Move(_tempPath!, _finalPath, overwrite: true);
         _completed = true;
-        LocalETags.Save(_finalPath, etag);
+        LocalObjectAttributes.Save(_finalPath, etag, _contentType);
         return new ObjectInfo(_key, _length, etag, File.GetLastWriteTimeUtc(_finalPath), _contentType);
     }
 

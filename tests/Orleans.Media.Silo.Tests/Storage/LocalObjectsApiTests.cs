@@ -64,11 +64,19 @@ public sealed class LocalObjectsApiTests : IAsyncLifetime
         var data = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 5);
         var url = _store.Presign(new PresignRequest("in/ü file+1.bin", PresignMethod.Put, DateTimeOffset.UtcNow.AddMinutes(5)));
 
-        using var response = await _http.PutAsync(url, new ByteArrayContent(data));
+        var body = new ByteArrayContent(data);
+        body.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        using var response = await _http.PutAsync(url, body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"\"{Convert.ToHexStringLower(MD5.HashData(data))}\"", response.Headers.ETag!.Tag);
         Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "in", "ü file+1.bin")));
+
+        // The content type the uploader declared comes back to whoever downloads it.
+        var get = _store.Presign(new PresignRequest("in/ü file+1.bin", PresignMethod.Get, DateTimeOffset.UtcNow.AddMinutes(5)));
+        using var download = await _http.GetAsync(get);
+        Assert.Equal("image/png", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(response.Headers.ETag.Tag, download.Headers.ETag?.Tag);
     }
 
     [Fact]
