@@ -177,12 +177,12 @@ internal sealed class GrainRuntime : IGrainFactory
             // A silo that lost its lease while the turn ran must not commit: others may consider it dead.
             _silo.ThrowIfUnavailable();
             await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
-            if (turn.Effects.Jobs.Count > 0)
+            if (turn.Effects.HasJobs)
             {
                 JobsScheduledLocally.Pulse();
             }
 
-            if (turn.Effects.Events.Count > 0)
+            if (turn.Effects.HasEvents)
             {
                 _store.EventsAppended.Pulse();
             }

@@ -6,15 +6,25 @@ namespace Orleans.Media.Runtime.Core;
 /// <summary>What a turn buffers besides state; written in the turn's commit or discarded with it.</summary>
 internal sealed class TurnEffects
 {
-    public List<JobInsert> Jobs { get; } = [];
+    // Most turns buffer nothing: the lists are created on first use.
+    private List<JobInsert>? _jobs;
+    private List<Guid>? _jobCancels;
+    private List<ReminderChange>? _reminders;
+    private List<EventAppend>? _events;
 
-    public List<Guid> JobCancels { get; } = [];
+    public IReadOnlyList<JobInsert> Jobs => (IReadOnlyList<JobInsert>?)_jobs ?? [];
 
-    public List<ReminderChange> Reminders { get; } = [];
+    public IReadOnlyList<Guid> JobCancels => (IReadOnlyList<Guid>?)_jobCancels ?? [];
 
-    public List<EventAppend> Events { get; } = [];
+    public IReadOnlyList<ReminderChange> Reminders => (IReadOnlyList<ReminderChange>?)_reminders ?? [];
 
-    public bool IsEmpty => Jobs.Count == 0 && JobCancels.Count == 0 && Reminders.Count == 0 && Events.Count == 0;
+    public IReadOnlyList<EventAppend> Events => (IReadOnlyList<EventAppend>?)_events ?? [];
+
+    public bool HasJobs => _jobs is { Count: > 0 };
+
+    public bool HasEvents => _events is { Count: > 0 };
+
+    public bool IsEmpty => _jobs is not { Count: > 0 } && _jobCancels is not { Count: > 0 } && _reminders is not { Count: > 0 } && !HasEvents;
 
     public Guid ScheduleJob(GrainId grainId, string? grainPartition, JobRequest request)
     {
@@ -26,34 +36,34 @@ internal sealed class TurnEffects
 
         var id = request.JobId ?? Guid.CreateVersion7();
         var payload = request.Payload is null ? null : JsonSerializer.Serialize(request.Payload, request.Payload.GetType(), RuntimeJson.Options);
-        Jobs.Add(new JobInsert(id, grainId, request.Kind, request.Partition ?? grainPartition ?? "", payload, request.MaxAttempts,
+        (_jobs ??= []).Add(new JobInsert(id, grainId, request.Kind, request.Partition ?? grainPartition ?? "", payload, request.MaxAttempts,
             request.Delay < TimeSpan.Zero ? TimeSpan.Zero : request.Delay));
         return id;
     }
 
-    public void CancelJob(Guid jobId) => JobCancels.Add(jobId);
+    public void CancelJob(Guid jobId) => (_jobCancels ??= []).Add(jobId);
 
     public void RegisterReminder(GrainId grainId, string name, TimeSpan dueTime, TimeSpan period) =>
-        Reminders.Add(new ReminderChange(grainId, name, dueTime, period));
+        (_reminders ??= []).Add(new ReminderChange(grainId, name, dueTime, period));
 
-    public void UnregisterReminder(GrainId grainId, string name) => Reminders.Add(new ReminderChange(grainId, name, TimeSpan.Zero, null));
+    public void UnregisterReminder(GrainId grainId, string name) => (_reminders ??= []).Add(new ReminderChange(grainId, name, TimeSpan.Zero, null));
 
     public void PublishEvent(GrainId source, StreamId stream, string type, object payload)
     {
         ArgumentException.ThrowIfNullOrEmpty(stream.Namespace);
         ArgumentNullException.ThrowIfNull(stream.Key);
         var json = JsonSerializer.Serialize(payload, payload?.GetType() ?? typeof(object), RuntimeJson.Options);
-        Events.Add(new EventAppend(stream, type, json, source));
+        (_events ??= []).Add(new EventAppend(stream, type, json, source));
     }
 
-    public (int, int, int, int) Mark() => (Jobs.Count, JobCancels.Count, Reminders.Count, Events.Count);
+    public (int, int, int, int) Mark() => (_jobs?.Count ?? 0, _jobCancels?.Count ?? 0, _reminders?.Count ?? 0, _events?.Count ?? 0);
 
     /// <summary>Drops what a failed nested call buffered (nested calls in a turn are awaited one after the other).</summary>
     public void RollbackTo((int Jobs, int Cancels, int Reminders, int Events) mark)
     {
-        Jobs.RemoveRange(mark.Jobs, Jobs.Count - mark.Jobs);
-        JobCancels.RemoveRange(mark.Cancels, JobCancels.Count - mark.Cancels);
-        Reminders.RemoveRange(mark.Reminders, Reminders.Count - mark.Reminders);
-        Events.RemoveRange(mark.Events, Events.Count - mark.Events);
+        _jobs?.RemoveRange(mark.Jobs, _jobs.Count - mark.Jobs);
+        _jobCancels?.RemoveRange(mark.Cancels, _jobCancels.Count - mark.Cancels);
+        _reminders?.RemoveRange(mark.Reminders, _reminders.Count - mark.Reminders);
+        _events?.RemoveRange(mark.Events, _events.Count - mark.Events);
     }
 }

@@ -77,7 +77,7 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
                 : Command(PostgresSql.DeleteReminder, r.GrainId.Type, r.GrainId.Key, r.Name));
         }
 
-        if (effects.Events.Count > 0)
+        if (effects.HasEvents)
         {
             commands.Add(Command("SELECT pg_advisory_xact_lock_shared($1)", PostgresSql.EventsLockKey));
             foreach (var e in effects.Events)
@@ -91,12 +91,12 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         {
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             _finished = true;
-            if (effects.Events.Count > 0)
+            if (effects.HasEvents)
             {
                 notifier.EventsAppended();
             }
 
-            if (effects.Jobs.Count > 0)
+            if (effects.HasJobs)
             {
                 notifier.JobsScheduled();
             }

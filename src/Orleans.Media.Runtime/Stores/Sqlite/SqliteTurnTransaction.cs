@@ -97,12 +97,12 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
         }
 
         _finished = true;
-        if (effects.Events.Count > 0)
+        if (effects.HasEvents)
         {
             shared.EventsAppended.Pulse();
         }
 
-        if (effects.Jobs.Count > 0)
+        if (effects.HasJobs)
         {
             shared.JobsScheduled.Pulse();
         }
