@@ -66,6 +66,28 @@ public abstract class ObjectStoreTests
     }
 
     [Fact]
+    public async Task Keys_with_spaces_unicode_and_url_characters_round_trip()
+    {
+        var prefix = TestData.UniquePrefix();
+        string[] names = ["with space.txt", "名前/ファイル.txt", "plus+sign.bin", "percent%20literal", "amp&eq=q?.txt", "emoji-🎞.mp4", "tilde~and'quote", "x-\uE000", "x-😀", "x-\uFFFD"];
+        foreach (var name in names)
+        {
+            await Store.PutAsync(prefix + name, new MemoryStream(Encoding.UTF8.GetBytes(name)));
+        }
+
+        foreach (var name in names)
+        {
+            Assert.Equal(Encoding.UTF8.GetByteCount(name), (await Store.HeadAsync(prefix + name))?.Size);
+            await using var read = await Store.OpenReadAsync(prefix + name);
+            Assert.Equal(name, Encoding.UTF8.GetString(await TestData.ReadAllAsync(read)));
+        }
+
+        var listed = (await Store.ListAsync(prefix)).Objects.Select(o => o.Key[prefix.Length..]);
+        // S3 order is UTF-8 byte order: "x-\uE000" < "x-\uFFFD" < "x-😀", unlike .NET's UTF-16 ordinal order.
+        Assert.Equal(names.OrderBy(n => Encoding.UTF8.GetBytes(n), Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))), listed);
+    }
+
+    [Fact]
     public async Task Head_of_a_missing_object_is_null_and_open_read_throws_not_found()
     {
         var key = TestData.UniquePrefix() + "missing";

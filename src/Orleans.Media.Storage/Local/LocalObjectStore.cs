@@ -95,13 +95,13 @@ public sealed class LocalObjectStore : IObjectStore
                 key += "/";
             }
 
-            if (key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(key, after) > 0))
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || KeyOrder.Instance.Compare(key, after) > 0))
             {
                 matches.Add((key, path, isFolder));
             }
         }
 
-        matches.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        matches.Sort((a, b) => KeyOrder.Instance.Compare(a.Key, b.Key));
         var page = new List<ObjectInfo>(Math.Min(maxKeys, matches.Count));
         foreach (var (key, path, isFolder) in matches.Take(maxKeys))
         {
