@@ -16,6 +16,8 @@ namespace Orleans.Media.Storage.S3;
 /// </summary>
 internal sealed class S3ObjectWriteStream : ObjectWriteStream
 {
+    private const int InitialBufferSize = 64 * 1024;
+
     private readonly S3ObjectStore _store;
     private readonly string _key;
     private readonly int _partSize;
@@ -178,12 +180,37 @@ internal sealed class S3ObjectWriteStream : ObjectWriteStream
 
     private int Fill(ReadOnlySpan<byte> data)
     {
-        _buffer ??= ArrayPool<byte>.Shared.Rent(_partSize);
-        var n = Math.Min(_partSize - _filled, data.Length);
+        var want = Math.Min(_partSize, _filled + data.Length);
+        if (_buffer is null || (_buffer.Length < want && _buffer.Length < _partSize))
+        {
+            Grow(want);
+        }
+
+        var n = Math.Min(Math.Min(_partSize, _buffer!.Length) - _filled, data.Length);
         data[..n].CopyTo(_buffer.AsSpan(_filled));
         _filled += n;
         _length += n;
         return n;
+    }
+
+    // Buffers start small and double up to the part size: many concurrent small objects (archive entries) must
+    // not each pin a whole part buffer. The copies on growth touch each byte of the first part at most once more.
+    private void Grow(int want)
+    {
+        var size = Math.Max(InitialBufferSize, _buffer?.Length ?? 0);
+        while (size < want)
+        {
+            size = (int)Math.Min((long)size * 2, _partSize);
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        if (_buffer is not null)
+        {
+            _buffer.AsSpan(0, _filled).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = bigger;
     }
 
     private async Task ShipPartAsync(CancellationToken cancellationToken)
