@@ -97,7 +97,8 @@ public sealed partial class FileUncompressionJobHandler(
     /// <summary>
     /// The task's code and message. Entries the password could not open (none given, wrong, or an encryption the
     /// engine cannot decrypt) fail the task with that code, like an archive-level password error: the caller asked
-    /// for the archive's content and did not get it.
+    /// for the archive's content and did not get it. Other refused entries (unsafe names, links) leave the task
+    /// Succeeded, and the message names each of them with its reason (the detail file has them all).
     /// </summary>
     public static (string? Code, string? Message) Outcome(ExtractionResult result)
     {
@@ -112,7 +113,16 @@ public sealed partial class FileUncompressionJobHandler(
             return (FileUncompressionCodes.For(password), $"{entry.PathName}: {entry.Reason}");
         }
 
-        return (null, null);
+        var refused = result.Entries.Where(e => !e.Succeeded).ToList();
+        if (refused.Count == 0)
+        {
+            return (null, null);
+        }
+
+        const int Named = 20;
+        var names = string.Join("; ", refused.Take(Named).Select(e => $"{e.PathName}: {e.Reason}"));
+        var more = refused.Count > Named ? $"; and {refused.Count - Named} more" : "";
+        return (null, $"{refused.Count} entries refused: {names}{more}");
     }
 
     public static ArchiveLimits ToArchiveLimits(ProjectLimits limits) => new()

@@ -57,7 +57,8 @@ public static class FileUncompressionTransitions
         {
             Status = status,
             Code = result.Succeeded ? "" : result.Code ?? "InternalError",
-            Message = result.Succeeded ? "" : result.Message,
+            // A succeeded task keeps its message: it names the entries that were refused (unsafe names, links).
+            Message = result.Message ?? "",
             Progress = result.Succeeded ? 100 : state.Progress,
             EndTime = now,
             EndTimeMs = now.ToUnixTimeMilliseconds(),
