@@ -1,0 +1,115 @@
+using System.IO.Compression;
+
+namespace Orleans.Media.Silo.Tests.EndToEnd;
+
+/// <summary>
+/// Admission limits, each refused with its own code before a single object is written under the target: more
+/// entries than the project allows (80,001 against the default 80,000), an archive larger than the project's size
+/// limit, and a source that is not an archive at all.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class LimitsTests(PostgresSiloFixture silo) : IClassFixture<PostgresSiloFixture>, IDisposable
+{
+    private readonly ArchiveFactory _archives = new();
+
+    [Fact]
+    public async Task Eighty_thousand_and_one_entries_fail_with_FileCount_and_write_nothing()
+    {
+        var project = "many" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var archive = Path.Combine(_archives.Root, "many.zip");
+        using (var zip = ZipFile.Open(archive, ZipArchiveMode.Create))
+        {
+            for (var i = 0; i < 80_001; i++)
+            {
+                zip.CreateEntry($"d{i / 1000:D3}/{i:D5}", CompressionLevel.NoCompression);
+            }
+        }
+
+        await silo.Bucket.UploadAsync($"{project}/many.zip", archive);
+        var target = $"{project}/out/";
+        var created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/many.zip"), silo.Bucket.Uri(target));
+        var message = await AssertRefusedAsync(project, created, "LimitExceeded.FileCount", target);
+        Assert.Contains("80", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_archive_over_the_project_size_limit_is_refused_at_creation()
+    {
+        var project = "small" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project, new Dictionary<string, string> { ["MaxZipRarBytes"] = "10000", ["Max7zBytes"] = "10000" });
+        var tree = _archives.Tree("big", files: 4, maxSize: 20_000, seed: 11);
+        foreach (var (kind, key) in new[] { ("zip", "big.zip"), ("7z", "big.7z") })
+        {
+            var archive = _archives.Archive(tree, kind);
+            Assert.True(new FileInfo(archive).Length > 10_000);
+            await silo.Bucket.UploadAsync($"{project}/{key}", archive);
+            var target = $"{project}/out-{kind}/";
+            var created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/{key}"), silo.Bucket.Uri(target));
+            await AssertRefusedAsync(project, created, "LimitExceeded.ArchiveSize", target);
+        }
+
+        // RAR counts against the zip/RAR limit.
+        var rar = Path.Combine(Orleans.Media.Testing.TestEnvironment.Fixtures, "rar", "rar_binary_data.rar");
+        await silo.Bucket.UploadAsync($"{project}/big.rar", rar);
+        var rarCreated = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/big.rar"), silo.Bucket.Uri($"{project}/out-rar/"));
+        await AssertRefusedAsync(project, rarCreated, "LimitExceeded.ArchiveSize", $"{project}/out-rar/");
+    }
+
+    [Fact]
+    public async Task A_text_file_and_a_tarball_are_unsupported_formats()
+    {
+        var project = "fmt" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var text = Path.Combine(_archives.Root, "notes.zip");
+        await File.WriteAllTextAsync(text, "this is a text file named like an archive\n");
+        var tree = _archives.Tree("tar", files: 3, maxSize: 100, seed: 5);
+        var tar = Path.Combine(_archives.Root, "t.tar.gz");
+        Tool.Run(tree, "bsdtar", "-czf", tar, ".");
+        foreach (var (file, key) in new[] { (text, "notes.zip"), (tar, "t.tar.gz") })
+        {
+            await silo.Bucket.UploadAsync($"{project}/{key}", file);
+            var target = $"{project}/out-{key}/";
+            var created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/{key}"), silo.Bucket.Uri(target));
+            await AssertRefusedAsync(project, created, "InvalidArchive.UnsupportedFormat", target);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_source_is_ResourceNotFound()
+    {
+        var project = "miss" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/nope.zip"), silo.Bucket.Uri($"{project}/out/"));
+        Assert.False(created.Ok);
+        Assert.Equal(404, (int)created.Status);
+        Assert.Equal("ResourceNotFound", created.Code);
+        Assert.Empty(await silo.Bucket.KeysAsync($"{project}/out/"));
+    }
+
+    public void Dispose() => _archives.Dispose();
+
+    /// <summary>
+    /// Refused either at creation (400 with the code) or, when the check needs the archive's directory, by the task
+    /// (Failed with the code); either way nothing exists under the target. Returns the message.
+    /// </summary>
+    private async Task<string> AssertRefusedAsync(string project, ApiResult created, string code, string target)
+    {
+        string message;
+        if (created.Ok)
+        {
+            var task = await silo.Client.WaitForTaskAsync(project, created.String("TaskId"));
+            TaskAssert.Failed(task, code);
+            message = task.GetProperty("Message").GetString() ?? "";
+        }
+        else
+        {
+            Assert.Equal(400, (int)created.Status);
+            Assert.Equal(code, created.Code);
+            message = created.Message ?? "";
+        }
+
+        Assert.Empty(await silo.Bucket.KeysAsync(target));
+        return message;
+    }
+}
