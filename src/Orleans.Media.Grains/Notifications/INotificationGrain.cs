@@ -10,14 +10,16 @@ public interface INotificationGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Schedules delivery of <paramref name="message"/> to <paramref name="topic"/>, in the caller's transaction when
-    /// called from a turn. Idempotent: a message already sent to that topic is left as it is. An unknown topic is
-    /// refused (InvalidArgument).
+    /// called from a turn. Idempotent: a message already sent to that topic is left as it is. A topic that is not
+    /// configured (task creation refuses those; it may have been removed since) dead-letters that delivery at once
+    /// instead of failing the caller's turn.
     /// </summary>
     Task Send(NotificationMessage message, string topic);
 
     /// <summary>
     /// Delivers the same message (same id) again to every topic whose delivery is finished (delivered or
-    /// dead-lettered). ResourceNotFound for an unknown message; StatusConflict while every delivery is still pending.
+    /// dead-lettered) and still configured. ResourceNotFound for an unknown message; StatusConflict while every
+    /// delivery is still pending; InvalidArgument when none of the finished deliveries has a configured topic.
     /// </summary>
     Task<NotificationState> Replay();
 

@@ -15,11 +15,11 @@ public sealed class NotificationGrain(INotificationTopics topics, TimeProvider t
     public Task Send(NotificationMessage message, string topic)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
         if (message.Id != GrainId.Key)
         {
             throw new ArgumentException($"Message {message.Id} sent to the notification grain {GrainId.Key}.", nameof(message));
         }
-        var settings = topics.Get(topic);
         if (State.Deliveries.Any(d => d.Topic == topic))
         {
             return Task.CompletedTask; // Already sent (a retried task turn, a duplicate call): at most one delivery per topic.
@@ -29,17 +29,30 @@ public sealed class NotificationGrain(INotificationTopics topics, TimeProvider t
         var stored = State.Message ?? message;
         var project = State.Message is null ? ProjectOf(message) : State.Project;
         Partition = project;
-        var delivery = new NotificationDelivery(topic, NotificationStatus.Pending, Schedule(stored, topic, settings, project), 0, 0, null, now);
+        NotificationDelivery delivery;
+        if (topics.Exists(topic))
+        {
+            delivery = new NotificationDelivery(topic, NotificationStatus.Pending, Schedule(stored, topic, topics.Get(topic), project), 0, 0, null, now);
+            NotificationLog.Scheduled(logger, message.Id, message.Type, topic);
+        }
+        else
+        {
+            // Task creation refuses unknown topics; one removed from the configuration since must not fail the task's
+            // end (its turn would be retried forever): the message is kept dead-lettered, to replay once configured.
+            var error = UnknownTopic(topic);
+            delivery = new NotificationDelivery(topic, NotificationStatus.DeadLettered, Guid.Empty, 0, 0, error, now);
+            NotificationLog.DeadLettered(logger, message.Id, topic, 0, error);
+        }
+        var deliveries = State.Deliveries.Append(delivery).ToList();
         State = State with
         {
             Message = stored,
             Project = project,
-            Deliveries = [.. State.Deliveries, delivery],
+            Deliveries = deliveries,
+            Status = Summarize(deliveries),
             CreatedAt = State.Message is null ? now : State.CreatedAt,
             UpdatedAt = now,
         };
-        State = State with { Status = Summarize(State.Deliveries) };
-        NotificationLog.Scheduled(logger, message.Id, message.Type, topic);
         return Task.CompletedTask;
     }
 
@@ -49,18 +62,22 @@ public sealed class NotificationGrain(INotificationTopics topics, TimeProvider t
         {
             throw ServiceException.NotFound($"The notification {GrainId.Key} does not exist.");
         }
-        var finished = State.Deliveries.Where(d => d.Status != NotificationStatus.Pending).ToList();
-        if (finished.Count == 0)
+        var replayable = State.Deliveries.Where(d => d.Status != NotificationStatus.Pending).ToList();
+        if (replayable.Count == 0)
         {
             throw ServiceException.Conflict($"The notification {GrainId.Key} is still being delivered.");
+        }
+        if (replayable.All(d => !topics.Exists(d.Topic)))
+        {
+            throw ServiceException.InvalidArgument(UnknownTopic(replayable[0].Topic));
         }
         var now = time.GetUtcNow();
         Partition = State.Project;
         var deliveries = State.Deliveries.Select(d =>
         {
-            if (d.Status == NotificationStatus.Pending)
+            if (d.Status == NotificationStatus.Pending || !topics.Exists(d.Topic))
             {
-                return d;
+                return d; // In flight, or still nowhere to deliver to: stays dead-lettered.
             }
             var jobId = Schedule(message, d.Topic, topics.Get(d.Topic), State.Project);
             NotificationLog.Replayed(logger, message.Id, d.Topic);
@@ -105,6 +122,8 @@ public sealed class NotificationGrain(INotificationTopics topics, TimeProvider t
             Partition = project,
             MaxAttempts = settings.MaxAttempts,
         });
+
+    private static string UnknownTopic(string topic) => $"The notification topic '{topic}' does not exist.";
 
     private static NotificationStatus Summarize(IReadOnlyList<NotificationDelivery> deliveries) =>
         deliveries.Any(d => d.Status == NotificationStatus.DeadLettered) ? NotificationStatus.DeadLettered

@@ -46,19 +46,24 @@ public sealed class NotificationCluster : IAsyncDisposable
     public INotificationGrain Grain(string messageId, int silo = 0) => _cluster[silo].GetGrain<INotificationGrain>(messageId);
 
     /// <summary>Polls the grain until its summary status is <paramref name="status"/>.</summary>
-    public async Task<NotificationState> WaitForStatusAsync(string messageId, NotificationStatus status, TimeSpan timeout, int silo = 0)
+    public Task<NotificationState> WaitForStatusAsync(string messageId, NotificationStatus status, TimeSpan timeout, int silo = 0) =>
+        WaitForAsync(messageId, s => s.Status == status, $"status {status}", timeout, silo);
+
+    /// <summary>Polls the grain until its state satisfies <paramref name="condition"/>.</summary>
+    public async Task<NotificationState> WaitForAsync(
+        string messageId, Func<NotificationState, bool> condition, string what, TimeSpan timeout, int silo = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var state = await Grain(messageId, silo).Get();
-            if (state?.Status == status)
+            if (state is not null && condition(state))
             {
                 return state;
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Notification {messageId} is {state?.Status.ToString() ?? "unknown"}, not {status}, after {timeout}.");
+                throw new TimeoutException($"Notification {messageId} did not reach {what} within {timeout} (status {state?.Status.ToString() ?? "unknown"}).");
             }
             await Task.Delay(50);
         }

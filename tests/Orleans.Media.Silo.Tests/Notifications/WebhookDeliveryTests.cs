@@ -58,10 +58,10 @@ public sealed class WebhookDeliveryTests
         Assert.All(requests, r => Assert.Equal(message.Id, r.MessageId));
         Assert.All(requests, r => Assert.Equal(requests[0].Body, r.Body)); // The same message, byte for byte.
         Assert.All(requests, r => Assert.True(r.SignatureValid));
-        // Exponential backoff (test base 100 ms): the gaps are at least 100, 200 and 400 ms.
+        // Exponential backoff (test base 100 ms, the runtime's ±20 % jitter): gaps of at least 80, 160 and 320 ms.
         for (var i = 1; i < requests.Count; i++)
         {
-            var minimum = TimeSpan.FromMilliseconds(100 * (1 << (i - 1)) - 20);
+            var minimum = TimeSpan.FromMilliseconds(0.8 * 100 * (1 << (i - 1)) - 20);
             Assert.True(requests[i].At - requests[i - 1].At >= minimum, $"attempt {i + 1} came {requests[i].At - requests[i - 1].At} after the previous one");
         }
         Assert.Equal(4, Assert.Single(state.Deliveries).Attempts);
@@ -144,19 +144,47 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
-    public async Task Unknown_topics_and_messages_are_refused()
+    public async Task A_topic_no_longer_configured_dead_letters_the_delivery_without_failing_the_sender()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Secret);
         await using var cluster = await NotificationCluster.StartAsync(NotificationCluster.WebhookTopic(Topic, receiver.Url, Secret, maxAttempts: 3));
         var message = TestMessages.TaskEnded();
 
-        var unknownTopic = await Assert.ThrowsAsync<ServiceException>(() => cluster.Grain(message.Id).Send(message, "no-such-topic"));
-        var unknownMessage = await Assert.ThrowsAsync<ServiceException>(() => cluster.Grain("0123456789abcdef0123456789abcdef").Replay());
+        // The task's end turn must commit even if its topic was removed from the configuration after creation.
+        await cluster.Grain(message.Id).Send(message, "removed-topic");
+        await cluster.Grain(message.Id).Send(message, Topic);
+        var state = await cluster.WaitForAsync(message.Id, s => s.Deliveries.Any(d => d.Topic == Topic && d.Status == NotificationStatus.Delivered),
+            "delivered to the configured topic", Timeout);
 
-        Assert.Equal("InvalidArgument", unknownTopic.Code);
-        Assert.Contains("no-such-topic", unknownTopic.Message, StringComparison.Ordinal);
-        Assert.Null(await cluster.Grain(message.Id).Get());
+        Assert.Single(receiver.Received);
+        Assert.Equal(NotificationStatus.DeadLettered, state.Status); // The summary shows what needs an operator.
+        var removed = state.Deliveries.Single(d => d.Topic == "removed-topic");
+        Assert.Equal(NotificationStatus.DeadLettered, removed.Status);
+        Assert.Contains("'removed-topic' does not exist", removed.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, removed.Attempts);
+
+        // Replay redelivers what it can (the configured topic) and leaves the unknown one dead-lettered.
+        var replayed = await cluster.Grain(message.Id).Replay();
+        Assert.Equal(NotificationStatus.Pending, replayed.Deliveries.Single(d => d.Topic == Topic).Status);
+        Assert.Equal(NotificationStatus.DeadLettered, replayed.Deliveries.Single(d => d.Topic == "removed-topic").Status);
+        await receiver.WaitForAsync(r => r.Count == 2, Timeout);
+    }
+
+    [Fact]
+    public async Task Replaying_an_unknown_message_or_only_unconfigured_topics_is_refused()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        await using var cluster = await NotificationCluster.StartAsync(NotificationCluster.WebhookTopic(Topic, receiver.Url, Secret, maxAttempts: 3));
+        var message = TestMessages.TaskEnded();
+        await cluster.Grain(message.Id).Send(message, "removed-topic");
+
+        var unknownMessage = await Assert.ThrowsAsync<ServiceException>(() => cluster.Grain("0123456789abcdef0123456789abcdef").Replay());
+        var unknownTopic = await Assert.ThrowsAsync<ServiceException>(() => cluster.Grain(message.Id).Replay());
+
         Assert.Equal("ResourceNotFound", unknownMessage.Code);
+        Assert.Equal("InvalidArgument", unknownTopic.Code);
+        Assert.Contains("removed-topic", unknownTopic.Message, StringComparison.Ordinal);
+        Assert.Empty(receiver.Received);
     }
 
     [Fact]
