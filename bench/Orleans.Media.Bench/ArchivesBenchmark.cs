@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Archives;
+using Orleans.Media.Storage;
+using Orleans.Media.Storage.Local;
+using Orleans.Media.Testing;
+
+namespace Orleans.Media.Bench;
+
+/// <summary>
+/// The archive engine against the reference tools: a ~1 GB zip of ~2,000 mixed entries (local folder vs
+/// <c>bsdtar -xf</c>, and s3rver to s3rver vs a plain copy), 80,000 small files (vs <c>unzip -q</c> and bsdtar),
+/// peak RSS while extracting, and the share of the archive read for 3 selected entries. Inputs are generated once
+/// under the work dir and reused.
+/// </summary>
+public sealed class ArchivesBenchmark : IBenchScenario
+{
+    private const double MiB = 1024 * 1024;
+
+    public string Name => "archives";
+
+    public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
+    {
+        var buckets = Path.Combine(workDir, "buckets");
+        var src = Directory.CreateDirectory(Path.Combine(buckets, "src")).FullName;
+        Directory.CreateDirectory(Path.Combine(buckets, "out"));
+        var big = Path.Combine(src, "big.zip");
+        var many = Path.Combine(src, "many.zip");
+        var bigOutput = EnsureBigZip(big);
+        EnsureManyZip(many);
+        BenchReport.Note($"big.zip {new FileInfo(big).Length / MiB:0} MiB, {bigOutput / MiB:0} MiB unpacked; many.zip {new FileInfo(many).Length / MiB:0} MiB, 80,000 entries");
+
+        using var storage = new ObjectStorage(Options.Create(new ObjectStorageOptions { DefaultLocalRoot = buckets }), LocalUrlSigner.CreateEphemeral());
+        var engine = new ObjectArchiveExtractor(storage, new ArchiveExtractor());
+        var outRoot = Path.Combine(buckets, "out");
+        var scratch = Path.Combine(workDir, "scratch");
+
+        // 1 GB zip: engine into the local-folder backend vs bsdtar into a folder (best of two runs each).
+        double engineSeconds = double.MaxValue, bsdtarSeconds = double.MaxValue, peakRss = 0;
+        for (var run = 0; run < 2; run++)
+        {
+            Clean(outRoot, "big");
+            var (seconds, peak, result) = await TimeEngineAsync(engine, "oss://src/big.zip", "oss://out/big/", new ExtractionOptions(), cancellationToken);
+            result.ThrowIfFailed();
+            engineSeconds = Math.Min(engineSeconds, seconds);
+            peakRss = Math.Max(peakRss, peak);
+            Clean(scratch, "bsdtar");
+            bsdtarSeconds = Math.Min(bsdtarSeconds, TimeTool(Path.Combine(scratch, "bsdtar"), "bsdtar", "-xf", big));
+        }
+
+        var engineMibs = bigOutput / MiB / engineSeconds;
+        var bsdtarMibs = bigOutput / MiB / bsdtarSeconds;
+        report.Metric("engine_local_mibs", engineMibs, "MiB/s");
+        report.Metric("bsdtar_mibs", bsdtarMibs, "MiB/s");
+        report.Metric("bsdtar_ratio", engineMibs / bsdtarMibs, "x");
+        report.Metric("peak_rss", peakRss / MiB, "MB");
+        Clean(outRoot, "big");
+        Clean(scratch, "bsdtar");
+
+        // Selected entries: bytes read from the source for 3 entries.
+        var names = SelectedNames(big);
+        var selected = await engine.ExtractAsync(ObjectUri.Parse("oss://src/big.zip"), ObjectUri.Parse("oss://out/sel/"), new ExtractionOptions { SelectedPaths = names }, cancellationToken);
+        selected.ThrowIfFailed();
+        report.Metric("selected_read", 100.0 * selected.SourceBytesFetched!.Value / new FileInfo(big).Length, "pct");
+        Clean(outRoot, "sel");
+
+        // 80,000 small files: engine vs unzip -q vs bsdtar.
+        Clean(outRoot, "many");
+        var (manySeconds, _, manyResult) = await TimeEngineAsync(engine, "oss://src/many.zip", "oss://out/many/", new ExtractionOptions(), cancellationToken);
+        manyResult.ThrowIfFailed();
+        Clean(outRoot, "many");
+        Clean(scratch, "unzip");
+        var unzipSeconds = TimeTool(scratch, "unzip", "-q", many, "-d", Path.Combine(scratch, "unzip"));
+        Clean(scratch, "unzip");
+        Clean(scratch, "bsdtar");
+        var bsdtarManySeconds = TimeTool(Path.Combine(scratch, "bsdtar"), "bsdtar", "-xf", many);
+        Clean(scratch, "bsdtar");
+        report.Metric("engine_files_per_s", 80_000 / manySeconds, "files/s");
+        report.Metric("unzip_files_per_s", 80_000 / unzipSeconds, "files/s");
+        report.Metric("bsdtar_files_per_s", 80_000 / bsdtarManySeconds, "files/s");
+        report.Metric("unzip_files_ratio", unzipSeconds / manySeconds, "x");
+        report.Metric("bsdtar_files_ratio", bsdtarManySeconds / manySeconds, "x");
+
+        await RunS3Async(report, big, bigOutput, names, cancellationToken);
+    }
+
+    /// <summary>s3rver to s3rver: the engine (archive GETs in, entry PUTs out) vs copying the archive object through the same backend.</summary>
+    private static async Task RunS3Async(BenchReport report, string big, long bigOutput, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var (inBucket, outBucket) = ($"bench-arch-in-{id}", $"bench-arch-out-{id}");
+        var endpoint = TestEnvironment.S3Endpoint.ToString();
+        using (var admin = new AmazonS3Client(new BasicAWSCredentials(TestEnvironment.S3AccessKey, TestEnvironment.S3SecretKey), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true }))
+        {
+            await admin.PutBucketAsync(new PutBucketRequest { BucketName = inBucket }, cancellationToken);
+            await admin.PutBucketAsync(new PutBucketRequest { BucketName = outBucket }, cancellationToken);
+        }
+
+        var options = new ObjectStorageOptions();
+        foreach (var b in new[] { inBucket, outBucket })
+        {
+            options.Buckets[b] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = TestEnvironment.S3AccessKey, SecretKey = TestEnvironment.S3SecretKey, ForcePathStyle = true };
+        }
+
+        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        var engine = new ObjectArchiveExtractor(storage, new ArchiveExtractor());
+        await using (var file = File.OpenRead(big))
+        {
+            await storage.GetBucket(inBucket).PutAsync("big.zip", file, cancellationToken);
+        }
+
+        var (seconds, peak, result) = await TimeEngineAsync(engine, $"s3://{inBucket}/big.zip", $"s3://{outBucket}/x/", new ExtractionOptions(), cancellationToken);
+        result.ThrowIfFailed();
+
+        var archiveBytes = new FileInfo(big).Length;
+        var sw = Stopwatch.StartNew();
+        await using (var input = await storage.GetBucket(inBucket).OpenReadAsync("big.zip", null, cancellationToken))
+        await using (var output = storage.GetBucket(outBucket).OpenWrite("copy/big.zip"))
+        {
+            await input.CopyToAsync(output, 1024 * 1024, cancellationToken);
+            await output.CompleteAsync(cancellationToken);
+        }
+
+        var copySeconds = sw.Elapsed.TotalSeconds;
+        var engineMibs = bigOutput / MiB / seconds;
+        var copyMibs = archiveBytes / MiB / copySeconds;
+        report.Metric("s3_engine_mibs", engineMibs, "MiB/s");
+        report.Metric("s3_copy_mibs", copyMibs, "MiB/s");
+        report.Metric("s3_copy_ratio", engineMibs / copyMibs, "x");
+        report.Metric("s3_peak_rss", peak / MiB, "MB");
+        BenchReport.Note("s3_engine_mibs counts unpacked bytes written per second; s3_copy_mibs is a GET+PUT stream copy of the archive object through the same backend.");
+
+        var selected = await engine.ExtractAsync(ObjectUri.Parse($"s3://{inBucket}/big.zip"), ObjectUri.Parse($"s3://{outBucket}/sel/"), new ExtractionOptions { SelectedPaths = names }, cancellationToken);
+        selected.ThrowIfFailed();
+        report.Metric("selected_read_s3", 100.0 * selected.SourceBytesFetched!.Value / archiveBytes, "pct");
+    }
+
+    private static async Task<(double Seconds, long PeakRss, ExtractionResult Result)> TimeEngineAsync(
+        ObjectArchiveExtractor engine, string source, string target, ExtractionOptions options, CancellationToken cancellationToken)
+    {
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        long peak = 0;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                process.Refresh();
+                peak = Math.Max(peak, process.WorkingSet64);
+                await Task.Delay(25, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        var sw = Stopwatch.StartNew();
+        var result = await engine.ExtractAsync(ObjectUri.Parse(source), ObjectUri.Parse(target), options, cancellationToken);
+        var seconds = sw.Elapsed.TotalSeconds;
+        await stop.CancelAsync();
+        await sampler;
+        return (seconds, peak, result);
+    }
+
+    private static double TimeTool(string workingDirectory, string file, params string[] args)
+    {
+        Directory.CreateDirectory(workingDirectory);
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} exited {p.ExitCode}: {err}");
+        }
+
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    private static void Clean(string root, string name)
+    {
+        var path = Path.Combine(root, name);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    private static string[] SelectedNames(string zip)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        var files = archive.Entries.Where(e => !e.FullName.EndsWith('/')).ToList();
+        return [files[10].FullName, files[files.Count / 2].FullName, files[^5].FullName];
+    }
+
+    /// <summary>~2,000 entries: half random bytes (stored), half text (deflated ~4:1); about 1 GB packed. Returns unpacked bytes.</summary>
+    private static long EnsureBigZip(string path)
+    {
+        if (!File.Exists(path))
+        {
+            var corpus = TextCorpus(8 * 1024 * 1024);
+            var rng = new Random(20261121);
+            var tmp = path + ".tmp";
+            using (var zip = ZipFile.Open(tmp, ZipArchiveMode.Create))
+            {
+                var random = new byte[2 * 1024 * 1024];
+                for (var i = 0; i < 2_000; i++)
+                {
+                    var isText = i % 2 == 0;
+                    var entry = zip.CreateEntry($"set{i % 20:00}/{(isText ? "doc" : "blob")}-{i:0000}.{(isText ? "txt" : "bin")}", isText ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
+                    using var s = entry.Open();
+                    if (isText)
+                    {
+                        var size = rng.Next(600_000, 2_600_000);
+                        var offset = rng.Next(0, corpus.Length - size);
+                        s.Write(corpus, offset, size);
+                    }
+                    else
+                    {
+                        var size = rng.Next(200_000, 1_000_000);
+                        rng.NextBytes(random.AsSpan(0, size));
+                        s.Write(random, 0, size);
+                    }
+                }
+            }
+
+            File.Move(tmp, path);
+        }
+
+        using var read = ZipFile.OpenRead(path);
+        return read.Entries.Sum(e => e.Length);
+    }
+
+    private static void EnsureManyZip(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        var corpus = TextCorpus(1024 * 1024);
+        var rng = new Random(7);
+        var tmp = path + ".tmp";
+        using (var zip = ZipFile.Open(tmp, ZipArchiveMode.Create))
+        {
+            for (var i = 0; i < 80_000; i++)
+            {
+                using var s = zip.CreateEntry($"d{i % 200:000}/f{i:00000}.txt", CompressionLevel.Fastest).Open();
+                var size = rng.Next(200, 4_000);
+                s.Write(corpus, rng.Next(0, corpus.Length - size), size);
+            }
+        }
+
+        File.Move(tmp, path);
+    }
+
+    /// <summary>Word salad: compresses about 3–4:1 with deflate, like ordinary documents.</summary>
+    private static byte[] TextCorpus(int size)
+    {
+        string[] words = ["media", "archive", "orleans", "grain", "cluster", "silo", "object", "storage", "bucket", "video", "image", "stream", "decode", "upload", "the", "of", "and", "a", "to", "in", "is", "for", "on", "with"];
+        var rng = new Random(11);
+        var sb = new StringBuilder(size + 64);
+        while (sb.Length < size)
+        {
+            sb.Append(words[rng.Next(words.Length)]);
+            sb.Append(rng.Next(10) == 0 ? rng.Next(100_000).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
+            sb.Append(rng.Next(12) == 0 ? '\n' : ' ');
+        }
+
+        return Encoding.ASCII.GetBytes(sb.ToString(0, size));
+    }
+}
