@@ -22,18 +22,19 @@ public sealed class TestClusterOptions
     /// <summary>Extra services of every silo (index of the silo, services).</summary>
     public Action<int, IServiceCollection>? ConfigureServices { get; set; }
 
-    /// <summary>Test timings: heartbeat 200 ms, fence after 1.5 s, job lease 2.5 s, dead after 4 s, polls of 100–200 ms.</summary>
+    /// <summary>Test timings: heartbeat 200 ms, fence after 3 s, job lease 4 s, dead after 6 s, polls of 100–200 ms.
+    /// (The fence must tolerate a loaded 2-core test machine; shorter leases fenced healthy silos there.)</summary>
     public static void ApplyFastTimings(GrainRuntimeOptions o)
     {
         o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
-        o.SiloLeaseTime = TimeSpan.FromSeconds(1.5);
-        o.JobLeaseTime = TimeSpan.FromSeconds(2.5);
-        o.DeadSiloTimeout = TimeSpan.FromSeconds(4);
+        o.SiloLeaseTime = TimeSpan.FromSeconds(3);
+        o.JobLeaseTime = TimeSpan.FromSeconds(4);
+        o.DeadSiloTimeout = TimeSpan.FromSeconds(6);
         o.JobPollInterval = TimeSpan.FromMilliseconds(100);
         o.JobRetryBaseDelay = TimeSpan.FromMilliseconds(100);
         o.JobRetryMaxDelay = TimeSpan.FromSeconds(1);
         o.ReminderPollInterval = TimeSpan.FromMilliseconds(200);
-        o.ReminderLeaseTime = TimeSpan.FromSeconds(2);
+        o.ReminderLeaseTime = TimeSpan.FromSeconds(3);
         o.ShutdownTimeout = TimeSpan.FromSeconds(2);
     }
 }

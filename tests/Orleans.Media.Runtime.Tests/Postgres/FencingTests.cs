@@ -29,11 +29,12 @@ public sealed class FencingTests
 
         var lostAt = DateTime.UtcNow;
         cut.Proxy!.Cut();
-        Assert.True(await Eventually(() => cut.Membership.IsFenced, TimeSpan.FromSeconds(5)));
+        Assert.True(await Eventually(() => cut.Membership.IsFenced, TimeSpan.FromSeconds(8)));
         var fencedAfter = DateTime.UtcNow - lostAt;
-        Assert.True(fencedAfter < TimeSpan.FromSeconds(2.5), $"fenced after {fencedAfter}");   // lease 1.5 s
+        Assert.True(fencedAfter < TimeSpan.FromSeconds(4.5), $"fenced after {fencedAfter}");   // lease 3 s (+ one watch period)
         Assert.False(cut.Membership.IsReady);
         Assert.True(await Eventually(() => JobProbe.Entries(probe).Any(e => e.StartsWith("cancelled:", StringComparison.Ordinal) && e.Contains(":silo-0:")), TimeSpan.FromSeconds(2)));
+        Assert.False(cut.Membership.IsReady);
         await Assert.ThrowsAsync<SiloUnavailableException>(() => grain.Increment());
 
         // The job's lease expires and the healthy silo runs it; new jobs go to the healthy silo only.
