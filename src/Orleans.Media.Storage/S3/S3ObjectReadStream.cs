@@ -7,9 +7,10 @@ namespace Orleans.Media.Storage.S3;
 /// <summary>
 /// Ranged reads with adaptive read-ahead. After a seek (or at open) one small range is fetched, so random access
 /// (a zip's central directory, a selected entry) transfers little. Each further sequential window doubles up to
-/// <see cref="ReadOptions.ReadAheadBytes"/> and the next window is fetched in the background while the consumer
-/// reads the current one. Memory: at most two windows. Reads pin the ETag seen at open (If-Match), so an object
-/// replaced mid-read fails loudly instead of mixing two versions.
+/// <see cref="ReadOptions.ReadAheadBytes"/> and the next windows are fetched in the background while the consumer
+/// reads the current one: two ranges in flight hide the per-request latency, which on s3rver costs as much as the
+/// transfer. Memory: at most three windows. Reads pin the ETag seen at open (If-Match), so an object replaced
+/// mid-read fails loudly instead of mixing two versions.
 /// </summary>
 internal sealed class S3ObjectReadStream : ObjectReadStream
 {
@@ -17,6 +18,9 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
 
     /// <summary>Attempts per window when the connection breaks mid-body.</summary>
     private const int MaxAttempts = 3;
+
+    /// <summary>Windows fetched ahead of the one being read, during a sequential scan.</summary>
+    private const int PrefetchDepth = 2;
 
     private readonly IAmazonS3 _client;
     private readonly string _bucket;
@@ -26,10 +30,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     private readonly int _readAhead;
     private readonly CancellationTokenSource _disposed = new();
     private Window? _current;
-    private Task<Window>? _prefetch;
-    private long _prefetchStart;
-    private long _prefetchEnd;
-    private CancellationTokenSource? _prefetchCancel;
+    private readonly Queue<Prefetch> _ahead = new();
     private int _nextWindow;
     private long _position;
     private long _bytesFetched;
@@ -116,7 +117,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
         if (disposing && !_disposed.IsCancellationRequested)
         {
             _disposed.Cancel();
-            CancelPrefetch();
+            DiscardAhead();
             Release(_current);
             _current = null;
             _disposed.Dispose();
@@ -141,69 +142,66 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     private async Task MoveToPositionAsync(int wanted, CancellationToken cancellationToken)
     {
         var sequential = _current is not null && _position == _current.End;
-        Window window;
-        // Reading on, or skipping forward into the window being prefetched (a reader skipping an entry's data).
-        if (_prefetch is not null && _position >= _prefetchStart && _position < _prefetchEnd)
+
+        // Windows skipped over entirely (a reader jumping past an entry's data) are of no use any more.
+        while (_ahead.TryPeek(out var passed) && passed.End <= _position)
         {
-            var prefetch = _prefetch;
-            _prefetch = null;
-            _prefetchCancel?.Dispose();
-            _prefetchCancel = null;
-            window = await prefetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Discard(_ahead.Dequeue());
+        }
+
+        Window window;
+        if (_ahead.TryPeek(out var next) && _position >= next.Start)
+        {
+            _ahead.Dequeue();
+            window = await next.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            next.Cancel.Dispose();
             sequential = true;
         }
         else
         {
-            CancelPrefetch();
-            int size;
-            if (sequential)
-            {
-                size = _nextWindow;
-            }
-            else
-            {
-                // A seek: one range just big enough for this read, read-ahead restarts small.
-                size = Math.Min(Math.Max(InitialWindow, wanted), _readAhead);
-                _nextWindow = size;
-            }
+            DiscardAhead();
 
+            // After a seek: one range just big enough for this read; read-ahead restarts small.
+            var size = sequential ? _nextWindow : Math.Min(Math.Max(InitialWindow, wanted), _readAhead);
             window = await FetchAsync(_position, size, cancellationToken).ConfigureAwait(false);
+            _nextWindow = (int)Math.Min((long)size * 2, _readAhead);
         }
 
         Release(_current);
         _current = window;
-        if (sequential && window.End < _length)
+        if (sequential)
         {
-            _nextWindow = (int)Math.Min((long)_nextWindow * 2, _readAhead);
-            StartPrefetch(window.End, _nextWindow);
-        }
-        else if (!sequential)
-        {
-            _nextWindow = (int)Math.Min((long)_nextWindow * 2, _readAhead);
+            FillAhead();
         }
     }
 
-    private void StartPrefetch(long start, int size)
+    private void FillAhead()
     {
-        _prefetchCancel = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
-        _prefetchStart = start;
-        _prefetchEnd = Math.Min(start + size, _length);
-        _prefetch = FetchAsync(start, size, _prefetchCancel.Token);
+        var start = _ahead.Count > 0 ? _ahead.Last().End : _current!.End;
+        while (_ahead.Count < PrefetchDepth && start < _length)
+        {
+            var size = _nextWindow;
+            var cancel = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+            var end = Math.Min(start + size, _length);
+            _ahead.Enqueue(new Prefetch(start, end, FetchAsync(start, size, cancel.Token), cancel));
+            _nextWindow = (int)Math.Min((long)size * 2, _readAhead);
+            start = end;
+        }
     }
 
-    private void CancelPrefetch()
+    private void DiscardAhead()
     {
-        if (_prefetch is not { } prefetch)
+        while (_ahead.TryDequeue(out var prefetch))
         {
-            return;
+            Discard(prefetch);
         }
+    }
 
-        _prefetch = null;
-        var cancel = _prefetchCancel!;
-        _prefetchCancel = null;
-        cancel.Cancel();
+    private static void Discard(Prefetch prefetch)
+    {
+        prefetch.Cancel.Cancel();
         // Its buffer goes back to the pool once the fetch has stopped writing into it.
-        _ = prefetch.ContinueWith(
+        _ = prefetch.Task.ContinueWith(
             static (t, state) =>
             {
                 ((CancellationTokenSource)state!).Dispose();
@@ -216,7 +214,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
                     _ = t.Exception; // observed: a cancelled read-ahead is not an error
                 }
             },
-            cancel,
+            prefetch.Cancel,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -292,6 +290,8 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
             ArrayPool<byte>.Shared.Return(window.Buffer);
         }
     }
+
+    private sealed record Prefetch(long Start, long End, Task<Window> Task, CancellationTokenSource Cancel);
 
     private sealed record Window(long Start, byte[] Buffer, int Count)
     {
