@@ -36,9 +36,23 @@ internal sealed unsafe class ArchiveReader : IDisposable
     /// </summary>
     public bool IsRar5EntryEncrypted(string name)
     {
-        var buffer = new byte[64 * 1024];
-        var n = _source.PeekAt(HeaderPosition, buffer);
-        return Rar5HeaderProbe.IsEncrypted(buffer.AsSpan(0, n), HeaderPosition == 0, name);
+        // A file header is a few hundred bytes; look further only when service headers sit in between.
+        foreach (var size in (ReadOnlySpan<int>)[4 * 1024, 256 * 1024])
+        {
+            var buffer = new byte[size];
+            var n = _source.PeekAt(HeaderPosition, buffer);
+            if (Rar5HeaderProbe.Find(buffer.AsSpan(0, n), HeaderPosition == 0, name) is { } encrypted)
+            {
+                return encrypted;
+            }
+
+            if (n < size)
+            {
+                break;
+            }
+        }
+
+        return false;
     }
 
     public static ArchiveReader Open(Stream stream, IReadOnlyList<string> passphrases)

@@ -13,7 +13,8 @@ internal static class Rar5HeaderProbe
     private const int EncryptionRecord = 1;
     private static readonly byte[] Signature = [0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00];
 
-    public static bool IsEncrypted(ReadOnlySpan<byte> data, bool atArchiveStart, string name)
+    /// <summary>True/false when the named file header was found in <paramref name="data"/>; null when it was not.</summary>
+    public static bool? Find(ReadOnlySpan<byte> data, bool atArchiveStart, string name)
     {
         var pos = atArchiveStart && data.StartsWith(Signature) ? Signature.Length : 0;
         for (var block = 0; block < 64 && pos + 7 <= data.Length; block++)
@@ -21,24 +22,24 @@ internal static class Rar5HeaderProbe
             var p = pos + 4; // CRC32
             if (!ReadVInt(data, ref p, out var headerSize) || headerSize <= 0 || headerSize > 2 * 1024 * 1024)
             {
-                return false;
+                return null;
             }
 
             var headerEnd = p + (int)headerSize;
             if (!ReadVInt(data, ref p, out var type) || !ReadVInt(data, ref p, out var flags))
             {
-                return false;
+                return null;
             }
 
             long extraSize = 0, dataSize = 0;
             if ((flags & 0x1) != 0 && !ReadVInt(data, ref p, out extraSize))
             {
-                return false;
+                return null;
             }
 
             if ((flags & 0x2) != 0 && !ReadVInt(data, ref p, out dataSize))
             {
-                return false;
+                return null;
             }
 
             if (type == FileHeader && headerEnd <= data.Length && HasName(data, p, name))
@@ -48,13 +49,13 @@ internal static class Rar5HeaderProbe
 
             if (headerEnd + dataSize > int.MaxValue)
             {
-                return false;
+                return null;
             }
 
             pos = headerEnd + (int)dataSize;
         }
 
-        return false;
+        return null;
     }
 
     private static bool HasName(ReadOnlySpan<byte> data, int p, string name)

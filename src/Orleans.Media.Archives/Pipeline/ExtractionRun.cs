@@ -167,6 +167,11 @@ internal sealed class ExtractionRun
         {
             return ex.Error;
         }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or TimeoutException or Storage.ObjectNotFoundException)
+        {
+            // Our own reads of the source (zip directory, header probes) outside libarchive's callbacks.
+            return new ArchiveError(ArchiveErrorCode.SourceReadFailed, "reading the archive failed: " + ex.Message);
+        }
         catch (OperationCanceledException) when (!_userToken.IsCancellationRequested && _workerError is not null)
         {
             return _workerError;

@@ -15,6 +15,7 @@ internal sealed class ZipDirectory
     private const uint Zip64EocdSignature = 0x06064b50;
     private const uint CentralHeaderSignature = 0x02014b50;
     private const int EocdSize = 22;
+    private const long MaxDirectoryBytes = 1L << 30;
 
     private ZipDirectory(long entryCount, long offset, long size)
     {
@@ -80,6 +81,12 @@ internal sealed class ZipDirectory
     /// <summary>Every central-directory record, in directory order.</summary>
     public IReadOnlyList<ZipDirectoryEntry> ReadEntries(Stream stream)
     {
+        // A record is at most 46 + 3 × 65,535 bytes; anything claiming more is not a directory we will buffer.
+        if (Size > Math.Min(MaxDirectoryBytes, Math.Max(1, EntryCount) * (46L + (3 * 0xFFFF))))
+        {
+            throw new ArchiveException(ArchiveErrorCode.Corrupt, $"the zip central directory claims {Size:N0} bytes for {EntryCount:N0} entries");
+        }
+
         var buffer = new byte[Size];
         stream.Seek(Offset, SeekOrigin.Begin);
         stream.ReadExactly(buffer);
