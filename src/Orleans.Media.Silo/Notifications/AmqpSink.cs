@@ -30,16 +30,21 @@ public sealed class AmqpSink(string topic, NotificationTopicOptions options, Tim
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
-        await _gate.WaitAsync(timeout.Token);
+        var entered = false;
         try
         {
+            await _gate.WaitAsync(timeout.Token);
+            entered = true;
             var channel = await OpenAsync(timeout.Token);
             await channel.BasicPublishAsync(options.Exchange ?? "", options.RoutingKey ?? "", mandatory: true, properties, body, timeout.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Start from a fresh connection next time: the channel may be closed or left waiting for a confirm.
-            await CloseAsync();
+            if (entered)
+            {
+                // Start from a fresh connection next time: the channel may be closed or left waiting for a confirm.
+                await CloseAsync();
+            }
             if (e is OperationCanceledException)
             {
                 throw new TimeoutException($"AMQP topic {topic}: no publisher confirm within {_timeout.TotalSeconds:0} s.", e);
@@ -48,7 +53,10 @@ public sealed class AmqpSink(string topic, NotificationTopicOptions options, Tim
         }
         finally
         {
-            _gate.Release();
+            if (entered)
+            {
+                _gate.Release();
+            }
         }
     }
 
