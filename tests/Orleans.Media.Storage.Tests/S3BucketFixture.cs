@@ -34,11 +34,34 @@ public sealed class S3BucketFixture : IAsyncLifetime
         Store = new S3ObjectStore(BucketName, Options, NullLogger.Instance);
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        // The bucket stays: s3rver cannot delete a bucket with unaborted multipart uploads, and names are unique.
-        Store.Dispose();
-        Admin.Dispose();
-        return Task.CompletedTask;
+        // Leave s3rver's disk as we found it: the test objects add up to hundreds of MiB per run.
+        try
+        {
+            var listed = await Admin.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName });
+            while (true)
+            {
+                await Parallel.ForEachAsync(listed.S3Objects ?? [], new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (o, ct) =>
+                    await Admin.DeleteObjectAsync(BucketName, o.Key, ct));
+                if (listed.IsTruncated != true)
+                {
+                    break;
+                }
+
+                listed = await Admin.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, ContinuationToken = listed.NextContinuationToken });
+            }
+
+            await Admin.DeleteBucketAsync(BucketName);
+        }
+        catch (AmazonS3Exception)
+        {
+            // Best effort: the bucket name is unique, a leftover bucket harms no other test.
+        }
+        finally
+        {
+            Store.Dispose();
+            Admin.Dispose();
+        }
     }
 }
