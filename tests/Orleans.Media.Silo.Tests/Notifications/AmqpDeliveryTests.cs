@@ -102,4 +102,25 @@ public sealed class AmqpDeliveryTests
         Assert.NotNull(received);
         Assert.Equal(first.Id, received.BasicProperties.MessageId);
     }
+
+    [Fact]
+    public async Task An_unreachable_broker_fails_each_attempt_until_the_message_is_dead_lettered()
+    {
+        // A port nobody listens on (bound then released).
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var settings = AmqpTopic("imm", "tasks", maxAttempts: 2);
+        settings[$"OrleansMedia:Notifications:Topics:{Topic}:Uri"] = $"amqp://guest:guest@127.0.0.1:{port}/";
+        await using var cluster = await NotificationCluster.StartAsync(settings);
+        var message = TestMessages.TaskEnded();
+
+        await cluster.Grain(message.Id).Send(message, Topic);
+        var dead = await cluster.WaitForStatusAsync(message.Id, NotificationStatus.DeadLettered, Timeout);
+
+        var delivery = Assert.Single(dead.Deliveries);
+        Assert.Equal(2, delivery.Attempts);
+        Assert.False(string.IsNullOrEmpty(delivery.LastError));
+    }
 }
