@@ -21,6 +21,7 @@ internal sealed class JobWorker
     private readonly GrainRuntimeOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
+    private static readonly TimeSpan ClaimDebounce = TimeSpan.FromMilliseconds(5);
     private readonly AsyncSignal _slotFreed = new();
 
     public JobWorker(
@@ -85,6 +86,10 @@ internal sealed class JobWorker
                     claimedAll = claimed.Count > 0 && claimed.Count == free;
                 }
             }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
                 RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, e.Message);
@@ -93,6 +98,10 @@ internal sealed class JobWorker
             if (!claimedAll)
             {
                 await Task.WhenAny(wake, Task.Delay(_options.JobPollInterval, stop)).ConfigureAwait(false);
+
+                // Debounce: a burst of scheduling turns would otherwise cost one (serialized, committed) claim per
+                // job; a few milliseconds let one claim take the whole burst.
+                await Task.WhenAny(Task.Delay(ClaimDebounce, stop)).ConfigureAwait(false);
             }
         }
     }
