@@ -77,6 +77,30 @@ public sealed class DeliveryResilienceTests
     }
 
     [Fact]
+    public async Task Delivery_retries_and_dead_letters_the_same_way_on_the_embedded_SQLite_store()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        receiver.Respond = n => (n == 0 ? 500 : 200, TimeSpan.Zero);
+        var settings = NotificationCluster.WebhookTopic("hook", receiver.Url, Secret, maxAttempts: 3);
+        foreach (var (key, value) in NotificationCluster.WebhookTopic("dead", new Uri(receiver.Url, "/nowhere"), Secret, maxAttempts: 2))
+        {
+            settings[key] = value;
+        }
+        await using var cluster = await NotificationCluster.StartAsync(settings, store: Orleans.Media.Testing.TestStore.Sqlite);
+        var recovered = TestMessages.TaskEnded();
+        var lost = TestMessages.TaskEnded();
+
+        await cluster.Grain(recovered.Id).Send(recovered, "hook");
+        await cluster.Grain(lost.Id).Send(lost, "dead");
+        var delivered = await cluster.WaitForStatusAsync(recovered.Id, NotificationStatus.Delivered, Timeout);
+        var dead = await cluster.WaitForStatusAsync(lost.Id, NotificationStatus.DeadLettered, Timeout);
+
+        Assert.Equal(2, Assert.Single(delivered.Deliveries).Attempts);
+        Assert.Equal(2, Assert.Single(dead.Deliveries).Attempts);
+        Assert.Contains("404", Assert.Single(dead.Deliveries).LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_silo_with_an_invalid_topic_refuses_to_start()
     {
         var settings = NotificationCluster.WebhookTopic("broken", new Uri("http://127.0.0.1:9/"), "short", maxAttempts: 0);

@@ -7,7 +7,7 @@ using Orleans.Media.Testing;
 
 namespace Orleans.Media.Silo.Tests.Notifications;
 
-/// <summary>A one-silo test cluster on a fresh PostgreSQL database with notifications configured from
+/// <summary>A one-silo test cluster on a fresh PostgreSQL database (or SQLite file) with notifications configured from
 /// <c>OrleansMedia:Notifications:Topics:*</c> settings (fast job retries: 100 ms base, doubling).</summary>
 public sealed class NotificationCluster : IAsyncDisposable
 {
@@ -19,11 +19,13 @@ public sealed class NotificationCluster : IAsyncDisposable
 
     public TestCluster Cluster => _cluster;
 
-    public static async Task<NotificationCluster> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<GrainRuntimeBuilder>? runtime = null)
+    public static async Task<NotificationCluster> StartAsync(
+        IReadOnlyDictionary<string, string?> settings, Action<GrainRuntimeBuilder>? runtime = null, TestStore store = TestStore.Postgres)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
+            Store = store,
             ConfigureRuntime = r =>
             {
                 r.AddGrain<INotificationGrain, NotificationGrain>();
