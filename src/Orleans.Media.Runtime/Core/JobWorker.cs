@@ -290,17 +290,26 @@ internal sealed class JobWorker
 
         public CancellationToken Token { get; } = cts.Token;
 
+        private volatile bool _leaseLost;
+        private volatile bool _finishing;
+
         public Task Completion { get; set; } = Task.CompletedTask;
 
-        public volatile bool LeaseLost;
+        /// <summary>The lease is gone (renewal refused, fenced, killed): this attempt must not deliver an outcome.</summary>
+        public bool LeaseLost => _leaseLost;
 
-        public volatile bool Finishing;
+        /// <summary>The handler returned; its outcome is being delivered (renewal misses are expected now).</summary>
+        public bool Finishing
+        {
+            get => _finishing;
+            set => _finishing = value;
+        }
 
         public void Cancel(bool leaseLost)
         {
             if (leaseLost)
             {
-                LeaseLost = true;
+                _leaseLost = true;
             }
 
             try
