@@ -1,6 +1,6 @@
 using Orleans.Media.Bench;
 
-var scenarios = typeof(Program).Assembly.GetTypes()
+var scenarios = typeof(IBenchScenario).Assembly.GetTypes()
     .Where(t => typeof(IBenchScenario).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IBenchScenario)Activator.CreateInstance(t)!)
     .ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
