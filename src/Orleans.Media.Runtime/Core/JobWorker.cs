@@ -21,7 +21,9 @@ internal sealed class JobWorker
     private readonly GrainRuntimeOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
+    private const int MaxOutcomesPerTurn = 64;
     private static readonly TimeSpan ClaimDebounce = TimeSpan.FromMilliseconds(5);
+    private readonly ConcurrentDictionary<GrainId, DeliveryQueue> _deliveries = new();
     private readonly AsyncSignal _slotFreed = new();
 
     public JobWorker(
@@ -244,6 +246,10 @@ internal sealed class JobWorker
         }
     }
 
+    /// <summary>
+    /// Delivers an outcome (returns once it is delivered or parked for a later retry). Outcomes of one grain that
+    /// finish together are delivered in one turn: one grain write and one commit for many jobs.
+    /// </summary>
     private async Task DeliverAsync(RunningJob running, JobOutcomeRecord outcome)
     {
         var job = running.Job;
@@ -255,25 +261,120 @@ internal sealed class JobWorker
             return;
         }
 
-        var delivered = new JobOutcome(job.Id, job.Kind, outcome.Status,
-            outcome.ResultJson is null ? null : JsonDocument.Parse(outcome.ResultJson).RootElement.Clone(), outcome.Error, outcome.Attempts);
+        var pending = new PendingOutcome(job, outcome);
+        while (true)
+        {
+            var queue = _deliveries.GetOrAdd(job.GrainId, _ => new DeliveryQueue());
+            bool lead;
+            lock (queue)
+            {
+                if (queue.Retired)
+                {
+                    continue;
+                }
+
+                queue.Items.Add(pending);
+                lead = !queue.Draining;
+                queue.Draining = true;
+            }
+
+            if (lead)
+            {
+                _ = Task.Run(() => DrainAsync(job.GrainId, grainClass, queue));
+            }
+
+            break;
+        }
+
+        await pending.Delivered.Task.ConfigureAwait(false);
+    }
+
+    private async Task DrainAsync(GrainId grainId, GrainClassInfo grainClass, DeliveryQueue queue)
+    {
+        while (true)
+        {
+            List<PendingOutcome> batch;
+            lock (queue)
+            {
+                if (queue.Items.Count == 0)
+                {
+                    queue.Draining = false;
+                    queue.Retired = true;
+                    _deliveries.TryRemove(new KeyValuePair<GrainId, DeliveryQueue>(grainId, queue));
+                    return;
+                }
+
+                batch = queue.Items.Take(MaxOutcomesPerTurn).ToList();
+                queue.Items.RemoveRange(0, batch.Count);
+            }
+
+            try
+            {
+                if (!await TryDeliverAsync(grainId, grainClass, batch).ConfigureAwait(false) && batch.Count > 1)
+                {
+                    // One outcome may be the one the grain refuses: deliver the rest one by one.
+                    foreach (var one in batch)
+                    {
+                        await TryDeliverAsync(grainId, grainClass, [one]).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var p in batch)
+                {
+                    p.Delivered.TrySetResult();
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs the outcome turn; false if the grain threw (a single outcome is then parked for retry).</summary>
+    private async Task<bool> TryDeliverAsync(GrainId grainId, GrainClassInfo grainClass, IReadOnlyList<PendingOutcome> batch)
+    {
+        var guard = new CompleteJobsGuard(Owner, batch.Select(p => (p.Job.Id, p.Outcome)).ToList());
         try
         {
-            await _runtime.RunTurnAsync(job.GrainId, grainClass, new CompleteJobGuard(Owner, job.Id, outcome), async grain =>
+            await _runtime.RunTurnAsync(grainId, grainClass, guard, async grain =>
             {
-                await ((IJobOutcomeReceiver)grain).OnJobCompletedAsync(delivered).ConfigureAwait(false);
+                foreach (var p in batch)
+                {
+                    if (guard.Completed.Contains(p.Job.Id))
+                    {
+                        await ((IJobOutcomeReceiver)grain).OnJobCompletedAsync(p.ToJobOutcome()).ConfigureAwait(false);
+                    }
+                }
+
                 return null;
             }, CancellationToken.None).ConfigureAwait(false);
+            return true;
         }
         catch (SiloUnavailableException)
         {
-            // Fenced or stopped: the lease expires and another silo finishes the job.
+            // Fenced or stopped: the leases expire and another silo finishes these jobs.
+            return true;
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            RuntimeLog.OutcomeFailed(_logger, batch[0].Job.Id, grainId, e.Message);
+            return false;
         }
         catch (Exception e)
         {
-            RuntimeLog.OutcomeFailed(_logger, job.Id, job.GrainId, e.Message);
-            await _store.RequeueJobAsync(job.Id, Owner, RetryDelay(Math.Max(1, job.Attempt)), $"outcome delivery: {e.Message}", outcome,
-                refundAttempt: true, CancellationToken.None).ConfigureAwait(false);
+            var p = batch[0];
+            RuntimeLog.OutcomeFailed(_logger, p.Job.Id, grainId, e.Message);
+            try
+            {
+                // Keep the result; the next claim only re-delivers it (the handler does not run again).
+                await _store.RequeueJobAsync(p.Job.Id, Owner, RetryDelay(Math.Max(1, p.Job.Attempt)), $"outcome delivery: {e.Message}", p.Outcome,
+                    refundAttempt: false, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception inner)
+            {
+                RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, inner.Message);
+            }
+
+            return false;
         }
     }
 
@@ -322,5 +423,27 @@ internal sealed class JobWorker
         }
 
         public void Dispose() => cts.Dispose();
+    }
+
+    private sealed class PendingOutcome(ClaimedJob job, JobOutcomeRecord outcome)
+    {
+        public ClaimedJob Job { get; } = job;
+
+        public JobOutcomeRecord Outcome { get; } = outcome;
+
+        public TaskCompletionSource Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public JobOutcome ToJobOutcome() => new(Job.Id, Job.Kind, Outcome.Status,
+            Outcome.ResultJson is null ? null : JsonDocument.Parse(Outcome.ResultJson).RootElement.Clone(), Outcome.Error, Outcome.Attempts);
+    }
+
+    /// <summary>Outcomes waiting for one grain; one drainer at a time. Retired once empty (a new one is made).</summary>
+    private sealed class DeliveryQueue
+    {
+        public List<PendingOutcome> Items { get; } = [];
+
+        public bool Draining { get; set; }
+
+        public bool Retired { get; set; }
     }
 }

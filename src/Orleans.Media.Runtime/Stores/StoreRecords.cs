@@ -33,7 +33,12 @@ internal sealed record ClaimedReminder(GrainId GrainId, string Name, TimeSpan Pe
 /// transaction; if it matches no row (lease lost), the turn is skipped.</summary>
 internal abstract record TurnGuard(string Owner);
 
-internal sealed record CompleteJobGuard(string Owner, Guid JobId, JobOutcomeRecord Outcome) : TurnGuard(Owner);
+/// <summary>Marks jobs done/dead (those this owner still leases and that are still running); the turn runs if at
+/// least one matched, and delivers only the outcomes in <see cref="Completed"/> (refilled on every attempt).</summary>
+internal sealed record CompleteJobsGuard(string Owner, IReadOnlyList<(Guid JobId, JobOutcomeRecord Outcome)> Jobs) : TurnGuard(Owner)
+{
+    public HashSet<Guid> Completed { get; } = [];
+}
 
 internal sealed record AdvanceReminderGuard(string Owner, ClaimedReminder Reminder) : TurnGuard(Owner);
 

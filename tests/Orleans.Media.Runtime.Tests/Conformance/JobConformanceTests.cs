@@ -35,6 +35,32 @@ public abstract class JobConformanceTests : ConformanceTestBase
     }
 
     [Fact]
+    public async Task An_outcome_the_grain_refuses_is_retried_without_rerunning_the_job_or_holding_up_the_others()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var grain = cluster[0].GetGrain<ICounterGrain>(NewKey());
+        var poison = "poison-once-" + Guid.NewGuid().ToString("N");
+        var probes = Enumerable.Range(0, 12).Select(i => i == 5 ? poison : NewKey("p")).ToArray();
+        var ids = new List<Guid>();
+        foreach (var probe in probes)
+        {
+            ids.Add(await grain.StartJob("echo", probe, null, 3));
+        }
+
+        Assert.True(await EventuallyAsync(async () => (await grain.GetState()).Outcomes.Count >= probes.Length, Patience));
+        await Task.Delay(500);
+        var outcomes = (await grain.GetState()).Outcomes;
+        Assert.Equal(probes.Length, outcomes.Count);
+        for (var i = 0; i < probes.Length; i++)
+        {
+            Assert.Single(outcomes, o => o == $"{ids[i]}:ok:{probes[i]}");
+        }
+
+        Assert.Equal(2, ReminderProbe.Failures[poison]);                 // refused once, accepted once
+        Assert.Single(JobProbe.Entries(poison));                          // the handler ran once
+    }
+
+    [Fact]
     public async Task A_failing_job_is_retried_up_to_MaxAttempts_then_dead_lettered_with_one_failure_outcome()
     {
         await using var cluster = await StartClusterAsync(1);

@@ -105,6 +105,13 @@ public sealed class CounterGrain(IClusterMembership membership) : Grain<CounterS
 
     public Task OnJobCompletedAsync(JobOutcome outcome)
     {
+        if (outcome.Succeeded && outcome.GetResult<string>() is { } r && r.StartsWith("poison-once", StringComparison.Ordinal)
+            && ReminderProbe.Failures.AddOrUpdate(r, 1, (_, n) => n + 1) == 1)
+        {
+            // The first delivery of this outcome fails: it must be retried later, and must not hold up the others.
+            throw new InvalidOperationException("outcome refused once");
+        }
+
         var text = outcome.Succeeded ? $"{outcome.JobId}:ok:{outcome.GetResult<string>()}" : $"{outcome.JobId}:failed:{outcome.Attempts}";
         State = State with { Outcomes = [.. State.Outcomes, text] };
         return Task.CompletedTask;

@@ -43,9 +43,10 @@ internal static class PostgresSql
     public const string InsertEvent =
         "INSERT INTO events (stream_ns, stream_key, type, payload, source_type, source_key) VALUES ($1, $2, $3, $4::jsonb, $5, $6)";
 
-    public const string CompleteJobGuard =
-        "UPDATE jobs SET status = $3, outcome = $4, result = $5::jsonb, error = $6, lease_owner = NULL, lease_until = NULL, updated_at = now() " +
-        "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING 1";
+    public const string CompleteJobsGuard =
+        "UPDATE jobs j SET status = v.status, outcome = v.outcome, result = v.result::jsonb, error = v.error, lease_owner = NULL, lease_until = NULL, " +
+        "updated_at = now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, status, outcome, result, error) " +
+        "WHERE j.id = v.id AND j.lease_owner = $6 AND j.status = 'running' RETURNING j.id";
 
     public const string AdvanceReminderGuard =
         "UPDATE reminders SET due_at = now() + period_ms * interval '1 millisecond', lease_owner = NULL, lease_until = NULL, failures = 0 " +

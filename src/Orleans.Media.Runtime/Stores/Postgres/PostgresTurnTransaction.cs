@@ -33,7 +33,17 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (guard is not null)
         {
-            var passed = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var passed = false;
+            (guard as CompleteJobsGuard)?.Completed.Clear();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                passed = true;
+                if (guard is CompleteJobsGuard jobs)
+                {
+                    jobs.Completed.Add(reader.GetGuid(0));
+                }
+            }
+
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             if (!passed)
             {
@@ -138,8 +148,13 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
 
     private static NpgsqlBatchCommand GuardCommand(TurnGuard guard) => guard switch
     {
-        CompleteJobGuard c => Command(PostgresSql.CompleteJobGuard, c.JobId, c.Owner, JobStatusNames.ForOutcome(c.Outcome.Status),
-            JobStatusNames.OutcomeName(c.Outcome.Status), c.Outcome.ResultJson, c.Outcome.Error),
+        CompleteJobsGuard c => Command(PostgresSql.CompleteJobsGuard,
+            c.Jobs.Select(j => j.JobId).ToArray(),
+            c.Jobs.Select(j => JobStatusNames.ForOutcome(j.Outcome.Status)).ToArray(),
+            c.Jobs.Select(j => JobStatusNames.OutcomeName(j.Outcome.Status)).ToArray(),
+            c.Jobs.Select(j => j.Outcome.ResultJson).ToArray(),
+            c.Jobs.Select(j => j.Outcome.Error).ToArray(),
+            c.Owner),
         AdvanceReminderGuard r => Command(PostgresSql.AdvanceReminderGuard, r.Reminder.GrainId.Type, r.Reminder.GrainId.Key, r.Reminder.Name, r.Owner),
         _ => throw new NotSupportedException(guard.GetType().Name),
     };

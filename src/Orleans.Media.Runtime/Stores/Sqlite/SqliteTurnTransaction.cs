@@ -12,9 +12,33 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
         GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken)
     {
         var now = store.Now;
-        if (guard is not null)
+        if (guard is CompleteJobsGuard jobs)
         {
-            await using var g = GuardCommand(guard, now);
+            jobs.Completed.Clear();
+            foreach (var (jobId, outcome) in jobs.Jobs)
+            {
+                await using var g = connection.Command(
+                    "UPDATE jobs SET status = $status, outcome = $outcome, result = $result, error = $error, lease_owner = NULL, lease_until = NULL, " +
+                    "updated_at = $now WHERE id = $id AND lease_owner = $owner AND status = 'running'",
+                    ("$id", jobId.ToString()), ("$owner", jobs.Owner), ("$status", JobStatusNames.ForOutcome(outcome.Status)),
+                    ("$outcome", JobStatusNames.OutcomeName(outcome.Status)), ("$result", outcome.ResultJson), ("$error", outcome.Error), ("$now", now));
+                if (await g.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+                {
+                    jobs.Completed.Add(jobId);
+                }
+            }
+
+            if (jobs.Completed.Count == 0)
+            {
+                return (false, null);
+            }
+        }
+        else if (guard is AdvanceReminderGuard r)
+        {
+            await using var g = connection.Command(
+                "UPDATE reminders SET due_at = $now + period_ms, lease_owner = NULL, lease_until = NULL, failures = 0 " +
+                "WHERE grain_type = $t AND grain_key = $k AND name = $n AND lease_owner = $owner",
+                ("$t", r.Reminder.GrainId.Type), ("$k", r.Reminder.GrainId.Key), ("$n", r.Reminder.Name), ("$owner", r.Owner), ("$now", now));
             if (await g.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
                 return (false, null);
@@ -127,18 +151,4 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
             shared.WriteGate.Release();
         }
     }
-
-    private SqliteCommand GuardCommand(TurnGuard guard, long now) => guard switch
-    {
-        CompleteJobGuard c => connection.Command(
-            "UPDATE jobs SET status = $status, outcome = $outcome, result = $result, error = $error, lease_owner = NULL, lease_until = NULL, updated_at = $now " +
-            "WHERE id = $id AND lease_owner = $owner AND status = 'running'",
-            ("$id", c.JobId.ToString()), ("$owner", c.Owner), ("$status", JobStatusNames.ForOutcome(c.Outcome.Status)),
-            ("$outcome", JobStatusNames.OutcomeName(c.Outcome.Status)), ("$result", c.Outcome.ResultJson), ("$error", c.Outcome.Error), ("$now", now)),
-        AdvanceReminderGuard r => connection.Command(
-            "UPDATE reminders SET due_at = $now + period_ms, lease_owner = NULL, lease_until = NULL, failures = 0 " +
-            "WHERE grain_type = $t AND grain_key = $k AND name = $n AND lease_owner = $owner",
-            ("$t", r.Reminder.GrainId.Type), ("$k", r.Reminder.GrainId.Key), ("$n", r.Reminder.Name), ("$owner", r.Owner), ("$now", now)),
-        _ => throw new NotSupportedException(guard.GetType().Name),
-    };
 }
