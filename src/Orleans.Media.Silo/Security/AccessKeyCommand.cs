@@ -14,7 +14,9 @@ namespace Orleans.Media.Silo.Security;
 /// dotnet run --project src/Orleans.Media.Silo -- keys token &lt;AccessKeyId&gt; [--hours 12]
 /// </code>
 /// <c>create</c> prints the secret once, on standard output only (never to the log). The host calls
-/// <see cref="RunAsync"/> with its built services when <see cref="IsKeysCommand"/> is true.
+/// <see cref="RunAsync"/> with its services when <see cref="IsKeysCommand"/> is true — after starting the host
+/// (keys are grains: the grain runtime must be running; a silo for the CLI run needs no worker role and can
+/// listen on port 0). If the store does not answer within <see cref="StoreTimeout"/> the verb fails instead of hanging.
 /// </summary>
 public static class AccessKeyCommand
 {
@@ -25,6 +27,8 @@ public static class AccessKeyCommand
                keys token <AccessKeyId> [--hours <n>]
         permissions: action and resource globs, e.g. 'imm:*@project/media-*'; '*@*' is admin.
         """;
+
+    public static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -51,28 +55,29 @@ public static class AccessKeyCommand
                         throw new FormatException("at least one --permission is required.");
                     }
 
-                    var created = await store.CreateAsync(permissions, Options(args, "--description").LastOrDefault(), cancellationToken);
+                    var created = await store.CreateAsync(permissions, Options(args, "--description").LastOrDefault(), cancellationToken).WaitAsync(StoreTimeout, cancellationToken);
                     await output.WriteLineAsync(JsonSerializer.Serialize(
                         new { created.AccessKeyId, created.AccessKeySecret, created.Info.Permissions }, Json));
                     return 0;
                 }
 
                 case "list":
-                    await output.WriteLineAsync(JsonSerializer.Serialize(await store.ListAsync(cancellationToken), Json));
+                    await output.WriteLineAsync(JsonSerializer.Serialize(await store.ListAsync(cancellationToken).WaitAsync(StoreTimeout, cancellationToken), Json));
                     return 0;
                 case "revoke" when args.Length > 2:
-                    if (!await store.RevokeAsync(args[2], cancellationToken))
+                    if (!await store.RevokeAsync(args[2], cancellationToken).WaitAsync(StoreTimeout, cancellationToken))
                     {
                         await error.WriteLineAsync($"access key {args[2]} does not exist");
                         return 1;
                     }
 
+                    services.GetRequiredService<AccessKeyResolver>().Invalidate(args[2]); // when run inside a serving silo
                     await output.WriteLineAsync($"revoked {args[2]}");
                     return 0;
                 case "token" when args.Length > 2:
                 {
                     var hours = Options(args, "--hours").Select(h => double.Parse(h, CultureInfo.InvariantCulture)).LastOrDefault(1);
-                    var key = await services.GetRequiredService<AccessKeyResolver>().GetAsync(args[2], cancellationToken);
+                    var key = await services.GetRequiredService<AccessKeyResolver>().GetAsync(args[2], cancellationToken).AsTask().WaitAsync(StoreTimeout, cancellationToken);
                     if (key is not { Status: AccessKeyStatus.Active })
                     {
                         await error.WriteLineAsync($"access key {args[2]} does not exist or is revoked");
@@ -94,6 +99,11 @@ public static class AccessKeyCommand
             await error.WriteLineAsync(e.Message);
             await error.WriteLineAsync(Usage);
             return 2;
+        }
+        catch (TimeoutException)
+        {
+            await error.WriteLineAsync($"the access-key store did not answer within {StoreTimeout.TotalSeconds:0} s: is the host (grain runtime) started?");
+            return 1;
         }
     }
 

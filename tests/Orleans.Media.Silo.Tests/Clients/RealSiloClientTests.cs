@@ -89,6 +89,22 @@ public sealed class RealSiloClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_verb_manages_grain_keys_that_vendor_clients_then_use()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await Orleans.Media.Silo.Security.AccessKeyCommand.RunAsync(
+            ["keys", "create", "--permission", "imm:*@project/cli-*"], _app.Services, output, TextWriter.Null, default));
+        var created = JsonDocument.Parse(output.ToString()).RootElement;
+        var key = new CreatedAccessKey(created.GetProperty("AccessKeyId").GetString()!, created.GetProperty("AccessKeySecret").GetString()!, null!);
+        var ok = await NodeClient.RunAsync("popcore.js", Plan(key, false, new { action = "CreateProject", @params = new { ProjectName = "cli-1" } }));
+        Assert.True(ok[0].GetProperty("ok").GetBoolean(), ok[0].ToString());
+
+        Assert.Equal(0, await Orleans.Media.Silo.Security.AccessKeyCommand.RunAsync(["keys", "revoke", key.AccessKeyId], _app.Services, TextWriter.Null, TextWriter.Null, default));
+        var refused = await NodeClient.RunAsync("popcore.js", Plan(key, false, new { action = "GetProject", @params = new { ProjectName = "cli-1" } }));
+        Assert.Equal("InvalidAccessKeyId.Inactive", refused[0].GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task A_key_without_permission_creates_nothing()
     {
         var results = await NodeClient.RunAsync("popcore.js", Plan(_media, false,
