@@ -67,7 +67,8 @@ public sealed class RuntimeBenchmark : IBenchScenario
         builder.Services.AddGrainRuntime(o =>
         {
             o.SiloName = "bench";
-            o.MaxConcurrentJobs = 64;
+            // No-op handlers: the slot limit only bounds jobs in flight; more slots mean bigger (fewer) claims.
+            o.MaxConcurrentJobs = 256;
         })
             .UsePostgres(connectionString)
             .AddGrain<IBenchCounterGrain, BenchCounterGrain>()
