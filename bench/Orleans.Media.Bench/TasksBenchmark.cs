@@ -1,0 +1,425 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Media.Grains.AccessKeys;
+using Orleans.Media.Grains.FileUncompression;
+using Orleans.Media.Runtime;
+using Orleans.Media.Silo.Hosting;
+using Orleans.Media.Silo.Security;
+using Orleans.Media.Testing;
+
+namespace Orleans.Media.Bench;
+
+/// <summary>
+/// <c>deploy/bench.sh tasks [--seconds 10] [--concurrency 64] [--tiny 2000]</c>: the IMM file-decompression task path
+/// on one in-process silo (the real host) on PostgreSQL over loopback HTTP, every request signed (V2):
+/// <list type="bullet">
+/// <item><c>create</c>: CreateFileUncompressionTask calls/s with p50/p99 (silo with the api role only, so the queued
+/// extractions do not run during the measurement);</item>
+/// <item><c>gettask</c>: GetTask calls/s on those tasks with p50/p99;</item>
+/// <item><c>e2e</c>: tiny-archive tasks/s from the first create to the last Succeeded (api + worker, fresh database);</item>
+/// <item><c>bsdtar_ratio</c>: a ~1 GB zip of ~2,000 mixed entries (generated once under the bench dir) as a task,
+/// wall time from create to Succeeded, against <c>bsdtar -xf</c> of the same file from the local bucket folder
+/// (throughput ratio task/bsdtar).</item>
+/// </list>
+/// The load generator runs in the same process and shares the machine's cores with the silo and PostgreSQL.
+/// </summary>
+public sealed class TasksBenchmark : IBenchScenario
+{
+    private const string Project = "bench-tasks";
+
+    public string Name => "tasks";
+
+    public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
+    {
+        var seconds = Option(args, "--seconds", 10);
+        var concurrency = Option(args, "--concurrency", 64);
+        var tinyTasks = Option(args, "--tiny", 2000);
+        var bigZip = EnsureBigZip(Path.Combine(workDir, "big.zip"));
+
+        // Phase 1: API only (no worker), so create and GetTask are measured without extractions competing.
+        List<string> created;
+        await using (var db = await PostgresDatabase.CreateAsync())
+        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api", cancellationToken))
+        {
+            await silo.CreateProjectAsync(cancellationToken);
+            silo.PutObject("tiny.zip", TinyZip());
+            await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(2), (c, _) => c.CreateTask("oss://bench/tiny.zip", null), cancellationToken);
+            var create = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), (c, _) => c.CreateTask("oss://bench/tiny.zip", null), cancellationToken);
+            report.Metric("create", create.Count / create.Elapsed.TotalSeconds, "per_s");
+            report.Metric("create_p50", BenchReport.Percentile(create.LatenciesMs, 50), "ms");
+            report.Metric("create_p99", BenchReport.Percentile(create.LatenciesMs, 99), "ms");
+            report.Metric("create_errors", create.Errors, "count");
+            created = create.TaskIds;
+
+            var ids = created.ToArray();
+            await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(2), (c, i) => c.GetTask(ids[i % ids.Length]), cancellationToken);
+            var get = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), (c, i) => c.GetTask(ids[i % ids.Length]), cancellationToken);
+            report.Metric("gettask", get.Count / get.Elapsed.TotalSeconds, "per_s");
+            report.Metric("gettask_p50", BenchReport.Percentile(get.LatenciesMs, 50), "ms");
+            report.Metric("gettask_p99", BenchReport.Percentile(get.LatenciesMs, 99), "ms");
+            report.Metric("gettask_errors", get.Errors, "count");
+            BenchReport.Note($"{create.Count} creates, {get.Count} GetTask in {seconds} s each, {concurrency} concurrent, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
+        }
+
+        // Phase 2: API + worker on a fresh database: tiny tasks end to end, then the 1 GB zip against bsdtar.
+        await using (var db = await PostgresDatabase.CreateAsync())
+        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api,worker", cancellationToken))
+        {
+            await silo.CreateProjectAsync(cancellationToken);
+            silo.PutObject("tiny.zip", TinyZip());
+            var stopwatch = Stopwatch.StartNew();
+            using var gate = new SemaphoreSlim(concurrency);
+            var ids = await Task.WhenAll(Enumerable.Range(0, tinyTasks).Select(async i =>
+            {
+                await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    var answer = await silo.Client.SendAsync(silo.CreateTask("oss://bench/tiny.zip", $"oss://bench/tiny-out/{i}/"), cancellationToken);
+                    return await BenchSilo.TaskIdAsync(answer, cancellationToken);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+            await silo.WaitForEndedAsync(ids.Length, TimeSpan.FromMinutes(10), cancellationToken);
+            var e2eSeconds = stopwatch.Elapsed.TotalSeconds;
+            var failed = await silo.CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Failed, cancellationToken);
+            report.Metric("e2e", ids.Length / e2eSeconds, "per_s");
+            report.Metric("e2e_failed", failed, "count");
+            BenchReport.Note($"{ids.Length} tiny-archive tasks created and Succeeded in {e2eSeconds:0.0} s");
+
+            // The 1 GB zip: a task (create → Succeeded) vs bsdtar -xf of the same file.
+            var bucketCopy = silo.BucketPath("big.zip");
+            File.Copy(bigZip, bucketCopy, overwrite: true);
+            var unpacked = ZipUnpackedBytes(bigZip);
+            stopwatch.Restart();
+            var bigId = await BenchSilo.TaskIdAsync(await silo.Client.SendAsync(silo.CreateTask("oss://bench/big.zip", "oss://bench/big-out/"), cancellationToken), cancellationToken);
+            var status = await silo.WaitForTaskAsync(bigId, TimeSpan.FromMinutes(15), cancellationToken);
+            var taskSeconds = stopwatch.Elapsed.TotalSeconds;
+            if (status != "Succeeded")
+            {
+                throw new InvalidOperationException($"The 1 GB task ended {status}.");
+            }
+
+            var scratch = Path.Combine(workDir, "bsdtar-out");
+            Clean(scratch);
+            stopwatch.Restart();
+            Run(scratch, "bsdtar", "-xf", bucketCopy);
+            var bsdtarSeconds = stopwatch.Elapsed.TotalSeconds;
+            Clean(scratch);
+            Clean(silo.BucketPath("big-out"));
+            Clean(silo.BucketPath("tiny-out"));
+            report.Metric("task_1gb_mibs", unpacked / 1048576.0 / taskSeconds, "MiB/s");
+            report.Metric("bsdtar_1gb_mibs", unpacked / 1048576.0 / bsdtarSeconds, "MiB/s");
+            report.Metric("bsdtar_ratio", bsdtarSeconds / taskSeconds, "x");
+            BenchReport.Note($"1 GB zip ({new FileInfo(bigZip).Length / 1048576} MiB packed, {unpacked / 1048576} MiB unpacked): task {taskSeconds:0.0} s, bsdtar {bsdtarSeconds:0.0} s");
+        }
+    }
+
+    private static async Task<LoadResult> LoadAsync(
+        BenchSilo silo, int concurrency, TimeSpan duration, Func<BenchSilo, int, HttpRequestMessage> request, CancellationToken cancellationToken)
+    {
+        long count = 0, errors = 0;
+        var perWorker = new List<double>[concurrency];
+        var ids = new List<string>[concurrency];
+        var stopwatch = Stopwatch.StartNew();
+        var end = stopwatch.Elapsed + duration;
+        var sequence = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        {
+            var samples = perWorker[worker] = new List<double>(16_384);
+            var mine = ids[worker] = [];
+            while (stopwatch.Elapsed < end)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var response = await silo.Client.SendAsync(request(silo, Interlocked.Increment(ref sequence)), cancellationToken);
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref count);
+                    using var doc = JsonDocument.Parse(body);
+                    if (doc.RootElement.TryGetProperty("TaskId", out var id) && doc.RootElement.TryGetProperty("EventId", out _))
+                    {
+                        mine.Add(id.GetString()!);
+                    }
+                }
+                else if (Interlocked.Increment(ref errors) == 1)
+                {
+                    BenchReport.Note("first error: " + System.Text.Encoding.UTF8.GetString(body));
+                }
+            }
+        }));
+        return new LoadResult(count, errors, [.. perWorker.SelectMany(s => s)], stopwatch.Elapsed, [.. ids.SelectMany(i => i)]);
+    }
+
+    /// <summary>A zip of three small files (two text, one binary).</summary>
+    private static byte[] TinyZip()
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, size) in new[] { ("a.txt", 300), ("d/b.txt", 1200), ("d/c.bin", 4000) })
+            {
+                using var s = zip.CreateEntry(name).Open();
+                var data = new byte[size];
+                new Random(size).NextBytes(data);
+                s.Write(data);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>~2,000 entries: half random bytes (stored), half text (deflated); about 1 GB. Generated once, then reused.</summary>
+    private static string EnsureBigZip(string path)
+    {
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var words = "object storage archive decompression task grain silo cluster lease checkpoint progress notification ".Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var rng = new Random(20261121);
+        var text = new System.Text.StringBuilder();
+        while (text.Length < 8 * 1024 * 1024)
+        {
+            text.Append(words[rng.Next(words.Length)]).Append(rng.Next(10) == 0 ? '\n' : ' ');
+        }
+
+        var corpus = System.Text.Encoding.ASCII.GetBytes(text.ToString());
+        var tmp = path + ".tmp";
+        using (var zip = ZipFile.Open(tmp, ZipArchiveMode.Create))
+        {
+            var random = new byte[1_000_000];
+            for (var i = 0; i < 2_000; i++)
+            {
+                var isText = i % 2 == 0;
+                var entry = zip.CreateEntry($"set{i % 20:00}/{(isText ? "doc" : "blob")}-{i:0000}.{(isText ? "txt" : "bin")}", isText ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
+                using var s = entry.Open();
+                if (isText)
+                {
+                    var size = rng.Next(600_000, 2_600_000);
+                    s.Write(corpus, rng.Next(0, corpus.Length - size), size);
+                }
+                else
+                {
+                    var size = rng.Next(200_000, 1_000_000);
+                    rng.NextBytes(random.AsSpan(0, size));
+                    s.Write(random, 0, size);
+                }
+            }
+        }
+
+        File.Move(tmp, path);
+        return path;
+    }
+
+    private static long ZipUnpackedBytes(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        return zip.Entries.Sum(e => e.Length);
+    }
+
+    private static void Run(string workingDirectory, string file, params string[] args)
+    {
+        Directory.CreateDirectory(workingDirectory);
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} failed: {error}");
+        }
+    }
+
+    private static void Clean(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private sealed record LoadResult(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, List<string> TaskIds);
+
+    /// <summary>One in-process silo (the real host), an admin key, and a pooled HTTP client to it.</summary>
+    private sealed class BenchSilo : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly CreatedAccessKey _key;
+        private readonly SocketsHttpHandler _handler;
+        private readonly string _dataDir;
+
+        private BenchSilo(WebApplication app, CreatedAccessKey key, Uri address, string dataDir)
+        {
+            _app = app;
+            _key = key;
+            _dataDir = dataDir;
+            _handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+            Client = new HttpClient(_handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+        }
+
+        public HttpClient Client { get; }
+
+        public static async Task<BenchSilo> StartAsync(string workDir, string postgres, string roles, CancellationToken cancellationToken)
+        {
+            var dataDir = Path.Combine(workDir, "silo-" + Guid.NewGuid().ToString("N")[..8]);
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                ["OrleansMedia:DataDir"] = dataDir,
+                ["OrleansMedia:Roles"] = roles,
+                ["OrleansMedia:Runtime:MaxConcurrentJobs"] = "16",
+                ["OrleansMedia:Runtime:MaxConcurrentPerPartition"] = "16",
+                ["ConnectionStrings:Postgres"] = postgres,
+                ["Logging:LogLevel:Default"] = "Warning",
+                // Measure the task path, not the throttle: the key is unlimited, the project's rate is raised.
+                ["Api:RateLimits:PerKeyRequestsPerSecond"] = "0",
+            });
+            builder.AddOrleansMediaSilo();
+            var app = builder.Build();
+            app.MapOrleansMediaSilo();
+            await app.StartAsync(cancellationToken);
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+            var key = await app.Services.GetRequiredService<IAccessKeyStore>().CreateAsync([AccessKeyPermission.Admin], "bench", cancellationToken);
+            return new BenchSilo(app, key, address, dataDir);
+        }
+
+        public async Task CreateProjectAsync(CancellationToken cancellationToken)
+        {
+            using var response = await Client.SendAsync(Signed("CreateProject", ("ProjectQueriesPerSecond", "1000000"), ("EngineConcurrency", "10000")), cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException("CreateProject failed: " + await response.Content.ReadAsStringAsync(cancellationToken));
+            }
+        }
+
+        /// <summary>Local bucket <c>bench</c> of this silo: <c>&lt;data dir&gt;/buckets/bench/&lt;key&gt;</c>.</summary>
+        public string BucketPath(string key) => Path.Combine(_dataDir, "buckets", "bench", key);
+
+        public void PutObject(string key, byte[] content)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(BucketPath(key))!);
+            File.WriteAllBytes(BucketPath(key), content);
+        }
+
+        public HttpRequestMessage CreateTask(string source, string? target) =>
+            target is null
+                ? Signed("CreateFileUncompressionTask", ("SourceURI", source))
+                : Signed("CreateFileUncompressionTask", ("SourceURI", source), ("TargetURI", target));
+
+        public HttpRequestMessage GetTask(string taskId) =>
+            Signed("GetTask", ("TaskType", "FileUncompression"), ("TaskId", taskId));
+
+        public static async Task<string> TaskIdAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            using (response)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                return response.IsSuccessStatusCode
+                    ? JsonDocument.Parse(body).RootElement.GetProperty("TaskId").GetString()!
+                    : throw new InvalidOperationException("CreateFileUncompressionTask failed: " + body);
+            }
+        }
+
+        public async Task<string> WaitForTaskAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                using var response = await Client.SendAsync(GetTask(taskId), cancellationToken);
+                var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("Status").GetString()!;
+                if (status != "Running")
+                {
+                    return status;
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+
+            throw new TimeoutException($"Task {taskId} did not end within {timeout}.");
+        }
+
+        /// <summary>Waits until <paramref name="count"/> tasks of the project have ended (counted in the store).</summary>
+        public async Task WaitForEndedAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (await CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Running, cancellationToken) > 0 ||
+                   await CountAsync(null, cancellationToken) < count)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Tasks still running after {timeout}.");
+                }
+
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+
+        public async Task<long> CountAsync(string? status, CancellationToken cancellationToken)
+        {
+            var filters = new List<StateFilter> { StateFilter.Eq(nameof(FileUncompressionTaskState.Exists), true) };
+            if (status is not null)
+            {
+                filters.Add(StateFilter.Eq(nameof(FileUncompressionTaskState.Status), status));
+            }
+
+            return await _app.Services.GetRequiredService<IGrainStateQuery>().CountAsync(
+                new GrainStateQuery(FileUncompressionTaskGrain.GrainTypeName) { Partition = Project, Filters = filters }, cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            _handler.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        private HttpRequestMessage Signed(string action, params (string Name, string Value)[] extra)
+        {
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["Action"] = action,
+                ["Version"] = "2020-09-30",
+                ["Format"] = "JSON",
+                ["AccessKeyId"] = _key.AccessKeyId,
+                ["SignatureMethod"] = "HMAC-SHA1",
+                ["SignatureVersion"] = "1.0",
+                ["SignatureNonce"] = Guid.NewGuid().ToString("N"),
+                ["Timestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                ["ProjectName"] = Project,
+            };
+            foreach (var (name, value) in extra)
+            {
+                parameters[name] = value;
+            }
+
+            parameters["Signature"] = AlibabaV2Signature.Compute(_key.AccessKeySecret, "GET", parameters);
+            return new HttpRequestMessage(HttpMethod.Get, "/?" + string.Join('&', parameters.Select(p => Rfc3986.Encode(p.Key) + "=" + Rfc3986.Encode(p.Value))));
+        }
+    }
+}
