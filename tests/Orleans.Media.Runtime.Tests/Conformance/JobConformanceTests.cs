@@ -91,6 +91,24 @@ public abstract class JobConformanceTests : ConformanceTestBase
     }
 
     [Fact]
+    public async Task A_queued_job_cancelled_by_a_turn_never_runs()
+    {
+        await using var cluster = await StartClusterAsync(1, o => o.ConfigureOptions = r => r.Roles = [SiloRoles.Api]);   // no worker yet
+        var key = NewKey();
+        var grain = cluster[0].GetGrain<ICounterGrain>(key);
+        var probe = NewKey("p");
+        var id = await grain.StartJob("echo", probe, null, 3);
+        Assert.Equal(JobStatus.Queued, (await StoreProbe.Store(cluster[0]).GetJobAsync(id, CancellationToken.None))!.Status);
+        await grain.Cancel(id);
+        var worker = await cluster.AddSiloAsync(o => o.Roles = [SiloRoles.Worker]);
+        var other = NewKey("p");
+        await grain.StartJob("echo", other, null, 3);
+        Assert.True(await EventuallyAsync(() => Task.FromResult(JobProbe.Entries(other).Count == 1), Patience));   // the worker runs jobs
+        Assert.Empty(JobProbe.Entries(probe));
+        Assert.Equal(JobStatus.Cancelled, (await StoreProbe.Store(worker).GetJobAsync(id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task A_job_whose_silo_is_killed_resumes_on_another_silo_from_its_checkpoint_and_completes_once()
     {
         await using var cluster = await StartClusterAsync(1);
