@@ -68,7 +68,7 @@ public sealed class VendorClientTests : IAsyncLifetime
     public async Task Openapi_client_v3_runs_the_project_lifecycle()
     {
         var results = await NodeClient.RunAsync("openapi.js", V3Plan(null,
-            new { action = "CreateProject", @params = new { ProjectName = "media-v3", Description = "v3 ünïcode" } },
+            new { action = "CreateProject", @params = new { ProjectName = "media-v3" }, body = new { Description = "v3 ünïcode" } },
             new { action = "GetProject", @params = new { ProjectName = "media-v3" }, method = "GET" },
             new { action = "ListProjects", @params = new { Prefix = "media-" } },
             new { action = "DeleteProject", @params = new { ProjectName = "media-v3" } }));

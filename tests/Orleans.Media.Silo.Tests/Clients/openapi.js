@@ -1,6 +1,6 @@
 // Calls the silo with the unmodified @alicloud/openapi-client (signature V3, ACS3-HMAC-SHA256, protocol http).
 // Usage: node openapi.js plan.json — plan: {endpoint: "127.0.0.1:PORT", apiVersion, accessKeyId, accessKeySecret,
-//   calls: [{action, params, method, headers}]}; `headers` (optional) is passed as OpenApiRequest.headers, which the
+//   calls: [{action, params, body, method, headers}]}; `headers` (optional) is passed as OpenApiRequest.headers, which the
 //   SDK lets override its own x-acs-date / x-acs-signature-nonce (used to replay a nonce or send a stale date).
 'use strict';
 const fs = require('fs');
@@ -29,7 +29,12 @@ const Util = require('@alicloud/tea-util');
       reqBodyType: 'formData',
       bodyType: 'json',
     });
-    const request = new OpenApi.OpenApiRequest({ query: OpenApiUtil.query(call.params || {}), headers: call.headers });
+    // `body` (optional) travels as a form body, as the generated SDKs send some RPC operations' parameters.
+    const request = new OpenApi.OpenApiRequest({
+      query: OpenApiUtil.query(call.params || {}),
+      body: call.body ? OpenApiUtil.query(call.body) : undefined,
+      headers: call.headers,
+    });
     try {
       const response = await client.callApi(params, request, new Util.RuntimeOptions({ readTimeout: 10000, connectTimeout: 10000 }));
       results.push({ ok: true, status: response.statusCode, body: response.body });
