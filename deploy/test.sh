@@ -8,9 +8,12 @@ cd "$root"
 trap '"$root/deploy/test-env.sh" stop >/dev/null 2>&1 || true' EXIT
 source <("$root/deploy/test-env.sh" start)
 dotnet build Orleans.Media.sln -c Debug -nologo -clp:ErrorsOnly
+set +e
 dotnet test Orleans.Media.sln --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$root/.test-env/test.log"
 status=${PIPESTATUS[0]}
-# One summary line that CI can read: "N passed, N failed, N skipped".
-awk '/^(Passed|Failed|Skipped)! +- /{ for(i=1;i<=NF;i++){ if($i=="Failed:"){f+=$(i+1)} if($i=="Passed:"){p+=$(i+1)} if($i=="Skipped:"){s+=$(i+1)} } }
-     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$root/.test-env/test.log"
+set -e
+# One summary line over all test projects that CI can read: "N passed, N failed, N skipped".
+awk '/^ +Passed: +[0-9]+$/ { p += $2 } /^ +Failed: +[0-9]+$/ { f += $2 } /^ +Skipped: +[0-9]+$/ { s += $2 }
+     /^Test Run Aborted/ { a++ }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (a) printf "aborted test runs: %d\n", a }' "$root/.test-env/test.log"
 exit "$status"
