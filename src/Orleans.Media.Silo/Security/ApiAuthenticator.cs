@@ -139,6 +139,12 @@ public sealed class ApiAuthenticator(
             }
         }
 
+        // The content type decides how the body is read (form parameters or JSON): with a body it must be signed too.
+        if (!request.Body.IsEmpty && headers.ContentType.Count > 0 && !signed.Contains("content-type"))
+        {
+            throw SecurityErrors.IncompleteSignature("Header content-type must be signed.");
+        }
+
         var date = headers["x-acs-date"].ToString();
         var nonce = headers["x-acs-signature-nonce"].ToString();
         if (date.Length == 0 || nonce.Length == 0)
@@ -185,6 +191,11 @@ public sealed class ApiAuthenticator(
         if (!signed.Contains("host") || !signed.Contains("x-sdk-date"))
         {
             throw SecurityErrors.IncompleteSignature("host and x-sdk-date must be signed.");
+        }
+
+        if (!request.Body.IsEmpty && request.Http.Headers.ContentType.Count > 0 && !signed.Contains("content-type"))
+        {
+            throw SecurityErrors.IncompleteSignature("content-type must be signed.");
         }
 
         var date = request.Http.Headers["X-Sdk-Date"].ToString();

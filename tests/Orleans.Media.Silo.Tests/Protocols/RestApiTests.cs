@@ -90,6 +90,11 @@ public sealed class RestApiTests : IAsyncLifetime
         tampered.Content = new StringContent("{\"Description\":\"b\"}", Encoding.UTF8, "application/json");
         await ApiAssert.ErrorAsync(await _host.Http.SendAsync(tampered), HttpStatusCode.BadRequest, "SignatureDoesNotMatch");
         Assert.False(_host.Operations.Projects.ContainsKey("media-t"));
+
+        // With a body, the content type (which decides how the body is read) must be signed.
+        var unsignedType = SignedRequests.V3(HttpMethod.Post, _host.BaseAddress, "/api/v1/projects/media-u", null, "{}", _host.Admin, signContentType: false);
+        await ApiAssert.ErrorAsync(await _host.Http.SendAsync(unsignedType), HttpStatusCode.BadRequest, "IncompleteSignature");
+        Assert.False(_host.Operations.Projects.ContainsKey("media-u"));
     }
 
     [Fact]

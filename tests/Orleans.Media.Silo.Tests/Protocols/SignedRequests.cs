@@ -69,7 +69,8 @@ public static class SignedRequests
         CreatedAccessKey key,
         IReadOnlyDictionary<string, string>? acsHeaders = null,
         DateTimeOffset? date = null,
-        string? nonce = null)
+        string? nonce = null,
+        bool signContentType = true)
     {
         var body = Encoding.UTF8.GetBytes(jsonBody ?? "");
         var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -79,6 +80,11 @@ public static class SignedRequests
             ["x-acs-signature-nonce"] = nonce ?? Guid.NewGuid().ToString("N"),
             ["x-acs-content-sha256"] = AlibabaV3Signature.HexSha256(body),
         };
+        if (jsonBody is not null && signContentType)
+        {
+            headers["content-type"] = "application/json";
+        }
+
         foreach (var (name, value) in acsHeaders ?? new Dictionary<string, string>())
         {
             headers[name] = value;
@@ -95,7 +101,7 @@ public static class SignedRequests
         var signature = AlibabaV3Signature.Compute(key.AccessKeySecret, canonical);
         var uri = path + (q.Count == 0 ? "" : "?" + string.Join('&', q.Select(p => Rfc3986.Encode(p.Key) + "=" + Rfc3986.Encode(p.Value))));
         var request = new HttpRequestMessage(method, uri);
-        foreach (var (name, value) in headers.Where(h => h.Key != "host"))
+        foreach (var (name, value) in headers.Where(h => h.Key is not "host" and not "content-type"))
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
