@@ -18,6 +18,7 @@ public static class GrainRuntimeServiceCollectionExtensions
     /// </summary>
     public static GrainRuntimeBuilder AddGrainRuntime(this IServiceCollection services, Action<GrainRuntimeOptions>? configure = null)
     {
+        var alreadyAdded = services.Any(d => d.ServiceType == typeof(GrainRuntimeHost));
         var options = services.AddOptions<GrainRuntimeOptions>();
         if (configure is not null)
         {
@@ -41,8 +42,12 @@ public static class GrainRuntimeServiceCollectionExtensions
         services.TryAddSingleton<IStreamReader, StreamReaderService>();
         services.TryAddSingleton<IStreamCursorStore, StreamCursorStore>();
         services.TryAddSingleton<INonceRegistry, NonceRegistry>();
-        services.TryAddSingleton<GrainRuntimeHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<GrainRuntimeHost>());
+        if (!alreadyAdded)
+        {
+            // Calling AddGrainRuntime twice (e.g. to configure more options) must not start the silo twice.
+            services.AddSingleton<GrainRuntimeHost>();
+            services.AddHostedService(sp => sp.GetRequiredService<GrainRuntimeHost>());
+        }
         return new GrainRuntimeBuilder(services);
     }
 
