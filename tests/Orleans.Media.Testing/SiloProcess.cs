@@ -161,12 +161,15 @@ public sealed partial class SiloProcess : IAsyncDisposable
         Live.TryRemove(this, out _);
     }
 
-    /// <summary>SIGTERM and wait for a graceful exit (then SIGKILL if it hangs past <paramref name="timeout"/>).</summary>
-    public async Task StopAsync(TimeSpan? timeout = null)
+    /// <summary>
+    /// SIGTERM and wait for a graceful exit (then SIGKILL if it hangs past <paramref name="timeout"/>). Returns the
+    /// exit code of a graceful exit, or null when it had to be killed (or was not running).
+    /// </summary>
+    public async Task<int?> StopAsync(TimeSpan? timeout = null)
     {
         if (_process is not { HasExited: false } process)
         {
-            return;
+            return null;
         }
 
         AppendLog($"---- {DateTimeOffset.UtcNow:O} SIGTERM");
@@ -181,9 +184,12 @@ public sealed partial class SiloProcess : IAsyncDisposable
             AppendLog("---- graceful stop timed out; SIGKILL");
             KillNow();
             await process.WaitForExitAsync();
+            Live.TryRemove(this, out _);
+            return null;
         }
 
         Live.TryRemove(this, out _);
+        return process.ExitCode;
     }
 
     /// <summary>Reads the admin credentials the first silo of a store writes to <c>&lt;data dir&gt;/credentials.json</c>.</summary>

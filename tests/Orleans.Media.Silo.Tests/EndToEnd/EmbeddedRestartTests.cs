@@ -72,6 +72,16 @@ public sealed class EmbeddedRestartTests
 
         Assert.Equal(expected, TreeHashes.Of(Path.Combine(silo.DataDir, "buckets", "B", "a")));
         Assert.Equal(expected, TreeHashes.Of(Path.Combine(silo.DataDir, "buckets", "B", "b")));
+
+        // A graceful stop (SIGTERM) exits cleanly, and the state is there after that restart too.
+        Assert.Equal(0, await silo.StopAsync(TimeSpan.FromSeconds(20)));
+        await silo.StartAsync();
+        using (var client = new ImmClient(silo.BaseAddress, credentials))
+        {
+            var list = (await client.ListTasksAsync("keep", new Dictionary<string, string> { ["Status"] = "Succeeded" })).EnsureOk("ListTasks after graceful restart");
+            Assert.Equal(2, list.Body.GetProperty("Tasks").GetArrayLength());
+            Assert.Equal(WithoutRequestId(taskBefore), WithoutRequestId((await client.GetTaskAsync("keep", taskId, withDefinition: true)).EnsureOk("GetTask").Body));
+        }
     }
 
     private static string WithoutRequestId(JsonElement body) =>
