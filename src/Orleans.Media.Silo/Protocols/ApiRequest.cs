@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Orleans.Media.Grains;
 
 namespace Orleans.Media.Silo.Protocols;
 
@@ -57,9 +56,9 @@ public sealed class ApiRequest
 
     public string? GetString(string name) => Raw.TryGetValue(name, out var v) ? v : null;
 
-    /// <summary>The parameter's value; <c>Missing{Name}</c> when absent or empty.</summary>
+    /// <summary>The parameter's value; the product's "missing" refusal (IMM <c>Missing{Name}</c>) when absent or empty.</summary>
     public string RequireString(string name) =>
-        Raw.TryGetValue(name, out var v) && v.Length > 0 ? v : throw ServiceException.Missing(name);
+        Raw.TryGetValue(name, out var v) && v.Length > 0 ? v : throw ApiErrors.Missing(Product, name);
 
     public int? GetInt(string name) =>
         GetString(name) is { } v
@@ -82,8 +81,8 @@ public sealed class ApiRequest
 
     /// <summary>
     /// An object/array parameter (a JSON string in RPC, a JSON value in REST) deserialized to
-    /// <typeparamref name="T"/> (property names case-insensitive). Unparseable JSON → <c>InvalidArgument</c> naming
-    /// the parameter.
+    /// <typeparamref name="T"/> (property names case-insensitive). Unparseable JSON → the product's invalid-parameter
+    /// refusal (IMM <c>InvalidArgument</c>, ICE <c>InvalidParameter</c>) naming the parameter.
     /// </summary>
     public T? GetJson<T>(string name)
     {
@@ -98,10 +97,10 @@ public sealed class ApiRequest
         }
         catch (JsonException e)
         {
-            throw ServiceException.InvalidArgument($"The parameter {name} is not valid JSON of the expected shape: {e.Message}");
+            throw ApiErrors.Invalid(Product, name, "it is not valid JSON of the expected shape: " + e.Message);
         }
     }
 
-    private static ServiceException Invalid(string name, string expected) =>
-        ServiceException.InvalidArgument($"The parameter {name} must be {expected}.");
+    private Orleans.Media.Grains.ServiceException Invalid(string name, string expected) =>
+        ApiErrors.Invalid(Product, name, $"it must be {expected}.");
 }
