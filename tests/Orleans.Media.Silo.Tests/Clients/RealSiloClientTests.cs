@@ -105,6 +105,25 @@ public sealed class RealSiloClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenApi_document_of_the_real_host_lists_its_operations()
+    {
+        using var http = new HttpClient { BaseAddress = _address };
+        var response = await http.GetAsync("/openapi/v1.json");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var ids = doc.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("operationId", out _)))
+            .Select(o => o.Value.GetProperty("operationId").GetString())
+            .ToHashSet();
+        foreach (var action in new[] { "CreateProject", "GetProject", "ListProjects", "UpdateProject", "DeleteProject", "CreateFileUncompressionTask", "GetTask", "ListTasks" })
+        {
+            Assert.Contains("imm_" + action, ids);
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/swagger")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_key_without_permission_creates_nothing()
     {
         var results = await NodeClient.RunAsync("popcore.js", Plan(_media, false,
