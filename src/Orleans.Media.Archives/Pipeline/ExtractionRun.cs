@@ -280,13 +280,13 @@ internal sealed class ExtractionRun
             return;
         }
 
-        StreamEntry(reader, index, path, result);
+        StreamEntry(reader, path, result);
     }
 
-    private void StreamEntry(ArchiveReader reader, int index, string path, ExtractedEntry result)
+    private void StreamEntry(ArchiveReader reader, string path, ExtractedEntry result)
     {
-        var upload = new EntryUpload(index, path, _target.KeyPrefix + path, result, _options.ChunksPerEntry);
-        Post(_uploads.Writer, upload);
+        EntryUpload? upload = null;
+        var key = _target.KeyPrefix + path;
         long written = 0;
         var limits = _options.Limits;
         try
@@ -309,6 +309,18 @@ internal sealed class ExtractionRun
 
                         filled += n;
                     }
+
+                    written += filled;
+                    _decodedBytes += filled;
+                    if (_decodedBytes > limits.MaxTotalOutputBytes)
+                    {
+                        throw new ArchiveException(ArchiveErrorCode.OutputLimitExceeded, $"output passed the limit of {limits.MaxTotalOutputBytes:N0} bytes; extraction stopped", path);
+                    }
+
+                    if (_decodedBytes >= limits.CompressionRatioMinBytes && _decodedBytes > limits.MaxCompressionRatio * Math.Max(1, reader.SourceBytes))
+                    {
+                        throw new ArchiveException(ArchiveErrorCode.CompressionRatioExceeded, $"{_decodedBytes:N0} bytes decoded from {reader.SourceBytes:N0} read (over {limits.MaxCompressionRatio}:1); stopped as a zip bomb", path);
+                    }
                 }
                 catch
                 {
@@ -316,38 +328,39 @@ internal sealed class ExtractionRun
                     throw;
                 }
 
+                var last = filled < _options.ChunkBytes;
+                if (upload is null && last)
+                {
+                    Post(_uploads.Writer, EntryUpload.Small(path, key, result, new Chunk(buffer, filled)));
+                    return;
+                }
+
+                if (upload is null)
+                {
+                    upload = EntryUpload.Streamed(path, key, result, _options.ChunksPerEntry);
+                    Post(_uploads.Writer, upload);
+                }
+
                 if (filled == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    break;
                 }
-
-                written += filled;
-                _decodedBytes += filled;
-                if (_decodedBytes > limits.MaxTotalOutputBytes)
+                else
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    throw new ArchiveException(ArchiveErrorCode.OutputLimitExceeded, $"output passed the limit of {limits.MaxTotalOutputBytes:N0} bytes; extraction stopped", path);
+                    Post(upload.Chunks!.Writer, new Chunk(buffer, filled));
                 }
 
-                if (_decodedBytes >= limits.CompressionRatioMinBytes && _decodedBytes > limits.MaxCompressionRatio * Math.Max(1, reader.SourceBytes))
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    throw new ArchiveException(ArchiveErrorCode.CompressionRatioExceeded, $"{_decodedBytes:N0} bytes decoded from {reader.SourceBytes:N0} read (over {limits.MaxCompressionRatio}:1); stopped as a zip bomb", path);
-                }
-
-                Post(upload.Chunks.Writer, new Chunk(buffer, filled));
-                if (filled < _options.ChunkBytes)
+                if (last)
                 {
                     break;
                 }
             }
 
-            upload.Chunks.Writer.TryComplete();
+            upload.Chunks!.Writer.TryComplete();
         }
         catch (EntryDataException ex)
         {
-            upload.Abort(ex.Message);
+            upload?.Abort(ex.Message);
             if (ex.Fatal)
             {
                 var code = ex.InnerException is not null ? ArchiveErrorCode.SourceReadFailed : ex.Code;
@@ -359,7 +372,7 @@ internal sealed class ExtractionRun
         }
         catch (Exception ex)
         {
-            upload.Abort(ex.Message);
+            upload?.Abort(ex.Message);
             if (ex is ArchiveException ae)
             {
                 Refuse(result with { Reason = ae.Error.Message }, ae.Code);
@@ -379,16 +392,28 @@ internal sealed class ExtractionRun
             {
                 Token.ThrowIfCancellationRequested();
                 stream = _target.Store.OpenWrite(upload.Key, _options.WriteOptions);
-                await foreach (var chunk in upload.Chunks.Reader.ReadAllAsync(Token).ConfigureAwait(false))
+                if (upload.Whole is { } whole)
                 {
-                    try
+                    if (whole.Length > 0)
                     {
-                        await stream.WriteAsync(chunk.Memory, Token).ConfigureAwait(false);
-                        bytes += chunk.Length;
+                        await stream.WriteAsync(whole.Memory, Token).ConfigureAwait(false);
                     }
-                    finally
+
+                    bytes = whole.Length;
+                }
+                else
+                {
+                    await foreach (var chunk in upload.Chunks!.Reader.ReadAllAsync(Token).ConfigureAwait(false))
                     {
-                        chunk.Return();
+                        try
+                        {
+                            await stream.WriteAsync(chunk.Memory, Token).ConfigureAwait(false);
+                            bytes += chunk.Length;
+                        }
+                        finally
+                        {
+                            chunk.Return();
+                        }
                     }
                 }
 
@@ -415,7 +440,8 @@ internal sealed class ExtractionRun
                     await stream.DisposeAsync().ConfigureAwait(false);
                 }
 
-                while (upload.Chunks.Reader.TryRead(out var left))
+                upload.Whole?.Return();
+                while (upload.Chunks?.Reader.TryRead(out var left) == true)
                 {
                     left.Return();
                 }
