@@ -15,13 +15,16 @@ public sealed class SiloProcessOptions
     /// <summary>How long to wait for <c>/readyz</c> to answer 200.</summary>
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Short runtime timings (heartbeat 250 ms, silo lease 2 s, job lease 3 s) so a killed silo's work moves within seconds.</summary>
+    /// <summary>
+    /// Short runtime timings (heartbeat 500 ms, silo lease 4 s, job lease 6 s) so a killed silo's work moves within
+    /// seconds, yet a silo starved of CPU on a loaded 2-core machine does not fence itself.
+    /// </summary>
     public SiloProcessOptions WithFastTimings()
     {
-        Environment["OrleansMedia__Runtime__HeartbeatInterval"] = "00:00:00.250";
-        Environment["OrleansMedia__Runtime__SiloLeaseTime"] = "00:00:02";
-        Environment["OrleansMedia__Runtime__JobLeaseTime"] = "00:00:03";
-        Environment["OrleansMedia__Runtime__DeadSiloTimeout"] = "00:00:05";
+        Environment["OrleansMedia__Runtime__HeartbeatInterval"] = "00:00:00.500";
+        Environment["OrleansMedia__Runtime__SiloLeaseTime"] = "00:00:04";
+        Environment["OrleansMedia__Runtime__JobLeaseTime"] = "00:00:06";
+        Environment["OrleansMedia__Runtime__DeadSiloTimeout"] = "00:00:10";
         Environment["OrleansMedia__Runtime__JobPollInterval"] = "00:00:00.200";
         Environment["OrleansMedia__Runtime__JobRetryBaseDelay"] = "00:00:00.200";
         Environment["OrleansMedia__Runtime__JobRetryMaxDelay"] = "00:00:01";

@@ -127,6 +127,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(_silos, s => Assert.True(s.IsRunning));
 
         // Every task ends Succeeded (polled through all silos in turn).
+        // Progress seen per task: it only moves forward (across attempts too), and the large tasks are seen midway.
+        var seen = new Dictionary<string, int>();
+        var midway = new HashSet<string>();
         var ended = new Dictionary<string, JsonElement>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         var poll = 0;
@@ -136,6 +139,14 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 var view = await clients[poll++ % 3].GetTaskAsync(t.Project, t.TaskId);
                 view.EnsureOk("GetTask");
+                var progress = view.Body.GetProperty("Progress").GetInt32();
+                Assert.True(progress >= seen.GetValueOrDefault(t.TaskId), $"{t.TaskId}'s progress went back from {seen.GetValueOrDefault(t.TaskId)} to {progress}");
+                seen[t.TaskId] = progress;
+                if (view.String("Status") == "Running" && progress is > 0 and < 100)
+                {
+                    midway.Add(t.TaskId);
+                }
+
                 if (view.String("Status") != "Running")
                 {
                     ended[t.TaskId] = view.Body;
@@ -146,7 +157,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        output.WriteLine($"{(DateTime.UtcNow - started).TotalSeconds:F1} s: all tasks ended");
+        output.WriteLine($"{(DateTime.UtcNow - started).TotalSeconds:F1} s: all tasks ended; {midway.Count} seen running with 0 < Progress < 100");
+        Assert.NotEmpty(midway);
         foreach (var t in tasks)
         {
             TaskAssert.Succeeded(ended[t.TaskId]);
