@@ -3,13 +3,28 @@ using Orleans.Media.Silo.Security;
 
 // Settings files live beside the binary; the working directory only anchors relative paths such as ./data.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var keysCommand = AccessKeyCommand.IsKeysCommand(args);
+if (keysCommand)
+{
+    // The verb runs as a short-lived api-only member of the cluster: it claims no jobs and listens on no fixed port.
+    builder.Configuration["OrleansMedia:Roles"] = "api";
+    builder.Configuration["urls"] = "http://127.0.0.1:0";
+
+    // Standard output carries the verb's answer (JSON) alone; logs go to standard error.
+    builder.Logging.ClearProviders();
+    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+}
+
 builder.AddOrleansMediaSilo();
 var app = builder.Build();
 
 // `keys create|list|revoke|token …` manages access keys against the configured store, then exits.
-if (AccessKeyCommand.IsKeysCommand(args))
+if (keysCommand)
 {
-    return await AccessKeyCommand.RunAsync(args, app.Services, Console.Out, Console.Error, CancellationToken.None);
+    await app.StartAsync();
+    var exitCode = await AccessKeyCommand.RunAsync(args, app.Services, Console.Out, Console.Error, CancellationToken.None);
+    await app.StopAsync();
+    return exitCode;
 }
 
 app.MapOrleansMediaSilo();

@@ -8,7 +8,8 @@ namespace Orleans.Media.Silo.Security;
 /// <summary>
 /// First start of the embedded default: create an admin key (<c>*</c> on <c>*</c>) and write it to
 /// <c>&lt;data dir&gt;/credentials.json</c> as <c>{"AccessKeyId": …, "AccessKeySecret": …}</c> (owner-only file),
-/// logging the path — never the secret. Does nothing when the file already exists.
+/// logging the path — never the secret. Does nothing when the file already exists, or when the store already
+/// holds an active admin key (a silo joining an existing cluster with a fresh data directory).
 /// </summary>
 public static partial class AccessKeyBootstrap
 {
@@ -20,6 +21,16 @@ public static partial class AccessKeyBootstrap
         }
 
         var store = services.GetRequiredService<IAccessKeyStore>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AccessKeyBootstrap).FullName!);
+        var admin = AccessKeyPermission.Admin.ToString();
+        var existing = (await store.ListAsync(cancellationToken))
+            .FirstOrDefault(k => k.Status == AccessKeyStatus.Active && k.Permissions.Contains(admin));
+        if (existing is not null)
+        {
+            AdminKeyExists(logger, existing.AccessKeyId);
+            return false;
+        }
+
         var created = await store.CreateAsync([AccessKeyPermission.Admin], "admin key created on first start", cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(credentialsPath))!);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -33,7 +44,6 @@ public static partial class AccessKeyBootstrap
             await JsonSerializer.SerializeAsync(stream, new { created.AccessKeyId, created.AccessKeySecret }, cancellationToken: cancellationToken);
         }
 
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AccessKeyBootstrap).FullName!);
         AdminKeyWritten(logger, created.AccessKeyId, credentialsPath);
         return true;
     }
@@ -41,4 +51,8 @@ public static partial class AccessKeyBootstrap
     [LoggerMessage(EventId = 1110, Level = LogLevel.Warning,
         Message = "Created admin access key {AccessKeyId}; its credentials are in {Path} (readable by this user only)")]
     private static partial void AdminKeyWritten(ILogger logger, string accessKeyId, string path);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Information,
+        Message = "The cluster already has admin access key {AccessKeyId}; no credentials file written for this silo")]
+    private static partial void AdminKeyExists(ILogger logger, string accessKeyId);
 }
