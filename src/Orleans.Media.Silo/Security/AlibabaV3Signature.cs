@@ -13,40 +13,8 @@ public static class AlibabaV3Signature
     public const string Algorithm = "ACS3-HMAC-SHA256";
 
     /// <summary>The parts of the Authorization header; false when it is not a well-formed V3 header.</summary>
-    public static bool TryParseAuthorization(string header, out string accessKeyId, out string[] signedHeaders, out string signature)
-    {
-        accessKeyId = signature = "";
-        signedHeaders = [];
-        if (!header.StartsWith(Algorithm + " ", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        foreach (var part in header[(Algorithm.Length + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = part.IndexOf('=');
-            if (eq <= 0)
-            {
-                return false;
-            }
-
-            var value = part[(eq + 1)..];
-            switch (part[..eq])
-            {
-                case "Credential":
-                    accessKeyId = value;
-                    break;
-                case "SignedHeaders":
-                    signedHeaders = value.Split(';', StringSplitOptions.RemoveEmptyEntries);
-                    break;
-                case "Signature":
-                    signature = value;
-                    break;
-            }
-        }
-
-        return accessKeyId.Length > 0 && signature.Length > 0 && signedHeaders.Length > 0;
-    }
+    public static bool TryParseAuthorization(string header, out string accessKeyId, out string[] signedHeaders, out string signature) =>
+        SignedAuthorizationHeader.TryParse(header, Algorithm, "Credential", out accessKeyId, out signedHeaders, out signature);
 
     /// <summary>Query parameters sorted by name, <c>name=pct(value)</c>, joined with <c>&amp;</c>.</summary>
     public static string CanonicalQuery(IEnumerable<KeyValuePair<string, string>> query) =>

@@ -15,40 +15,8 @@ public static class HuaweiSignature
     public const string Algorithm = "SDK-HMAC-SHA256";
     public const string DateFormat = "yyyyMMdd'T'HHmmss'Z'";
 
-    public static bool TryParseAuthorization(string header, out string accessKeyId, out string[] signedHeaders, out string signature)
-    {
-        accessKeyId = signature = "";
-        signedHeaders = [];
-        if (!header.StartsWith(Algorithm + " ", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        foreach (var part in header[(Algorithm.Length + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = part.IndexOf('=');
-            if (eq <= 0)
-            {
-                return false;
-            }
-
-            var value = part[(eq + 1)..];
-            switch (part[..eq])
-            {
-                case "Access":
-                    accessKeyId = value;
-                    break;
-                case "SignedHeaders":
-                    signedHeaders = value.Split(';', StringSplitOptions.RemoveEmptyEntries);
-                    break;
-                case "Signature":
-                    signature = value;
-                    break;
-            }
-        }
-
-        return accessKeyId.Length > 0 && signature.Length > 0 && signedHeaders.Length > 0;
-    }
+    public static bool TryParseAuthorization(string header, out string accessKeyId, out string[] signedHeaders, out string signature) =>
+        SignedAuthorizationHeader.TryParse(header, Algorithm, "Access", out accessKeyId, out signedHeaders, out signature);
 
     /// <summary>Each path segment RFC 3986-encoded (from its decoded form), always ending in <c>/</c>.</summary>
     public static string CanonicalUri(string decodedPath)

@@ -104,6 +104,13 @@ public sealed class AccessKeyAdminTests : IAsyncLifetime
         try
         {
             var path = Path.Combine(dir, "credentials.json");
+
+            // A store that already has an active admin key (a silo joining a cluster) gets no second one.
+            Assert.False(await AccessKeyBootstrap.EnsureAdminKeyAsync(_host.Services, path, default));
+            Assert.False(File.Exists(path));
+
+            // First start proper: no active admin key in the store.
+            Assert.True(await _host.Services.GetRequiredService<IAccessKeyStore>().RevokeAsync(_host.Admin.AccessKeyId, default));
             Assert.True(await AccessKeyBootstrap.EnsureAdminKeyAsync(_host.Services, path, default));
             Assert.False(await AccessKeyBootstrap.EnsureAdminKeyAsync(_host.Services, path, default));
             var credentials = JsonDocument.Parse(await File.ReadAllTextAsync(path)).RootElement;
