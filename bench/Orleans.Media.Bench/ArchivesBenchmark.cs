@@ -24,8 +24,10 @@ public sealed class ArchivesBenchmark : IBenchScenario
 
     public string Name => "archives";
 
+    /// <summary>Args pick parts (<c>big</c>, <c>many</c>, <c>s3</c>); none runs all.</summary>
     public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
     {
+        bool Part(string name) => args.Length == 0 || args.Contains(name, StringComparer.OrdinalIgnoreCase);
         var buckets = Path.Combine(workDir, "buckets");
         var src = Directory.CreateDirectory(Path.Combine(buckets, "src")).FullName;
         Directory.CreateDirectory(Path.Combine(buckets, "out"));
@@ -40,6 +42,25 @@ public sealed class ArchivesBenchmark : IBenchScenario
         var outRoot = Path.Combine(buckets, "out");
         var scratch = Path.Combine(workDir, "scratch");
 
+        var names = SelectedNames(big);
+        if (Part("big"))
+        {
+            await RunBigLocalAsync(report, engine, big, bigOutput, names, outRoot, scratch, cancellationToken);
+        }
+
+        if (Part("many"))
+        {
+            await RunManyAsync(report, engine, many, outRoot, scratch, cancellationToken);
+        }
+
+        if (Part("s3"))
+        {
+            await RunS3Async(report, big, bigOutput, names, cancellationToken);
+        }
+    }
+
+    private static async Task RunBigLocalAsync(BenchReport report, ObjectArchiveExtractor engine, string big, long bigOutput, string[] names, string outRoot, string scratch, CancellationToken cancellationToken)
+    {
         // 1 GB zip: engine into the local-folder backend vs bsdtar into a folder (best of two runs each).
         double engineSeconds = double.MaxValue, bsdtarSeconds = double.MaxValue, peakRss = 0;
         for (var run = 0; run < 2; run++)
@@ -63,12 +84,14 @@ public sealed class ArchivesBenchmark : IBenchScenario
         Clean(scratch, "bsdtar");
 
         // Selected entries: bytes read from the source for 3 entries.
-        var names = SelectedNames(big);
         var selected = await engine.ExtractAsync(ObjectUri.Parse("oss://src/big.zip"), ObjectUri.Parse("oss://out/sel/"), new ExtractionOptions { SelectedPaths = names }, cancellationToken);
         selected.ThrowIfFailed();
         report.Metric("selected_read", 100.0 * selected.SourceBytesFetched!.Value / new FileInfo(big).Length, "pct");
         Clean(outRoot, "sel");
+    }
 
+    private static async Task RunManyAsync(BenchReport report, ObjectArchiveExtractor engine, string many, string outRoot, string scratch, CancellationToken cancellationToken)
+    {
         // 80,000 small files: engine vs unzip -q vs bsdtar.
         Clean(outRoot, "many");
         var (manySeconds, _, manyResult) = await TimeEngineAsync(engine, "oss://src/many.zip", "oss://out/many/", new ExtractionOptions(), cancellationToken);
@@ -85,8 +108,6 @@ public sealed class ArchivesBenchmark : IBenchScenario
         report.Metric("bsdtar_files_per_s", 80_000 / bsdtarManySeconds, "files/s");
         report.Metric("unzip_files_ratio", unzipSeconds / manySeconds, "x");
         report.Metric("bsdtar_files_ratio", bsdtarManySeconds / manySeconds, "x");
-
-        await RunS3Async(report, big, bigOutput, names, cancellationToken);
     }
 
     /// <summary>s3rver to s3rver: the engine (archive GETs in, entry PUTs out) vs copying the archive object through the same backend.</summary>

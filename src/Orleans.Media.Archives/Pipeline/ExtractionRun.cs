@@ -64,6 +64,18 @@ internal sealed class ExtractionRun
 
     public async Task<ExtractionResult> RunAsync()
     {
+        try
+        {
+            return await RunCoreAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _pipelineCts.Dispose();
+        }
+    }
+
+    private async Task<ExtractionResult> RunCoreAsync()
+    {
         var workers = Enumerable.Range(0, _options.MaxUploadsInFlight).Select(_ => Task.Run(WorkerAsync)).ToArray();
         ArchiveError? error;
         try
