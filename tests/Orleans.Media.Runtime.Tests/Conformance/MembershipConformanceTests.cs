@@ -57,6 +57,32 @@ public abstract class MembershipConformanceTests : ConformanceTestBase
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? n0 : n1).TryRegisterAsync("race", concurrent, later)));
         Assert.Single(results, r => r);
     }
+
+    [Fact]
+    public async Task Concurrent_registrations_each_learn_whether_their_own_nonce_was_new()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var n0 = cluster[0].Services.GetRequiredService<INonceRegistry>();
+        var n1 = cluster[1].Services.GetRequiredService<INonceRegistry>();
+        var later = DateTimeOffset.UtcNow.AddMinutes(5);
+        var taken = NewKey("taken");
+        Assert.True(await n0.TryRegisterAsync("batch", taken, later));
+
+        // 200 nonces, each attempted 3 times from both silos at once (so batches hold duplicates and overlap
+        // across silos), plus replays of a nonce registered before: exactly one attempt per new nonce wins.
+        var nonces = Enumerable.Range(0, 200).Select(i => NewKey("b" + i)).ToList();
+        var attempts = nonces.SelectMany(n => Enumerable.Range(0, 3).Select(i => (Nonce: n, Registry: i % 2 == 0 ? n0 : n1)))
+            .Concat(Enumerable.Range(0, 10).Select(i => (Nonce: taken, Registry: i % 2 == 0 ? n0 : n1)))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var results = await Task.WhenAll(attempts.Select(async a => (a.Nonce, Accepted: await a.Registry.TryRegisterAsync("batch", a.Nonce, later))));
+        foreach (var n in nonces)
+        {
+            Assert.Single(results, r => r.Nonce == n && r.Accepted);
+        }
+
+        Assert.DoesNotContain(results, r => r.Nonce == taken && r.Accepted);
+        Assert.False(await n1.TryRegisterAsync("batch", nonces[0], later));
+    }
 }
 
 public sealed class PostgresMembershipConformanceTests : MembershipConformanceTests

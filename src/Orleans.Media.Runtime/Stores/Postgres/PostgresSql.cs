@@ -144,9 +144,11 @@ internal static class PostgresSql
 
     public const string ListSilos = "SELECT id, name, endpoint, roles, started_at, heartbeat_at, status FROM silos ORDER BY started_at, id";
 
-    public const string RegisterNonce =
-        "INSERT INTO nonces (scope, nonce, expires_at) VALUES ($1, $2, $3) " +
-        "ON CONFLICT (scope, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < now()";
+    /// <summary>Several nonces in one statement; RETURNING lists those that were new (or whose registration expired).</summary>
+    public const string RegisterNonces =
+        "INSERT INTO nonces (scope, nonce, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) " +
+        "ON CONFLICT (scope, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < now() " +
+        "RETURNING scope, nonce";
 
     public const string PurgeNonces = "DELETE FROM nonces WHERE expires_at < now()";
 

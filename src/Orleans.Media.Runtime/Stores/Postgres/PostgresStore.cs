@@ -16,6 +16,7 @@ internal sealed class PostgresStore : IRuntimeStore
     private readonly NpgsqlDataSource _control;
     private readonly PostgresNotificationListener _listener;
     private readonly PostgresNotifier _notifier;
+    private readonly PostgresNonceBatcher _nonces;
     private volatile bool _killed;
 
     public PostgresStore(string connectionString, GrainRuntimeOptions options)
@@ -52,6 +53,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _control = NpgsqlDataSource.Create(control.ConnectionString);
         _listener = new PostgresNotificationListener(listen.ConnectionString, EventsAppended, JobsScheduled);
         _notifier = new PostgresNotifier(_control);
+        _nonces = new PostgresNonceBatcher(_data);
     }
 
     public StoreKind Kind => StoreKind.Postgres;
@@ -70,6 +72,7 @@ internal sealed class PostgresStore : IRuntimeStore
 
         _listener.Start();
         _notifier.Start();
+        _nonces.Start();
     }
 
     public void Kill()
@@ -77,6 +80,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _killed = true;
         _listener.Stop();
         _notifier.Stop();
+        _nonces.Stop();
         _data.Clear();
         _control.Clear();
     }
@@ -327,8 +331,11 @@ internal sealed class PostgresStore : IRuntimeStore
         return list;
     }
 
-    public async Task<bool> TryRegisterNonceAsync(string scope, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        await ExecuteAsync(PostgresSql.RegisterNonce, cancellationToken, scope, nonce, expiresAt.ToUniversalTime()).ConfigureAwait(false) == 1;
+    public Task<bool> TryRegisterNonceAsync(string scope, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        ThrowIfKilled();
+        return _nonces.RegisterAsync(scope, nonce, expiresAt, cancellationToken);
+    }
 
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
@@ -364,6 +371,7 @@ internal sealed class PostgresStore : IRuntimeStore
     {
         _listener.Stop();
         _notifier.Stop();
+        _nonces.Stop();
         await _data.DisposeAsync().ConfigureAwait(false);
         await _control.DisposeAsync().ConfigureAwait(false);
     }
