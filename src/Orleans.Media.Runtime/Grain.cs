@@ -100,7 +100,7 @@ public abstract class Grain
         RequireWritableTurn("publish an event").Effects.PublishEvent(GrainId, stream, type, payload);
     }
 
-    private TurnContext RequireWritableTurn(string what)
+    private protected TurnContext RequireWritableTurn(string what)
     {
         if (IsReadOnlySnapshot)
         {

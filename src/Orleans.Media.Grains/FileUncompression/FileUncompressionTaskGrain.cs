@@ -84,7 +84,7 @@ public sealed class FileUncompressionTaskGrain(TimeProvider time)
     {
         if (State.Exists && State.Status != Tasks.TaskStatus.Running && State.IsExpired(time.GetUtcNow()))
         {
-            State = new FileUncompressionTaskState();
+            ClearState();
         }
 
         return Task.CompletedTask;

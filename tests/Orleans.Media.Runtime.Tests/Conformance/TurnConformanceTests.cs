@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Media.Runtime.Core;
 using Orleans.Media.Runtime.Stores;
 using Orleans.Media.Runtime.Tests.Grains;
@@ -185,6 +186,56 @@ public abstract class TurnConformanceTests : ConformanceTestBase
         await Assert.ThrowsAsync<InvalidOperationException>(() => grain.GetAndSchedule());
         Assert.Equal(2, await grain.Get());
         Assert.Equal(0, await StoreProbe.CountAsync(cluster, "jobs", key));
+    }
+
+    [Fact]
+    public async Task ClearState_resets_the_grain_on_every_silo_keeps_the_version_moving_and_refuses_stale_writers()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var key = NewKey();
+        var partition = NewKey("p");
+        var onSilo0 = cluster[0].GetGrain<ICounterGrain>(key);
+        var onSilo1 = cluster[1].GetGrain<ICounterGrain>(key);
+        await onSilo0.Set("tag", 7, DateTimeOffset.UtcNow, partition);
+        await onSilo0.Increment();
+        Assert.Equal(1, await onSilo1.Get());                   // silo 1 caches the activation at version 2
+        var id = new GrainId("counter", key);
+        var store = StoreProbe.Store(cluster[0]);
+
+        Assert.Equal(0, await onSilo0.Clear(thenIncrement: false));
+        var fresh = await onSilo1.GetState();                    // a fresh grain, also where it was cached
+        Assert.Equal((0, null, 0, null), (fresh.Count, fresh.Tag, fresh.Priority, fresh.Stamp));
+        var q = cluster[1].Services.GetRequiredService<IGrainStateQuery>();
+        Assert.Empty((await q.QueryAsync<CounterState>(new GrainStateQuery("counter") { Partition = partition })).Items);
+
+        // The row moved on to version 3 (never back to 0): a writer that read version 2 is refused.
+        await using (var tx = await store.BeginTurnAsync(CancellationToken.None))
+        {
+            var (_, record) = await tx.LockGrainAsync(id, -1, null, CancellationToken.None);
+            Assert.Equal(3, record!.Version);
+            Assert.Null(record.Partition);
+            await Assert.ThrowsAsync<InconsistentStateException>(() =>
+                tx.CommitAsync([new GrainWrite(id, 2, partition, "{\"Count\":99}")], new TurnEffects(), CancellationToken.None));
+        }
+
+        Assert.Equal(0, await onSilo1.Get());
+        Assert.Equal(1, await onSilo1.Increment());               // life goes on from the fresh state
+        Assert.Equal(1, await onSilo0.Clear(thenIncrement: true)); // later assignments in the same turn win
+        Assert.Equal(1, await onSilo1.Get());
+    }
+
+    [Fact]
+    public async Task ClearState_rolls_back_with_its_turn_and_is_refused_in_a_ReadOnly_call()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var grain = cluster[0].GetGrain<ICounterGrain>(NewKey());
+        await grain.Increment();
+        await grain.Increment();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.ClearThenThrow());
+        Assert.Equal(2, await grain.Get());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.ClearInReadOnly());
+        Assert.Equal(2, await grain.Get());
+        Assert.Equal(3, await grain.Increment());
     }
 }
 

@@ -103,6 +103,29 @@ public sealed class CounterGrain(IClusterMembership membership) : Grain<CounterS
         return Task.CompletedTask;
     }
 
+    public Task<int> Clear(bool thenIncrement)
+    {
+        ClearState();
+        if (thenIncrement)
+        {
+            State = State with { Count = State.Count + 1 };
+        }
+
+        return Task.FromResult(State.Count);
+    }
+
+    public Task ClearThenThrow()
+    {
+        ClearState();
+        throw new InvalidOperationException("clear refused");
+    }
+
+    public Task ClearInReadOnly()
+    {
+        ClearState();
+        return Task.CompletedTask;
+    }
+
     public Task OnJobCompletedAsync(JobOutcome outcome)
     {
         if (outcome.Succeeded && outcome.GetResult<string>() is { } r && r.StartsWith("poison-once", StringComparison.Ordinal)

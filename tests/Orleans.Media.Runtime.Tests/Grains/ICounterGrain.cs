@@ -43,4 +43,14 @@ public interface ICounterGrain : IGrainWithStringKey
     Task RegisterReminder(string name, int dueMs, int periodMs);
 
     Task Unregister(string name);
+
+    /// <summary>ClearState(); if <paramref name="thenIncrement"/>, increments afterwards in the same turn.</summary>
+    Task<int> Clear(bool thenIncrement);
+
+    /// <summary>ClearState(), then throws: the clear must roll back.</summary>
+    Task ClearThenThrow();
+
+    /// <summary>Violates [ReadOnly]: clears the state.</summary>
+    [ReadOnly]
+    Task ClearInReadOnly();
 }
