@@ -21,7 +21,8 @@ public static class ExtendedMessage
             ["ArchiveFiles"] = entries.Select(e => new Dictionary<string, string>
             {
                 ["URI"] = e.Uri ?? "",
-                ["PathName"] = "./" + e.PathName,
+                // The vendor writes paths relative to the archive root as "./x"; a refused absolute name stays as it was.
+                ["PathName"] = e.PathName.StartsWith('/') ? e.PathName : "./" + e.PathName,
                 ["Reason"] = e.Reason,
                 ["IsFolder"] = e.IsFolder ? "true" : "false",
                 ["PackedSize"] = e.PackedSize.ToString(CultureInfo.InvariantCulture),

@@ -38,6 +38,11 @@ public static class ApiErrors
     public static ServiceException BodyTooLarge(long limit) =>
         new("RequestEntityTooLarge", $"The request body exceeds the limit of {limit} bytes.", 413);
 
+    /// <summary>The silo cannot serve turns right now (fenced from its store); the caller should retry.</summary>
+    public static ServiceException Unavailable(ApiProtocol protocol) => protocol == ApiProtocol.Huawei
+        ? new(HuaweiCodes.InternalError, "Service temporarily unavailable, please retry.", 503)
+        : new("ServiceUnavailable", "The request has failed due to a temporary failure of the server; please retry.", 503);
+
     public static ServiceException Internal() =>
         new("InternalError", "The request processing has failed due to some unknown error, exception or failure.", 500);
 }

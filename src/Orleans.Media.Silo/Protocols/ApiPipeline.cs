@@ -1,3 +1,4 @@
+using Orleans.Media.Runtime;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -162,6 +163,12 @@ public sealed class ApiPipeline(
         {
             error = se;
             ApiLog.Refused(logger, requestId, protocol, action, se.Code, se.HttpStatus);
+        }
+        else if (e is SiloUnavailableException)
+        {
+            // This silo is fenced (it cannot reach its store within its lease): a retry, here or elsewhere, will do.
+            error = ApiErrors.Unavailable(protocol);
+            ApiLog.Refused(logger, requestId, protocol, action, error.Code, error.HttpStatus);
         }
         else
         {

@@ -44,6 +44,14 @@ public sealed class RpcEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fenced_silo_answers_503_ServiceUnavailable_so_clients_retry()
+    {
+        var response = await _host.Http.SendAsync(SignedRequests.V2("SuspendBatch",
+            new Dictionary<string, string> { ["ProjectName"] = "p" }, _host.Admin));
+        await ApiAssert.ErrorAsync(response, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
+    }
+
+    [Fact]
     public async Task Domain_refusals_keep_their_code_and_status()
     {
         var parameters = new Dictionary<string, string> { ["ProjectName"] = "dup" };

@@ -1,3 +1,4 @@
+using Orleans.Media.Runtime;
 using System.Collections.Concurrent;
 using Orleans.Media.Grains;
 using Orleans.Media.Silo.Protocols;
@@ -95,6 +96,12 @@ public sealed class TestOperations
         {
             ProjectParameter = "ProjectName",
             RestRoute = "GET /api/v1/projects/{ProjectName}/tasks",
+        });
+
+        catalog.Add(new ApiOperation("imm", Imm, "SuspendBatch", (_, _) => throw new SiloUnavailableException("fenced in a test"))
+        {
+            ProjectParameter = "ProjectName",
+            Parameters = [],
         });
 
         catalog.Add(new ApiOperation("imm", Imm, "GetTask", (_, _) => throw new InvalidOperationException("secret internal detail 42"))
