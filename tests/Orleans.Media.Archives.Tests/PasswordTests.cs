@@ -36,12 +36,37 @@ public sealed class PasswordTests
 
         var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["wrong-one"] });
 
-        Assert.True(result.Succeeded, result.Error?.ToString());
+        // Usually every encrypted entry is refused and the run goes on; when the wrong password happens to pass
+        // ZipCrypto's one-byte check (1 in 256 per entry), the run stops at that entry — with WrongPassword either way.
+        Assert.True(result.Succeeded || result.Error?.Code == ArchiveErrorCode.WrongPassword, result.Error?.ToString());
         Assert.Equal(ArchiveErrorCode.WrongPassword, result.PasswordProblem);
         var files = result.Entries.Where(e => !e.IsFolder).ToList();
         Assert.NotEmpty(files);
         Assert.All(files.Where(e => e.UnPackedSize > 0), e => Assert.Equal(ArchiveErrorCode.WrongPassword, e.Code));
         Assert.DoesNotContain(h.OutputHashes().Keys, k => files.Single(f => f.PathName == k).UnPackedSize > 0);
+    }
+
+    [Fact]
+    public async Task A_wrong_zipcrypto_password_that_passes_the_one_byte_check_is_still_a_wrong_password()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "one");
+        Directory.CreateDirectory(source);
+        await File.WriteAllTextAsync(Path.Combine(source, "a.txt"), string.Concat(Enumerable.Repeat("some text to deflate ", 400)));
+        var archive = ArchiveBuilder.Build("zip-zipcrypto", source, h.Work, Password);
+        var bytes = await File.ReadAllBytesAsync(archive);
+        Assert.True(ZipCryptoCheck.PassesHeaderCheck(bytes, Password), "the check must accept the right password");
+
+        // About 1 wrong password in 256 passes ZipCrypto's check; take the first such one.
+        var impostor = Enumerable.Range(0, 100_000).Select(i => $"wrong-{i}").First(p => ZipCryptoCheck.PassesHeaderCheck(bytes, p));
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [impostor] });
+
+        // libarchive cannot go on after undecodable zip data (its reader turns fatal), so the run stops there,
+        // with the wrong password as its reason rather than "corrupt".
+        Assert.Equal(ArchiveErrorCode.WrongPassword, result.PasswordProblem);
+        Assert.Equal(ArchiveErrorCode.WrongPassword, Assert.Single(result.Entries).Code);
+        Assert.Empty(h.OutputHashes());
     }
 
     [Theory]

@@ -12,6 +12,8 @@ internal sealed unsafe class ArchiveReader : IDisposable
     private readonly SafeArchiveHandle _archive;
     private readonly StreamSource _source;
     private nint _entry;
+    private bool _hasPassphrases;
+    private bool _currentEncrypted;
 
     private ArchiveReader(SafeArchiveHandle archive, StreamSource source)
     {
@@ -75,6 +77,7 @@ internal sealed unsafe class ArchiveReader : IDisposable
             LibArchive.SupportFormatRar(archive);
             LibArchive.SupportFormatRar5(archive);
             LibArchive.SupportFormatTar(archive);
+            reader._hasPassphrases = passphrases.Count > 0;
             foreach (var p in passphrases)
             {
                 var bytes = Encoding.UTF8.GetBytes(p + "\0");
@@ -134,6 +137,7 @@ internal sealed unsafe class ArchiveReader : IDisposable
 
         entry = ReadEntry(_entry);
         CurrentName = entry.Name;
+        _currentEncrypted = entry.IsEncrypted;
         return true;
     }
 
@@ -156,7 +160,18 @@ internal sealed unsafe class ArchiveReader : IDisposable
             return Read(buffer);
         }
 
-        throw new EntryDataException(Classify(ErrorText(_archive), ArchiveErrorCode.Corrupt), ErrorText(_archive), fatal: n == LibArchive.Fatal || _source.Failure is not null, _source.Failure);
+        var text = ErrorText(_archive);
+        var code = Classify(text, ArchiveErrorCode.Corrupt);
+
+        // ZipCrypto checks a passphrase against one byte only, so about 1 wrong passphrase in 256 passes and then
+        // fails as undecodable data. For an encrypted zip entry read with a passphrase, that is the likelier cause.
+        if (code == ArchiveErrorCode.Corrupt && _currentEncrypted && _hasPassphrases && Format == ArchiveFormat.Zip && _source.Failure is null)
+        {
+            code = ArchiveErrorCode.WrongPassword;
+            text = "Incorrect passphrase (it passed ZipCrypto's one-byte check, but the data does not decrypt): " + text;
+        }
+
+        throw new EntryDataException(code, text, fatal: n == LibArchive.Fatal || _source.Failure is not null, _source.Failure);
     }
 
     public void Skip()
