@@ -74,12 +74,23 @@ public sealed class AccessKeySecretProtector
         var length = protectedSecret.Length - 1 - NonceSize - TagSize;
         var plain = new byte[length];
         using var aes = new AesGcm(_masterKey, TagSize);
-        aes.Decrypt(
-            protectedSecret.AsSpan(1, NonceSize),
-            protectedSecret.AsSpan(1 + NonceSize, length),
-            protectedSecret.AsSpan(1 + NonceSize + length, TagSize),
-            plain,
-            Encoding.UTF8.GetBytes(accessKeyId));
+        try
+        {
+            aes.Decrypt(
+                protectedSecret.AsSpan(1, NonceSize),
+                protectedSecret.AsSpan(1 + NonceSize, length),
+                protectedSecret.AsSpan(1 + NonceSize + length, TagSize),
+                plain,
+                Encoding.UTF8.GetBytes(accessKeyId));
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            // The likeliest cause by far is configuration, so say so: the failure is logged with the request.
+            throw new CryptographicException(
+                $"The stored secret of access key {accessKeyId} does not decrypt with this silo's master key: every silo of a " +
+                "cluster must use the same AccessKeys:MasterKeyPath file (or the record was tampered with).", e);
+        }
+
         return Encoding.UTF8.GetString(plain);
     }
 }

@@ -85,6 +85,7 @@ public sealed class AdversarialTests(PostgresSiloFixture silo) : IClassFixture<P
             var reason = item.GetProperty("Reason").GetString()!;
             Assert.False(string.IsNullOrEmpty(reason), $"{name} has no reason");
             Assert.Equal("false", item.GetProperty("IsFolder").GetString());
+            Assert.Equal("", item.GetProperty("URI").GetString()); // never written, so no address
 
             // The task's own result names it too, with the same reason.
             Assert.Contains($"{PathName(item)}: {reason}", message, StringComparison.Ordinal);

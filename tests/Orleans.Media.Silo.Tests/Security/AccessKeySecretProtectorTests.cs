@@ -27,7 +27,8 @@ public sealed class AccessKeySecretProtectorTests
         var tampered = (byte[])data.Clone();
         tampered[^1] ^= 1;
         Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect("OMAK1", tampered));
-        Assert.ThrowsAny<CryptographicException>(() => new AccessKeySecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect("OMAK1", data));
+        var otherMaster = Assert.ThrowsAny<CryptographicException>(() => new AccessKeySecretProtector(RandomNumberGenerator.GetBytes(32)).Unprotect("OMAK1", data));
+        Assert.Contains("AccessKeys:MasterKeyPath", otherMaster.Message);
     }
 
     [Fact]
