@@ -69,6 +69,26 @@ public sealed class PasswordTests
         Assert.Empty(h.OutputHashes());
     }
 
+    [Fact]
+    public async Task A_stored_entry_decrypted_with_an_impostor_password_is_refused_and_never_written()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "stored");
+        Directory.CreateDirectory(source);
+        await File.WriteAllBytesAsync(Path.Combine(source, "r.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(100_000));
+        var archive = Path.Combine(h.Work, "stored.zip");
+        Tools.Run(source, "zip", "-q", "-0", "-P", Password, archive, "r.bin"); // -0: stored, no deflate to fail
+        var bytes = await File.ReadAllBytesAsync(archive);
+        var impostor = Enumerable.Range(0, 100_000).Select(i => $"wrong-{i}").First(p => ZipCryptoCheck.PassesHeaderCheck(bytes, p));
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [impostor] });
+
+        // Stored data "decrypts" to garbage without a decoder error; the size check refuses it before any write.
+        Assert.Equal(ArchiveErrorCode.WrongPassword, result.PasswordProblem);
+        Assert.Equal(ArchiveErrorCode.WrongPassword, Assert.Single(result.Entries).Code);
+        Assert.Empty(h.OutputHashes());
+    }
+
     [Theory]
     [InlineData("zip-zipcrypto")]
     [InlineData("zip-aes")]

@@ -292,10 +292,10 @@ internal sealed class ExtractionRun
             return;
         }
 
-        StreamEntry(reader, path, result);
+        StreamEntry(reader, path, result, entry.Size, entry.IsEncrypted);
     }
 
-    private void StreamEntry(ArchiveReader reader, string path, ExtractedEntry result)
+    private void StreamEntry(ArchiveReader reader, string path, ExtractedEntry result, long? declaredSize, bool encrypted)
     {
         EntryUpload? upload = null;
         var key = _target.KeyPrefix + path;
@@ -341,6 +341,15 @@ internal sealed class ExtractionRun
                 }
 
                 var last = filled < _options.ChunkBytes;
+                if (last && declaredSize is { } declared && written != declared)
+                {
+                    // Decoders can end an entry early without an error (stored data decrypted with a wrong ZipCrypto
+                    // password that passed its one-byte check, some damaged streams): never publish a short object.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    var code = encrypted ? ArchiveErrorCode.WrongPassword : ArchiveErrorCode.Corrupt;
+                    throw new EntryDataException(code, $"the entry decoded to {written:N0} bytes, not the {declared:N0} its header declares", fatal: false, null);
+                }
+
                 if (upload is null && last)
                 {
                     Post(_uploads.Writer, EntryUpload.Small(path, key, result, new Chunk(buffer, filled)));
