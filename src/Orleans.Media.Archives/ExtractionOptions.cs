@@ -31,8 +31,12 @@ public sealed record ExtractionOptions
     /// <summary>Chunks buffered per uploading entry before the decoder waits for that upload.</summary>
     public int ChunksPerEntry { get; init; } = 8;
 
-    /// <summary>Passed to <see cref="Storage.IObjectStore.OpenWrite"/>; null uses the store's defaults.</summary>
-    public Storage.WriteOptions? WriteOptions { get; init; }
+    /// <summary>
+    /// Passed to <see cref="Storage.IObjectStore.OpenWrite"/>. Two parts in flight per entry: with
+    /// <see cref="MaxUploadsInFlight"/> entries uploading that is still 16 parts at once, and it bounds part buffers
+    /// to uploads × part size × 3 (192 MiB at the defaults) instead of × 5.
+    /// </summary>
+    public Storage.WriteOptions? WriteOptions { get; init; } = new() { MaxPartsInFlight = 2 };
 
     /// <summary>Read-ahead of the source stream when only selected entries are wanted, so skipped entries cost little.</summary>
     public int SelectiveReadAheadBytes { get; init; } = 4096;
