@@ -530,7 +530,8 @@ internal sealed class ExtractionRun
 
     private void Refuse(ExtractedEntry result, ArchiveErrorCode code)
     {
-        _results[result.Index] = result with { Code = code };
+        // A refused entry was never written: it has no object to point at, whatever stage refused it.
+        _results[result.Index] = result with { Code = code, Uri = null };
         Log.Refused(_logger, result.Index, result.PathName, code, result.Reason);
     }
 

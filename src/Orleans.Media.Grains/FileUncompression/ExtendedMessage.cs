@@ -20,8 +20,7 @@ public static class ExtendedMessage
             ["IsEncryption"] = isEncrypted ? "true" : "false",
             ["ArchiveFiles"] = entries.Select(e => new Dictionary<string, string>
             {
-                // A refused entry was never written: no address to give.
-                ["URI"] = e.Succeeded ? e.Uri ?? "" : "",
+                ["URI"] = e.Uri ?? "",
                 // The vendor writes paths relative to the archive root as "./x"; a refused absolute name stays as it was.
                 ["PathName"] = e.PathName.StartsWith('/') ? e.PathName : "./" + e.PathName,
                 ["Reason"] = e.Reason,
