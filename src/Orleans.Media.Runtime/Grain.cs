@@ -69,6 +69,23 @@ public abstract class Grain
     /// renewal). A cancelled job delivers no outcome.</summary>
     protected void CancelJob(Guid jobId) => RequireWritableTurn("cancel a job").Effects.CancelJob(jobId);
 
+    /// <summary>
+    /// Sets how many jobs of <paramref name="partition"/> may run at once, cluster-wide (e.g. a project's engine
+    /// concurrency); null removes the limit, back to <see cref="GrainRuntimeOptions.MaxConcurrentPerPartition"/>.
+    /// Written in this turn's transaction (gone if the turn throws); applies from the next claim on. Lowering it
+    /// cancels nothing: running jobs finish and no more start until the partition is under its new limit.
+    /// </summary>
+    protected void SetJobPartitionLimit(string partition, int? maxRunning)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(partition);
+        if (maxRunning < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxRunning), maxRunning, "A partition limit is at least 1 running job (null removes it).");
+        }
+
+        RequireWritableTurn("set a job partition limit").Effects.SetPartitionLimit(partition, maxRunning);
+    }
+
     /// <summary>Registers or replaces a durable reminder. Period at least 1 second (see README: ticks missed while
     /// the cluster was down are coalesced into one).</summary>
     protected void RegisterOrUpdateReminder(string name, TimeSpan dueTime, TimeSpan period)

@@ -177,7 +177,7 @@ internal sealed class GrainRuntime : IGrainFactory
             // A silo that lost its lease while the turn ran must not commit: others may consider it dead.
             _silo.ThrowIfUnavailable();
             await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
-            if (turn.Effects.HasJobs)
+            if (turn.Effects.WakesWorkers)
             {
                 JobsScheduledLocally.Pulse();
             }

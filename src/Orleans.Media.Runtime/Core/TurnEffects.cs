@@ -11,6 +11,7 @@ internal sealed class TurnEffects
     private List<Guid>? _jobCancels;
     private List<ReminderChange>? _reminders;
     private List<EventAppend>? _events;
+    private List<PartitionLimitChange>? _partitionLimits;
 
     public IReadOnlyList<JobInsert> Jobs => (IReadOnlyList<JobInsert>?)_jobs ?? [];
 
@@ -20,11 +21,18 @@ internal sealed class TurnEffects
 
     public IReadOnlyList<EventAppend> Events => (IReadOnlyList<EventAppend>?)_events ?? [];
 
+    /// <summary>Per-partition job limits set in this turn, in call order (the store applies them in order: the last wins).</summary>
+    public IReadOnlyList<PartitionLimitChange> PartitionLimits => (IReadOnlyList<PartitionLimitChange>?)_partitionLimits ?? [];
+
     public bool HasJobs => _jobs is { Count: > 0 };
 
     public bool HasEvents => _events is { Count: > 0 };
 
-    public bool IsEmpty => _jobs is not { Count: > 0 } && _jobCancels is not { Count: > 0 } && _reminders is not { Count: > 0 } && !HasEvents;
+    /// <summary>New jobs, or a partition limit change (a raised limit lets more jobs start): claimers should look now.</summary>
+    public bool WakesWorkers => HasJobs || _partitionLimits is { Count: > 0 };
+
+    public bool IsEmpty => _jobs is not { Count: > 0 } && _jobCancels is not { Count: > 0 } && _reminders is not { Count: > 0 } && !HasEvents
+        && _partitionLimits is not { Count: > 0 };
 
     public Guid ScheduleJob(GrainId grainId, string? grainPartition, JobRequest request)
     {
@@ -56,14 +64,18 @@ internal sealed class TurnEffects
         (_events ??= []).Add(new EventAppend(stream, type, json, source));
     }
 
-    public (int, int, int, int) Mark() => (_jobs?.Count ?? 0, _jobCancels?.Count ?? 0, _reminders?.Count ?? 0, _events?.Count ?? 0);
+    public void SetPartitionLimit(string partition, int? maxRunning) => (_partitionLimits ??= []).Add(new PartitionLimitChange(partition, maxRunning));
+
+    public (int, int, int, int, int) Mark() =>
+        (_jobs?.Count ?? 0, _jobCancels?.Count ?? 0, _reminders?.Count ?? 0, _events?.Count ?? 0, _partitionLimits?.Count ?? 0);
 
     /// <summary>Drops what a failed nested call buffered (nested calls in a turn are awaited one after the other).</summary>
-    public void RollbackTo((int Jobs, int Cancels, int Reminders, int Events) mark)
+    public void RollbackTo((int Jobs, int Cancels, int Reminders, int Events, int PartitionLimits) mark)
     {
         _jobs?.RemoveRange(mark.Jobs, _jobs.Count - mark.Jobs);
         _jobCancels?.RemoveRange(mark.Cancels, _jobCancels.Count - mark.Cancels);
         _reminders?.RemoveRange(mark.Reminders, _reminders.Count - mark.Reminders);
         _events?.RemoveRange(mark.Events, _events.Count - mark.Events);
+        _partitionLimits?.RemoveRange(mark.PartitionLimits, _partitionLimits.Count - mark.PartitionLimits);
     }
 }

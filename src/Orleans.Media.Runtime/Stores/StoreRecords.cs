@@ -13,6 +13,9 @@ internal sealed record JobInsert(Guid Id, GrainId GrainId, string Kind, string P
 /// <summary>Register/update (Period set) or delete (Period null) a reminder.</summary>
 internal sealed record ReminderChange(GrainId GrainId, string Name, TimeSpan DueTime, TimeSpan? Period);
 
+/// <summary>Sets (MaxRunning set) or removes (null: back to the silo default) a partition's cluster-wide running-job cap.</summary>
+internal sealed record PartitionLimitChange(string Partition, int? MaxRunning);
+
 internal sealed record EventAppend(StreamId Stream, string Type, string PayloadJson, GrainId Source);
 
 /// <summary>A job this silo now leases. <see cref="PendingOutcome"/>: the handler already finished; only the

@@ -1,6 +1,6 @@
 namespace Orleans.Media.Runtime.Tests.Grains;
 
-/// <summary>Schedules jobs and takes no outcome turn (its jobs are finished by a plain update).</summary>
+/// <summary>Schedules jobs and takes no outcome turn (its jobs are finished by a plain update); sets partition limits.</summary>
 [GrainType("job-source")]
 public sealed class JobSourceGrain : Grain, IJobSourceGrain
 {
@@ -13,5 +13,29 @@ public sealed class JobSourceGrain : Grain, IJobSourceGrain
         }
 
         return Task.FromResult<IReadOnlyList<Guid>>(ids);
+    }
+
+    public Task SetPartitionLimit(string partition, int? maxRunning)
+    {
+        SetJobPartitionLimit(partition, maxRunning);
+        return Task.CompletedTask;
+    }
+
+    public Task SetPartitionLimitThenThrow(string partition, int? maxRunning)
+    {
+        SetJobPartitionLimit(partition, maxRunning);
+        throw new InvalidOperationException("limit refused");
+    }
+
+    public async Task SetPartitionLimitInFailingNestedCall(string otherKey, string partition, int? maxRunning)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IJobSourceGrain>(otherKey).SetPartitionLimitThenThrow(partition, maxRunning);
+        }
+        catch (InvalidOperationException)
+        {
+            // The callee's limit change must be gone even though this turn commits.
+        }
     }
 }

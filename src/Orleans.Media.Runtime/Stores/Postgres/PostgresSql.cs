@@ -43,6 +43,12 @@ internal static class PostgresSql
     public const string InsertEvent =
         "INSERT INTO events (stream_ns, stream_key, type, payload, source_type, source_key) VALUES ($1, $2, $3, $4::jsonb, $5, $6)";
 
+    public const string UpsertPartitionLimit =
+        "INSERT INTO job_partition_limits (partition_key, max_running) VALUES ($1, $2) " +
+        "ON CONFLICT (partition_key) DO UPDATE SET max_running = excluded.max_running, updated_at = now()";
+
+    public const string DeletePartitionLimit = "DELETE FROM job_partition_limits WHERE partition_key = $1";
+
     public const string CompleteJobsGuard =
         "UPDATE jobs j SET status = v.status, outcome = v.outcome, result = v.result::jsonb, error = v.error, lease_owner = NULL, lease_until = NULL, " +
         "updated_at = now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, status, outcome, result, error) " +
@@ -55,8 +61,9 @@ internal static class PostgresSql
     /// <summary>
     /// Fair claim: walk the partitions that have queued jobs (loose index scan), take each one's earliest due jobs,
     /// rank them within their partition, add the partition's running count, and take the lowest ranks first, never
-    /// above the per-partition limit (so no partition needs more than that many candidates). Jobs whose lease
-    /// expired (a dead silo's) come first, as rank 0.
+    /// above the partition's cap (so no partition needs more than that many candidates). The cap is the
+    /// partition's row in job_partition_limits, else the silo default ($3). Jobs whose lease expired (a dead
+    /// silo's) come first, as rank 0.
     /// </summary>
     public const string ClaimJobs = """
         WITH RECURSIVE parts AS (
@@ -67,18 +74,22 @@ internal static class PostgresSql
             FROM parts p WHERE p.partition_key IS NOT NULL),
         running AS (
             SELECT partition_key, count(*) AS n FROM jobs WHERE status = 'running' AND lease_until > now() GROUP BY partition_key),
+        capped AS (
+            SELECT p.partition_key, coalesce(l.max_running, $3) AS cap
+            FROM parts p LEFT JOIN job_partition_limits l ON l.partition_key = p.partition_key
+            WHERE p.partition_key IS NOT NULL),
         candidates AS (
             SELECT c.id, c.due_at, p.partition_key, row_number() OVER (PARTITION BY p.partition_key ORDER BY c.due_at, c.id) AS rn
-            FROM parts p CROSS JOIN LATERAL (
+            FROM capped p CROSS JOIN LATERAL (
                 SELECT id, due_at FROM jobs
                 WHERE status = 'queued' AND partition_key = p.partition_key AND due_at <= now()
-                ORDER BY due_at, id LIMIT least($2, $3)) c
-            WHERE p.partition_key IS NOT NULL
+                ORDER BY due_at, id LIMIT least($2, p.cap)) c
             UNION ALL
             SELECT id, due_at, partition_key, 0 FROM jobs WHERE status = 'running' AND lease_until <= now()),
         picked AS (
             SELECT r.id FROM candidates r LEFT JOIN running ru ON ru.partition_key = r.partition_key
-            WHERE r.rn + coalesce(ru.n, 0) <= $3
+            LEFT JOIN job_partition_limits l ON l.partition_key = r.partition_key
+            WHERE r.rn + coalesce(ru.n, 0) <= coalesce(l.max_running, $3)
             ORDER BY r.rn + coalesce(ru.n, 0), r.due_at, r.id
             LIMIT $2)
         UPDATE jobs j SET status = 'running', lease_owner = $1, lease_until = now() + $4,

@@ -87,6 +87,13 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
                 : Command(PostgresSql.DeleteReminder, r.GrainId.Type, r.GrainId.Key, r.Name));
         }
 
+        foreach (var l in effects.PartitionLimits)
+        {
+            commands.Add(l.MaxRunning is { } max
+                ? Command(PostgresSql.UpsertPartitionLimit, l.Partition, max)
+                : Command(PostgresSql.DeletePartitionLimit, l.Partition));
+        }
+
         if (effects.HasEvents)
         {
             commands.Add(Command("SELECT pg_advisory_xact_lock_shared($1)", PostgresSql.EventsLockKey));
@@ -106,7 +113,7 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
                 notifier.EventsAppended();
             }
 
-            if (effects.HasJobs)
+            if (effects.WakesWorkers)
             {
                 notifier.JobsScheduled();
             }

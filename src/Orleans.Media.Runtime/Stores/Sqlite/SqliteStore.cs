@@ -151,7 +151,8 @@ internal sealed class SqliteStore : IRuntimeStore
                     FROM jobs WHERE (status = 'queued' AND due_at <= $now) OR (status = 'running' AND lease_until <= $now)),
                 picked AS (
                     SELECT r.id FROM ranked r LEFT JOIN running ru ON ru.partition_key = r.partition_key
-                    WHERE r.rn + coalesce(ru.n, 0) <= $per
+                    LEFT JOIN job_partition_limits l ON l.partition_key = r.partition_key
+                    WHERE r.rn + coalesce(ru.n, 0) <= coalesce(l.max_running, $per)
                     ORDER BY r.rn + coalesce(ru.n, 0), r.due_at, r.id LIMIT $max)
                 UPDATE jobs SET status = 'running', lease_owner = $owner, lease_until = $until,
                        attempt = attempt + CASE WHEN outcome IS NULL THEN 1 ELSE 0 END, updated_at = $now

@@ -106,6 +106,17 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (var l in effects.PartitionLimits)
+        {
+            await using var cmd = l.MaxRunning is { } max
+                ? connection.Command(
+                    "INSERT INTO job_partition_limits (partition_key, max_running, updated_at) VALUES ($p, $max, $now) " +
+                    "ON CONFLICT (partition_key) DO UPDATE SET max_running = excluded.max_running, updated_at = excluded.updated_at",
+                    ("$p", l.Partition), ("$max", max), ("$now", now))
+                : connection.Command("DELETE FROM job_partition_limits WHERE partition_key = $p", ("$p", l.Partition));
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var e in effects.Events)
         {
             await using var cmd = connection.Command(
@@ -126,7 +137,7 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
             shared.EventsAppended.Pulse();
         }
 
-        if (effects.HasJobs)
+        if (effects.WakesWorkers)
         {
             shared.JobsScheduled.Pulse();
         }
