@@ -18,7 +18,7 @@ using Orleans.Media.Testing;
 namespace Orleans.Media.Bench;
 
 /// <summary>
-/// <c>deploy/bench.sh tasks [--seconds 10] [--concurrency 64] [--tiny 2000]</c>: the IMM file-decompression task path
+/// <c>deploy/bench.sh tasks [--seconds 10] [--concurrency 64] [--tiny 2000] [--api-only]</c>: the IMM file-decompression task path
 /// on one in-process silo (the real host) on PostgreSQL over loopback HTTP, every request signed (V2):
 /// <list type="bullet">
 /// <item><c>create</c>: CreateFileUncompressionTask calls/s with p50/p99 (silo with the api role only, so the queued
@@ -70,6 +70,11 @@ public sealed class TasksBenchmark : IBenchScenario
             report.Metric("gettask_p99", BenchReport.Percentile(get.LatenciesMs, 99), "ms");
             report.Metric("gettask_errors", get.Errors, "count");
             BenchReport.Note($"{create.Count} creates, {get.Count} GetTask in {seconds} s each, {concurrency} concurrent, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
+        }
+
+        if (args.Contains("--api-only"))
+        {
+            return;
         }
 
         // Phase 2: API + worker on a fresh database: tiny tasks end to end, then the 1 GB zip against bsdtar.

@@ -13,10 +13,8 @@ public sealed class FileUncompressionTaskGrain(TimeProvider time)
     /// <summary>Extraction attempts before the task fails (a crashed silo's attempt counts as one).</summary>
     public const int MaxAttempts = 5;
 
-    public async Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId)
+    public Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits)
     {
-        // Admission reads the project without locking it, so task creation does not serialize on a hot project row.
-        var limits = await GrainFactory.GetGrain<IProjectGrain>(request.ProjectName).Admit();
         var jobId = Guid.NewGuid();
         var (state, ev) = FileUncompressionTransitions.Create(State, GrainId.Key, eventId, request, jobId, limits.TaskRetention, time.GetUtcNow());
         Partition = request.ProjectName;
@@ -27,7 +25,7 @@ public sealed class FileUncompressionTaskGrain(TimeProvider time)
             MaxAttempts = MaxAttempts,
         });
         Commit(state, ev);
-        return State;
+        return Task.FromResult(State);
     }
 
     public Task<FileUncompressionTaskState> Get() => Task.FromResult(State);

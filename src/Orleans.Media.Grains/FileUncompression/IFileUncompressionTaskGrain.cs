@@ -5,8 +5,10 @@ namespace Orleans.Media.Grains.FileUncompression;
 /// <summary>One file-decompression task, keyed by its TaskId (<c>FileUncompression-&lt;uuid&gt;</c>).</summary>
 public interface IFileUncompressionTaskGrain : IGrainWithStringKey
 {
-    /// <summary>Admits the task through its project and schedules the extraction, in one transaction.</summary>
-    Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId);
+    /// <summary>Records the task and schedules its extraction, in one transaction. <paramref name="limits"/> are the
+    /// project's, as its admission (<see cref="Projects.IProjectGrain.Admit"/>) returned them to the caller: reading them
+    /// here, inside this turn, would lock the project row and serialize every task creation of the project.</summary>
+    Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, Projects.ProjectLimits limits);
 
     /// <summary>The stored state (<see cref="FileUncompressionTaskState.Exists"/> false for an unknown or purged task).</summary>
     [ReadOnly]

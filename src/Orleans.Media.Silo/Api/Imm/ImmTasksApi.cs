@@ -113,7 +113,7 @@ public static class ImmTasksApi
             CredentialConfig = request.GetString("CredentialConfig"),
             Tags = tags,
             RequestId = request.RequestId,
-        }, eventId);
+        }, eventId, limits);
         return new CreateTaskResponse(eventId, taskId);
     }
 
