@@ -21,7 +21,7 @@ public sealed class FileUncompressionTaskGrain(TimeProvider time)
         ScheduleJob(new JobRequest(FileUncompressionJob.Kind, new FileUncompressionJob(GrainId.Key, request, limits))
         {
             JobId = jobId,
-            Partition = request.ProjectName,
+            Partition = ProjectJobPartitions.Tasks(request.ProjectName),
             MaxAttempts = MaxAttempts,
         });
         Commit(state, ev);

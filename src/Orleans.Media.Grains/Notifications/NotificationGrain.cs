@@ -119,7 +119,7 @@ public sealed class NotificationGrain(INotificationTopics topics, TimeProvider t
     private Guid Schedule(NotificationMessage message, string topic, NotificationTopicOptions settings, string project) =>
         ScheduleJob(new JobRequest(NotificationDeliveryHandler.Kind, new NotificationDeliveryJob(message, topic))
         {
-            Partition = project,
+            Partition = Projects.ProjectJobPartitions.Housekeeping(project),
             MaxAttempts = settings.MaxAttempts,
         });
 

@@ -16,6 +16,7 @@ public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProj
         var (state, ev) = ProjectTransitions.Create(State, GrainId.Key, settings, time.GetUtcNow());
         Commit(state, ev);
         RegisterRetentionReminder();
+        SetJobPartitionLimit(ProjectJobPartitions.Tasks(State.Name), State.Limits.EngineConcurrency);
         return Task.FromResult(State);
     }
 
@@ -30,6 +31,7 @@ public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProj
         var (state, ev) = ProjectTransitions.Update(State, settings, time.GetUtcNow());
         Commit(state, ev);
         RegisterRetentionReminder();
+        SetJobPartitionLimit(ProjectJobPartitions.Tasks(State.Name), State.Limits.EngineConcurrency);
         return Task.FromResult(State);
     }
 
@@ -38,6 +40,7 @@ public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProj
         var (state, ev) = ProjectTransitions.Delete(State, unfinishedTasks, time.GetUtcNow());
         Commit(state, ev);
         UnregisterReminder(RetentionReminder);
+        SetJobPartitionLimit(ProjectJobPartitions.Tasks(GrainId.Key), null);
         return Task.CompletedTask;
     }
 
@@ -51,7 +54,7 @@ public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProj
             // tick that fires again before the previous purge ended costs a query, nothing more).
             ScheduleJob(new JobRequest(TaskRetentionJob.Kind, new TaskRetentionJob(State.Name))
             {
-                Partition = State.Name,
+                Partition = ProjectJobPartitions.Housekeeping(State.Name),
                 MaxAttempts = 3,
             });
         }

@@ -87,7 +87,92 @@ public sealed class LimitsTests(PostgresSiloFixture silo) : IClassFixture<Postgr
         Assert.Empty(await silo.Bucket.KeysAsync($"{project}/out/"));
     }
 
+    /// <summary>
+    /// A project's EngineConcurrency caps its running extractions cluster-wide: with 1, four tasks queued at once never
+    /// run two at a time (sampled in the jobs table while they run), while a project allowing 4 does run several at
+    /// once (so the sampling can see overlap); UpdateProject changes the cap and DeleteProject removes it.
+    /// </summary>
+    [Fact]
+    public async Task EngineConcurrency_caps_running_extractions_of_the_project()
+    {
+        var serial = "one" + Guid.NewGuid().ToString("N")[..8];
+        var parallel = "four" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(serial, new Dictionary<string, string> { ["EngineConcurrency"] = "1" });
+        await silo.Client.CreateProjectAsync(parallel, new Dictionary<string, string> { ["EngineConcurrency"] = "4" });
+        Assert.Equal(1, await PartitionLimitAsync(serial));
+        Assert.Equal(4, await PartitionLimitAsync(parallel));
+
+        // Enough entries that one extraction to s3rver takes a while: overlap is visible when it is allowed.
+        var archive = _archives.Archive(_archives.Tree("slow", files: 150, maxSize: 2_000, seed: 3), "zip-stored");
+        var maxRunning = new Dictionary<string, long>();
+        foreach (var project in new[] { serial, parallel })
+        {
+            await silo.Bucket.UploadAsync($"{project}/slow.zip", archive);
+            var ids = new List<string>();
+            for (var i = 0; i < 4; i++)
+            {
+                ids.Add(await silo.Client.StartTaskAsync(project, silo.Bucket.Uri($"{project}/slow.zip"), silo.Bucket.Uri($"{project}/out{i}/")));
+            }
+
+            maxRunning[project] = await MaxRunningUntilIdleAsync(project);
+            foreach (var id in ids)
+            {
+                TaskAssert.Succeeded(await silo.Client.WaitForTaskAsync(project, id));
+            }
+        }
+
+        Assert.Equal(1, maxRunning[serial]);
+        Assert.True(maxRunning[parallel] >= 2, $"a project allowing 4 ran at most {maxRunning[parallel]} extraction(s) at once");
+
+        var update = await silo.Client.CallAsync("UpdateProject", new Dictionary<string, string> { ["ProjectName"] = serial, ["EngineConcurrency"] = "3" });
+        Assert.True(update.Ok, update.Message);
+        Assert.Equal(3, await PartitionLimitAsync(serial));
+        var delete = await silo.Client.CallAsync("DeleteProject", new Dictionary<string, string> { ["ProjectName"] = serial });
+        Assert.True(delete.Ok, delete.Message);
+        Assert.Null(await PartitionLimitAsync(serial));
+    }
+
     public void Dispose() => _archives.Dispose();
+
+    private async Task<int?> PartitionLimitAsync(string project)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(silo.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT max_running FROM job_partition_limits WHERE partition_key = $1", connection)
+        {
+            Parameters = { new() { Value = project } },
+        };
+        return await command.ExecuteScalarAsync() as int?;
+    }
+
+    /// <summary>Samples the project's running extraction jobs every few milliseconds until none is queued or running.</summary>
+    private async Task<long> MaxRunningUntilIdleAsync(string project)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(silo.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status IN ('queued', 'running')) FROM jobs WHERE partition_key = $1",
+            connection)
+        {
+            Parameters = { new() { Value = project } },
+        };
+        long max = 0;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            max = Math.Max(max, reader.GetInt64(0));
+            if (reader.GetInt64(1) == 0)
+            {
+                return max;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"The extractions of {project} did not end within 2 minutes.");
+    }
 
     /// <summary>
     /// Refused either at creation (400 with the code) or, when the check needs the archive's directory, by the task
