@@ -200,6 +200,91 @@ internal sealed class GrainRuntime : IGrainFactory
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> as one top-level turn over several grains (job outcomes of many grains in one
+    /// transaction and one commit), retried on transient store conflicts like any turn. The local gates are taken in
+    /// one global order before the transaction starts, so this never waits on a gate while holding a row lock.
+    /// Ran=false when the guard matched no row.
+    /// </summary>
+    public async Task<bool> RunBatchTurnAsync(
+        IReadOnlyList<(GrainId GrainId, GrainClassInfo GrainClass)> grains, TurnGuard guard, Func<IReadOnlyList<Grain>, Task> body,
+        CancellationToken cancellationToken)
+    {
+        var gates = new List<KeyedGate<GrainId>.Releaser>(grains.Count);
+        try
+        {
+            foreach (var grainId in grains.Select(g => g.GrainId).Order(GrainIdOrder.Instance))
+            {
+                gates.Add(await _gates.EnterAsync(grainId, cancellationToken).ConfigureAwait(false));
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await RunBatchOnceAsync(grains, guard, body, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (attempt < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
+                {
+                    var delay = Backoff(attempt);
+                    RuntimeLog.TurnRetry(_logger, grains[0].GrainId, attempt, delay.TotalMilliseconds, e.Message);
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var gate in gates)
+            {
+                gate.Dispose();
+            }
+        }
+    }
+
+    private async Task<bool> RunBatchOnceAsync(
+        IReadOnlyList<(GrainId GrainId, GrainClassInfo GrainClass)> grains, TurnGuard guard, Func<IReadOnlyList<Grain>, Task> body,
+        CancellationToken cancellationToken)
+    {
+        _silo.ThrowIfUnavailable();
+        await using var tx = await _store.BeginTurnAsync(cancellationToken).ConfigureAwait(false);
+        var turn = new TurnContext(this, tx, isReadOnly: false);
+        var previous = TurnContext.Current;
+        TurnContext.Current = turn;
+        try
+        {
+            var entered = await turn.EnterManyAsync(grains, guard, cancellationToken).ConfigureAwait(false);
+            if (entered is null)
+            {
+                turn.Abort();
+                return false;
+            }
+
+            await body(entered).ConfigureAwait(false);
+            _silo.ThrowIfUnavailable();
+            await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (turn.Effects.WakesWorkers)
+            {
+                JobsScheduledLocally.Pulse();
+            }
+
+            if (turn.Effects.HasEvents)
+            {
+                _store.EventsAppended.Pulse();
+            }
+
+            return true;
+        }
+        catch
+        {
+            turn.Abort();
+            throw;
+        }
+        finally
+        {
+            TurnContext.Current = previous;
+        }
+    }
+
     public Grain CreateActivation(GrainId grainId, GrainClassInfo grainClass, GrainRecord? record)
     {
         var grain = grainClass.Create(_services);

@@ -21,9 +21,15 @@ internal sealed class JobWorker
     private readonly GrainRuntimeOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
-    private const int MaxOutcomesPerTurn = 64;
+    /// <summary>Outcomes delivered by one turn (over one or several grains).</summary>
+    private const int MaxOutcomesPerTurn = 256;
+
+    /// <summary>Outcome turns in flight at once on this silo; each takes whatever finished meanwhile.</summary>
+    private const int MaxDeliveryTurns = 2;
+
     private static readonly TimeSpan ClaimDebounce = TimeSpan.FromMilliseconds(5);
-    private readonly ConcurrentDictionary<GrainId, DeliveryQueue> _deliveries = new();
+    private readonly List<PendingOutcome> _undelivered = [];
+    private int _drainers;
     private readonly AsyncSignal _slotFreed = new();
 
     public JobWorker(
@@ -247,8 +253,9 @@ internal sealed class JobWorker
     }
 
     /// <summary>
-    /// Delivers an outcome (returns once it is delivered or parked for a later retry). Outcomes of one grain that
-    /// finish together are delivered in one turn: one grain write and one commit for many jobs.
+    /// Delivers an outcome (returns once it is delivered or parked for a later retry). Outcomes that finish together
+    /// are delivered together: those of several grains in one turn over all of them (one transaction, one commit for
+    /// many jobs), falling back to one turn per grain if any grain refuses.
     /// </summary>
     private async Task DeliverAsync(RunningJob running, JobOutcomeRecord outcome)
     {
@@ -261,63 +268,55 @@ internal sealed class JobWorker
             return;
         }
 
-        var pending = new PendingOutcome(job, outcome);
-        while (true)
+        var pending = new PendingOutcome(job, grainClass, outcome);
+        bool start;
+        lock (_undelivered)
         {
-            var queue = _deliveries.GetOrAdd(job.GrainId, _ => new DeliveryQueue());
-            bool lead;
-            lock (queue)
+            _undelivered.Add(pending);
+            start = _drainers < MaxDeliveryTurns;
+            if (start)
             {
-                if (queue.Retired)
-                {
-                    continue;
-                }
-
-                queue.Items.Add(pending);
-                lead = !queue.Draining;
-                queue.Draining = true;
+                _drainers++;
             }
+        }
 
-            if (lead)
-            {
-                _ = Task.Run(() => DrainAsync(job.GrainId, grainClass, queue));
-            }
-
-            break;
+        if (start)
+        {
+            _ = Task.Run(DrainAsync);
         }
 
         await pending.Delivered.Task.ConfigureAwait(false);
     }
 
-    private async Task DrainAsync(GrainId grainId, GrainClassInfo grainClass, DeliveryQueue queue)
+    private async Task DrainAsync()
     {
         while (true)
         {
             List<PendingOutcome> batch;
-            lock (queue)
+            lock (_undelivered)
             {
-                if (queue.Items.Count == 0)
+                if (_undelivered.Count == 0)
                 {
-                    queue.Draining = false;
-                    queue.Retired = true;
-                    _deliveries.TryRemove(new KeyValuePair<GrainId, DeliveryQueue>(grainId, queue));
+                    _drainers--;
                     return;
                 }
 
-                batch = queue.Items.Take(MaxOutcomesPerTurn).ToList();
-                queue.Items.RemoveRange(0, batch.Count);
+                batch = _undelivered.Take(MaxOutcomesPerTurn).ToList();
+                _undelivered.RemoveRange(0, batch.Count);
             }
 
             try
             {
-                if (!await TryDeliverAsync(grainId, grainClass, batch).ConfigureAwait(false) && batch.Count > 1)
+                var byGrain = batch.GroupBy(p => p.Job.GrainId).Select(g => g.ToList()).ToList();
+                if (byGrain.Count == 1 || !await TryDeliverManyAsync(byGrain).ConfigureAwait(false))
                 {
-                    // One outcome may be the one the grain refuses: deliver the rest one by one.
-                    foreach (var one in batch)
-                    {
-                        await TryDeliverAsync(grainId, grainClass, [one]).ConfigureAwait(false);
-                    }
+                    // Distinct grains: their own turns may run side by side.
+                    await Task.WhenAll(byGrain.Select(DeliverToGrainAsync)).ConfigureAwait(false);
                 }
+            }
+            catch (Exception e)
+            {
+                RuntimeLog.JobLoopError(_logger, _silo.LocalSiloName, e.Message);
             }
             finally
             {
@@ -326,6 +325,54 @@ internal sealed class JobWorker
                     p.Delivered.TrySetResult();
                 }
             }
+        }
+    }
+
+    /// <summary>One grain's outcomes in one turn; if the grain refuses, one by one (a refused one is parked for retry).</summary>
+    private async Task DeliverToGrainAsync(IReadOnlyList<PendingOutcome> outcomes)
+    {
+        if (!await TryDeliverAsync(outcomes[0].Job.GrainId, outcomes[0].GrainClass, outcomes).ConfigureAwait(false) && outcomes.Count > 1)
+        {
+            foreach (var one in outcomes)
+            {
+                await TryDeliverAsync(one.Job.GrainId, one.GrainClass, [one]).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The outcomes of several grains in one turn: the guard marks every job done/dead, each grain receives its own
+    /// outcomes, one commit. False if a grain threw (nothing was committed; the caller delivers grain by grain).
+    /// </summary>
+    private async Task<bool> TryDeliverManyAsync(IReadOnlyList<List<PendingOutcome>> byGrain)
+    {
+        var guard = new CompleteJobsGuard(Owner, byGrain.SelectMany(g => g).Select(p => (p.Job.Id, p.Outcome)).ToList());
+        try
+        {
+            await _runtime.RunBatchTurnAsync(byGrain.Select(g => (g[0].Job.GrainId, g[0].GrainClass)).ToList(), guard, async grains =>
+            {
+                for (var i = 0; i < grains.Count; i++)
+                {
+                    foreach (var p in byGrain[i])
+                    {
+                        if (guard.Completed.Contains(p.Job.Id))
+                        {
+                            await ((IJobOutcomeReceiver)grains[i]).OnJobCompletedAsync(p.ToJobOutcome()).ConfigureAwait(false);
+                        }
+                    }
+                }
+            }, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (SiloUnavailableException)
+        {
+            // Fenced or stopped: the leases expire and another silo finishes these jobs.
+            return true;
+        }
+        catch (Exception e)
+        {
+            RuntimeLog.OutcomeFailed(_logger, byGrain[0][0].Job.Id, byGrain[0][0].Job.GrainId, e.Message);
+            return false;
         }
     }
 
@@ -425,9 +472,11 @@ internal sealed class JobWorker
         public void Dispose() => cts.Dispose();
     }
 
-    private sealed class PendingOutcome(ClaimedJob job, JobOutcomeRecord outcome)
+    private sealed class PendingOutcome(ClaimedJob job, GrainClassInfo grainClass, JobOutcomeRecord outcome)
     {
         public ClaimedJob Job { get; } = job;
+
+        public GrainClassInfo GrainClass { get; } = grainClass;
 
         public JobOutcomeRecord Outcome { get; } = outcome;
 
@@ -435,15 +484,5 @@ internal sealed class JobWorker
 
         public JobOutcome ToJobOutcome() => new(Job.Id, Job.Kind, Outcome.Status,
             Outcome.ResultJson is null ? null : JsonDocument.Parse(Outcome.ResultJson).RootElement.Clone(), Outcome.Error, Outcome.Attempts);
-    }
-
-    /// <summary>Outcomes waiting for one grain; one drainer at a time. Retired once empty (a new one is made).</summary>
-    private sealed class DeliveryQueue
-    {
-        public List<PendingOutcome> Items { get; } = [];
-
-        public bool Draining { get; set; }
-
-        public bool Retired { get; set; }
     }
 }

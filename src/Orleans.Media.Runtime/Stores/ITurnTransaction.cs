@@ -10,6 +10,12 @@ internal interface ITurnTransaction : IAsyncDisposable
     /// Returns GuardPassed=false (and no record) when the guard matched no row.</summary>
     Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken);
 
+    /// <summary>Runs the guard (if any), then locks several grains' rows in one step, in the store's (type, key) order
+    /// so two such turns never deadlock each other. Records come back in the order asked (null: never written);
+    /// state text is omitted where the stored version equals the cached one. GuardPassed=false: nothing locked.</summary>
+    Task<(bool GuardPassed, IReadOnlyList<GrainRecord?> Records)> LockGrainsAsync(
+        IReadOnlyList<(GrainId GrainId, long CachedVersion)> grains, TurnGuard? guard, CancellationToken cancellationToken);
+
     /// <summary>Writes states and effects and commits. A stale write throws <see cref="InconsistentStateException"/>
     /// and nothing commits.</summary>
     Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken);

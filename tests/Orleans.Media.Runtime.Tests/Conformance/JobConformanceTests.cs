@@ -61,6 +61,44 @@ public abstract class JobConformanceTests : ConformanceTestBase
     }
 
     [Fact]
+    public async Task Outcomes_of_many_grains_finishing_together_reach_each_grain_exactly_once_even_when_one_grain_refuses()
+    {
+        // Outcomes that finish together are delivered in one turn over several grains; a refusal by one grain must
+        // neither lose nor duplicate the others' outcomes (the turn falls back to one turn per grain).
+        await using var cluster = await StartClusterAsync(2, o => o.ConfigureOptions = r => r.MaxConcurrentJobs = 64);
+        var keys = Enumerable.Range(0, 30).Select(_ => NewKey()).ToArray();
+        var poison = "poison-once-" + Guid.NewGuid().ToString("N");
+        var expected = new Dictionary<string, List<string>>();
+        var probes = new List<string>();
+        for (var g = 0; g < keys.Length; g++)
+        {
+            var grain = cluster[g % 2].GetGrain<ICounterGrain>(keys[g]);
+            expected[keys[g]] = [];
+            for (var j = 0; j < 4; j++)
+            {
+                var probe = g == 7 && j == 2 ? poison : NewKey("p");
+                probes.Add(probe);
+                expected[keys[g]].Add($"{await grain.StartJob("echo", probe, "part-" + (g % 3), 3)}:ok:{probe}");
+            }
+        }
+
+        foreach (var key in keys)
+        {
+            var grain = cluster[0].GetGrain<ICounterGrain>(key);
+            Assert.True(await EventuallyAsync(async () => (await grain.GetState()).Outcomes.Count >= 4, Patience), key);
+        }
+
+        await Task.Delay(500);   // any duplicate delivery would show up now
+        foreach (var key in keys)
+        {
+            Assert.Equal(expected[key].Order(), (await cluster[1].GetGrain<ICounterGrain>(key).GetState()).Outcomes.Order());
+        }
+
+        Assert.Equal(2, ReminderProbe.Failures[poison]);                 // refused once, accepted once
+        Assert.All(probes, p => Assert.Single(JobProbe.Entries(p)));     // every handler ran once
+    }
+
+    [Fact]
     public async Task A_failing_job_is_retried_up_to_MaxAttempts_then_dead_lettered_with_one_failure_outcome()
     {
         await using var cluster = await StartClusterAsync(1);

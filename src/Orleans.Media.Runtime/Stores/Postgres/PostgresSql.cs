@@ -16,6 +16,13 @@ internal static class PostgresSql
     public const string LockGrain =
         "SELECT version, partition_key, CASE WHEN version = $3 THEN NULL ELSE state::text END FROM grains WHERE grain_type = $1 AND grain_key = $2 FOR UPDATE";
 
+    /// <summary>Locks several grain rows in (type, key) order: the lock node sits above the sort, so rows are locked
+    /// in that order. v.i is the 1-based position in the request; missing rows are simply absent.</summary>
+    public const string LockGrains =
+        "SELECT v.i, g.version, g.partition_key, CASE WHEN g.version = v.cv THEN NULL ELSE g.state::text END " +
+        "FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS v(t, k, cv, i) " +
+        "JOIN grains g ON g.grain_type = v.t AND g.grain_key = v.k ORDER BY g.grain_type, g.grain_key FOR UPDATE OF g";
+
     public const string ReadGrain =
         "SELECT version, partition_key, CASE WHEN version = $3 THEN NULL ELSE state::text END FROM grains WHERE grain_type = $1 AND grain_key = $2";
 

@@ -17,38 +17,12 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
     public async Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(
         GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        if (!_begun)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-            _begun = true;
-        }
-
-        if (guard is not null)
-        {
-            batch.BatchCommands.Add(GuardCommand(guard));
-        }
-
+        await using var batch = StartLockBatch(guard);
         batch.BatchCommands.Add(Command(PostgresSql.LockGrain, grainId.Type, grainId.Key, cachedVersion));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (guard is not null)
+        if (!await ReadGuardAsync(reader, guard, cancellationToken).ConfigureAwait(false))
         {
-            var passed = false;
-            (guard as CompleteJobsGuard)?.Completed.Clear();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                passed = true;
-                if (guard is CompleteJobsGuard jobs)
-                {
-                    jobs.Completed.Add(reader.GetGuid(0));
-                }
-            }
-
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            if (!passed)
-            {
-                return (false, null);
-            }
+            return (false, null);
         }
 
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -57,6 +31,28 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         }
 
         return (true, new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+    }
+
+    public async Task<(bool GuardPassed, IReadOnlyList<GrainRecord?> Records)> LockGrainsAsync(
+        IReadOnlyList<(GrainId GrainId, long CachedVersion)> grains, TurnGuard? guard, CancellationToken cancellationToken)
+    {
+        await using var batch = StartLockBatch(guard);
+        batch.BatchCommands.Add(Command(PostgresSql.LockGrains, grains.Select(g => g.GrainId.Type).ToArray(), grains.Select(g => g.GrainId.Key).ToArray(),
+            grains.Select(g => g.CachedVersion).ToArray()));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await ReadGuardAsync(reader, guard, cancellationToken).ConfigureAwait(false))
+        {
+            return (false, []);
+        }
+
+        var records = new GrainRecord?[grains.Count];
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records[reader.GetInt64(0) - 1] = new GrainRecord(reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3));
+        }
+
+        return (true, records);
     }
 
     public async Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken)
@@ -151,6 +147,47 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The first batch of the turn opens the transaction; a guard runs before any row is locked.</summary>
+    private NpgsqlBatch StartLockBatch(TurnGuard? guard)
+    {
+        var batch = new NpgsqlBatch(connection);
+        if (!_begun)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            _begun = true;
+        }
+
+        if (guard is not null)
+        {
+            batch.BatchCommands.Add(GuardCommand(guard));
+        }
+
+        return batch;
+    }
+
+    /// <summary>Reads the guard's result set (if any) and moves to the lock's; false when the guard matched no row.</summary>
+    private static async Task<bool> ReadGuardAsync(NpgsqlDataReader reader, TurnGuard? guard, CancellationToken cancellationToken)
+    {
+        if (guard is null)
+        {
+            return true;
+        }
+
+        var passed = false;
+        (guard as CompleteJobsGuard)?.Completed.Clear();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            passed = true;
+            if (guard is CompleteJobsGuard jobs)
+            {
+                jobs.Completed.Add(reader.GetGuid(0));
+            }
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        return passed;
     }
 
     private static NpgsqlBatchCommand GuardCommand(TurnGuard guard) => guard switch

@@ -11,6 +11,34 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
     public async Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(
         GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken)
     {
+        if (!await RunGuardAsync(guard, cancellationToken).ConfigureAwait(false))
+        {
+            return (false, null);
+        }
+
+        return (true, await ReadGrainAsync(grainId, cachedVersion, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The transaction is the only writer already (BEGIN IMMEDIATE): reading the rows is locking them.</summary>
+    public async Task<(bool GuardPassed, IReadOnlyList<GrainRecord?> Records)> LockGrainsAsync(
+        IReadOnlyList<(GrainId GrainId, long CachedVersion)> grains, TurnGuard? guard, CancellationToken cancellationToken)
+    {
+        if (!await RunGuardAsync(guard, cancellationToken).ConfigureAwait(false))
+        {
+            return (false, []);
+        }
+
+        var records = new GrainRecord?[grains.Count];
+        for (var i = 0; i < grains.Count; i++)
+        {
+            records[i] = await ReadGrainAsync(grains[i].GrainId, grains[i].CachedVersion, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (true, records);
+    }
+
+    private async Task<bool> RunGuardAsync(TurnGuard? guard, CancellationToken cancellationToken)
+    {
         var now = store.Now;
         if (guard is CompleteJobsGuard jobs)
         {
@@ -28,33 +56,33 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
                 }
             }
 
-            if (jobs.Completed.Count == 0)
-            {
-                return (false, null);
-            }
+            return jobs.Completed.Count > 0;
         }
-        else if (guard is AdvanceReminderGuard r)
+
+        if (guard is AdvanceReminderGuard r)
         {
             await using var g = connection.Command(
                 "UPDATE reminders SET due_at = $now + period_ms, lease_owner = NULL, lease_until = NULL, failures = 0 " +
                 "WHERE grain_type = $t AND grain_key = $k AND name = $n AND lease_owner = $owner",
                 ("$t", r.Reminder.GrainId.Type), ("$k", r.Reminder.GrainId.Key), ("$n", r.Reminder.Name), ("$owner", r.Owner), ("$now", now));
-            if (await g.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
-            {
-                return (false, null);
-            }
+            return await g.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
 
+        return true;
+    }
+
+    private async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
+    {
         await using var cmd = connection.Command(
             "SELECT version, partition_key, CASE WHEN version = $v THEN NULL ELSE state END FROM grains WHERE grain_type = $t AND grain_key = $k",
             ("$t", grainId.Type), ("$k", grainId.Key), ("$v", cachedVersion));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return (true, null);
+            return null;
         }
 
-        return (true, new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        return new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
     }
 
     public async Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken)
