@@ -52,6 +52,9 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IProjectRateLimits>(sp => sp.GetService<IGrainFactory>() is { } grains
             ? ActivatorUtilities.CreateInstance<ProjectGrainRateLimits>(sp, grains)
             : new DefaultProjectRateLimits());
+        services.TryAddSingleton<IApiSiloCount>(sp => sp.GetService<IClusterMembership>() is { } membership
+            ? ActivatorUtilities.CreateInstance<MembershipApiSiloCount>(sp, membership)
+            : new SingleApiSilo());
         services.TryAddSingleton<IApiRateLimiter, TokenBucketRateLimiter>();
         services.AddApiOperations(AccessKeyAdminApi.Register);
         return services;

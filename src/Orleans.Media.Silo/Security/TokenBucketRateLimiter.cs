@@ -5,12 +5,13 @@ using Orleans.Media.Silo.Protocols;
 namespace Orleans.Media.Silo.Security;
 
 /// <summary>
-/// Per access key and per project token buckets (per silo: with N silos behind a balancer the cluster admits up to N
-/// times the rate, which errs on the side of serving). Refusal: <c>Throttling.User</c> (429).
+/// Per access key and per project token buckets. The rates are cluster-wide: with N silos serving the API each
+/// admits 1/N of them (<see cref="RateLimitOptions.ShareAcrossSilos"/>). Refusal: <c>Throttling.User</c> (429).
 /// </summary>
 public sealed class TokenBucketRateLimiter(
     IOptionsMonitor<RateLimitOptions> options,
     IProjectRateLimits projectLimits,
+    IApiSiloCount apiSilos,
     TimeProvider clock) : IApiRateLimiter
 {
     private const int MaxBuckets = 100_000;
@@ -21,8 +22,9 @@ public sealed class TokenBucketRateLimiter(
     {
         var o = options.CurrentValue;
         var now = clock.GetTimestamp();
+        double share = o.ShareAcrossSilos ? apiSilos.Current : 1;
         if (o.PerKeyRequestsPerSecond > 0 &&
-            !Take(_keys, principal.AccessKeyId, o.PerKeyRequestsPerSecond, Math.Max(o.PerKeyBurst, 1), now))
+            !Take(_keys, principal.AccessKeyId, o.PerKeyRequestsPerSecond / share, Math.Max(o.PerKeyBurst / share, 1), now))
         {
             throw SecurityErrors.Throttled("access key");
         }
@@ -31,7 +33,7 @@ public sealed class TokenBucketRateLimiter(
         {
             var rate = projectLimits.RequestsPerSecond(project) ?? o.DefaultProjectRequestsPerSecond;
             // A project's burst is one second of its rate.
-            if (rate > 0 && !Take(_projects, project, rate, rate, now))
+            if (rate > 0 && !Take(_projects, project, rate / share, Math.Max(rate / share, 1), now))
             {
                 throw SecurityErrors.Throttled("project " + project);
             }
