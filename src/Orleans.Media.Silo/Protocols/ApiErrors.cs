@@ -23,6 +23,13 @@ public static class ApiErrors
         _ => ServiceException.InvalidArgument($"The parameter {parameter} is invalid: {reason}"),
     };
 
+    /// <summary>A request body that is not a JSON object; MetaStudio has its own code for it.</summary>
+    public static ServiceException InvalidBody(string product, string reason) => product switch
+    {
+        "metastudio" => new ServiceException(HuaweiCodes.InvalidBody, "Invalid body: " + reason, 400),
+        _ => Invalid(product, "body", reason),
+    };
+
     public static ServiceException MissingAction() =>
         new("MissingAction", "Action is mandatory for this request.", 400);
 

@@ -256,14 +256,14 @@ public sealed class ApiPipeline(
             }
             catch (JsonException)
             {
-                throw ApiErrors.Invalid(product, "body", "it is not valid JSON.");
+                throw ApiErrors.InvalidBody(product, "it is not valid JSON.");
             }
 
             using (doc)
             {
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    throw ApiErrors.Invalid(product, "body", "it must be a JSON object.");
+                    throw ApiErrors.InvalidBody(product, "it must be a JSON object.");
                 }
 
                 foreach (var property in doc.RootElement.EnumerateObject())

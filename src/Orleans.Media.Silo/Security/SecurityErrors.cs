@@ -7,7 +7,8 @@ namespace Orleans.Media.Silo.Security;
 /// Authentication and authorization refusals with the codes and statuses the Alibaba POP gateway returns
 /// (SignatureDoesNotMatch, IncompleteSignature, InvalidAccessKeyId.NotFound / .Inactive, InvalidTimeStamp.Expired,
 /// SignatureNonceUsed, Forbidden.RAM; ICE documents plain <c>Forbidden</c>). The Huawei protocol renders the same
-/// refusals as <c>MSS.00000001</c> (401) / <c>MSS.00000002</c> (403) with the message kept.
+/// refusals as <c>MSS.00000001</c> (401), and permission and throttling refusals with the Huawei gateway's
+/// <c>APIG.0302</c> (403) / <c>APIG.0308</c> (429), with the message kept.
 /// </summary>
 public static class SecurityErrors
 {
@@ -55,7 +56,7 @@ public static class SecurityErrors
 
     /// <summary>Huawei APIs answer every authentication failure as 401 <c>MSS.00000001</c>, keeping the reason.</summary>
     public static ServiceException ForHuawei(ServiceException e) =>
-        e.Code.StartsWith("MSS.", StringComparison.Ordinal)
+        e.Code.StartsWith("MSS.", StringComparison.Ordinal) || e.Code.StartsWith("APIG.", StringComparison.Ordinal)
             ? e
             : e.HttpStatus switch
             {

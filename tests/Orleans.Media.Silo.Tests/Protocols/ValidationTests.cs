@@ -139,6 +139,34 @@ public sealed class ValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Huawei_body_that_is_not_a_JSON_object_is_MSS_00000002()
+    {
+        foreach (var json in new[] { "{\"file_name\":", "[1,2]" })
+        {
+            var response = await _host.Http.SendAsync(HuaweiRequests.Signed(_host, "proj-1", json));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("MSS.00000002", body.GetProperty("error_code").GetString());
+            Assert.StartsWith("Invalid body", body.GetProperty("error_msg").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(_host.Operations.Calls);
+    }
+
+    [Fact]
+    public async Task Huawei_call_without_permission_is_the_gateways_APIG_0302()
+    {
+        // The media key may call imm:* on project/media-* only: not MetaStudio.
+        var response = await _host.Http.SendAsync(HuaweiRequests.Signed(_host, "media-1",
+            "{\"file_name\":\"a.mp4\",\"file_type\":\"mp4\",\"asset_id\":\"x\",\"asset_file_category\":\"MAIN\"}", _host.MediaKey));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("APIG.0302", body.GetProperty("error_code").GetString());
+        Assert.True(response.Headers.Contains("X-Request-Id"));
+        Assert.Empty(_host.Operations.Calls);
+    }
+
+    [Fact]
     public void Every_reference_operation_has_rules_loaded()
     {
         var reference = ApiParameterReference.Embedded;

@@ -40,6 +40,33 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Huawei_throttling_is_the_gateways_APIG_0308()
+    {
+        await using var host = await FrontTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Api:RateLimits:PerKeyRequestsPerSecond"] = "1",
+            ["Api:RateLimits:PerKeyBurst"] = "1",
+        });
+        var statuses = new List<HttpStatusCode>();
+        System.Text.Json.JsonElement? refused = null;
+        for (var i = 0; i < 3; i++)
+        {
+            // A distinct body each time: an identical signed request within the same second is a replay.
+            var json = $"{{\"file_name\":\"a{i}.mp4\",\"file_type\":\"mp4\",\"asset_id\":\"x\",\"asset_file_category\":\"MAIN\"}}";
+            var response = await host.Http.SendAsync(HuaweiRequests.Signed(host, "proj-1", json));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == (HttpStatusCode)429)
+            {
+                refused = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Created, statuses[0]);
+        Assert.True(refused.HasValue, string.Join(",", statuses));
+        Assert.Equal("APIG.0308", refused.Value.GetProperty("error_code").GetString());
+    }
+
+    [Fact]
     public async Task Per_project_bucket_is_shared_by_all_keys_and_separate_per_project()
     {
         await using var host = await FrontTestHost.StartAsync(new Dictionary<string, string?>
