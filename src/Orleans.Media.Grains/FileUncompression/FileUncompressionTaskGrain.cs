@@ -5,7 +5,7 @@ using Orleans.Media.Runtime;
 namespace Orleans.Media.Grains.FileUncompression;
 
 [GrainType(GrainTypeName)]
-public sealed class FileUncompressionTaskGrain(TimeProvider time)
+public sealed class FileUncompressionTaskGrain(TimeProvider time, Microsoft.Extensions.Options.IOptions<NotificationOptions> notifications)
     : Grain<FileUncompressionTaskState>, IFileUncompressionTaskGrain, IJobOutcomeReceiver
 {
     public const string GrainTypeName = "task-fileuncompression";
@@ -71,7 +71,7 @@ public sealed class FileUncompressionTaskGrain(TimeProvider time)
 
         var message = ImmNotifications.TaskEnded(
             State.ProjectName, State.Type, State.TaskId, State.Request.RequestId ?? "", ev.Status, ev.Code, ev.Message,
-            State.StartTime, ev.Time, State.Request.UserData);
+            State.StartTime, ev.Time, State.Request.UserData, notifications.Value.RegionId, notifications.Value.AccountId);
         foreach (var topic in notification.Topics().Distinct())
         {
             await GrainFactory.GetGrain<INotificationGrain>(message.Id).Send(message, topic);

@@ -10,6 +10,15 @@ public sealed class NotificationOptionsValidator : IValidateOptions<Notification
     public ValidateOptionsResult Validate(string? name, NotificationOptions options)
     {
         var errors = new List<string>();
+        foreach (var (setting, value) in new[] { ("RegionId", options.RegionId), ("AccountId", options.AccountId) })
+        {
+            // The subject is colon-separated: a colon or blank here would change how receivers split it.
+            if (string.IsNullOrWhiteSpace(value) || value.Contains(':', StringComparison.Ordinal) || value.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"{NotificationOptions.Section}:{setting} must be non-empty, without ':' or blanks.");
+            }
+        }
+
         foreach (var (topic, t) in options.Topics)
         {
             var at = $"{NotificationOptions.Section}:Topics:{topic}";

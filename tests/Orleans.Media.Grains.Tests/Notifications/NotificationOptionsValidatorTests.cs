@@ -21,6 +21,17 @@ public sealed class NotificationOptionsValidatorTests
         return result.Failed ? result.Failures!.ToList() : [];
     }
 
+    [Theory]
+    [InlineData("cn-hangzhou", "1234567890", true)]
+    [InlineData("", "1", false)]
+    [InlineData("cn:hangzhou", "1", false)]
+    [InlineData("cn-hangzhou", "12 34", false)]
+    public void Region_and_account_must_fit_in_the_colon_separated_subject(string region, string account, bool valid)
+    {
+        var result = new NotificationOptionsValidator().Validate(null, new NotificationOptions { RegionId = region, AccountId = account });
+        Assert.Equal(valid, result.Succeeded);
+    }
+
     [Fact]
     public void Valid_webhook_and_amqp_topics_pass()
     {

@@ -71,7 +71,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             .WithWebhookTopic(Topic, _receiver.Url, HookSecret)
             .With("OrleansMedia__Storage__LocalSigningKey", signingKey)
             .With("AccessKeys__MasterKeyPath", masterKey)
-            .With("OrleansMedia__Runtime__MaxConcurrentJobs", "6");
+            .With("OrleansMedia__Runtime__MaxConcurrentJobs", "6")
+            .With("OrleansMedia__Notifications__RegionId", "cn-hangzhou")
+            .With("OrleansMedia__Notifications__AccountId", "1234567890123456");
         _silos.Add(await SiloProcess.StartAsync(Options(0)));
         var credentials = await _silos[0].ReadCredentialsAsync();
         _silos.AddRange(await Task.WhenAll(SiloProcess.StartAsync(Options(1)), SiloProcess.StartAsync(Options(2))));
@@ -197,6 +199,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Single(messages.Select(m => m.MessageId).Distinct());
             using var envelope = JsonDocument.Parse(messages[0].Body);
             Assert.Equal("imm:Task:FileUncompression", envelope.RootElement.GetProperty("type").GetString());
+            Assert.Equal($"acs:imm:cn-hangzhou:1234567890123456:{t.Project}/imm:Task:FileUncompression", envelope.RootElement.GetProperty("subject").GetString());
             Assert.Equal(messages[0].MessageId, envelope.RootElement.GetProperty("id").GetString());
             using var content = JsonDocument.Parse(envelope.RootElement.GetProperty("content").GetString()!);
             Assert.Equal("Succeeded", content.RootElement.GetProperty("Status").GetString());
