@@ -1,31 +1,155 @@
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Media.Storage.Local;
 
 namespace Orleans.Media.Storage.Tests;
 
 /// <summary>Behaviour specific to folders: atomic visibility, hidden temp files, user-dropped files, folder markers.</summary>
-public sealed class LocalBackendTests : IClassFixture<LocalBucketFixture>
+public sealed partial class LocalBackendTests : IClassFixture<LocalBucketFixture>
 {
     private readonly LocalBucketFixture _bucket;
 
     public LocalBackendTests(LocalBucketFixture bucket) => _bucket = bucket;
 
-    [Fact]
-    public async Task A_write_in_progress_is_invisible_to_head_list_and_the_target_path()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_write_in_progress_is_invisible_to_head_list_and_the_target_path(bool unnamedFiles)
     {
+        var store = StoreOverTheSameFolder(unnamedFiles);
         var prefix = TestData.UniquePrefix();
         var key = prefix + "in-progress.bin";
-        await using var write = _bucket.Store.OpenWrite(key);
+        await using var write = store.OpenWrite(key);
         await write.WriteAsync(TestData.Bytes(1_000_000, 1));
         await write.FlushAsync();
 
-        Assert.Null(await _bucket.Store.HeadAsync(key));
-        Assert.Empty((await _bucket.Store.ListAsync(prefix)).Objects);
-        Assert.DoesNotContain((await _bucket.Store.ListAsync(string.Empty)).Objects, o => o.Key.StartsWith(".om-tmp", StringComparison.Ordinal));
+        Assert.Null(await store.HeadAsync(key));
+        Assert.Empty((await store.ListAsync(prefix)).Objects);
+        Assert.DoesNotContain((await store.ListAsync(string.Empty)).Objects, o => o.Key.StartsWith(".om-tmp", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(_bucket.Root, key)));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_bucket.Root, ".om-tmp")));
+        var staged = StagedFiles();
+        if (unnamedFiles)
+        {
+            // The data is on disk in a file without a name in the object's folder: nothing to see, nothing to sweep.
+            Assert.Empty(staged);
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_bucket.Root, prefix)));
+            Assert.Contains(OpenFileTargets(), t => t.StartsWith(Path.Combine(_bucket.Root, prefix.TrimEnd('/')) + "/#", StringComparison.Ordinal) && t.EndsWith("(deleted)", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Contains(staged, f => new FileInfo(f).Length == 1_000_000);
+        }
 
         await write.CompleteAsync();
         Assert.Equal(1_000_000, new FileInfo(Path.Combine(_bucket.Root, key)).Length);
+        Assert.Empty(StagedFiles());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_abandoned_write_leaves_no_file_anywhere_in_the_bucket(bool unnamedFiles)
+    {
+        var store = StoreOverTheSameFolder(unnamedFiles);
+        var prefix = TestData.UniquePrefix();
+        await store.PutAsync(prefix + "existing", new MemoryStream([7]));
+        foreach (var size in new[] { 10, 1_000_000 })
+        {
+            await using (var write = store.OpenWrite(prefix + "abandoned-" + size))
+            {
+                await write.WriteAsync(TestData.Bytes(size, 9));
+            }
+
+            await using (var write = store.OpenWrite(prefix + "existing"))
+            {
+                await write.WriteAsync(TestData.Bytes(size, 9));
+            }
+        }
+
+        Assert.Equal([prefix + "existing"], Directory.GetFiles(Path.Combine(_bucket.Root, prefix)).Select(f => prefix + Path.GetFileName(f)));
+        Assert.Equal([7], await File.ReadAllBytesAsync(Path.Combine(_bucket.Root, prefix, "existing")));
+        Assert.Empty(StagedFiles());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Replacing_an_object_is_atomic_and_leaves_no_temp_file(bool unnamedFiles)
+    {
+        var store = StoreOverTheSameFolder(unnamedFiles);
+        var key = TestData.UniquePrefix() + "replaced.bin";
+        var first = TestData.Bytes(300_000, 10);
+        var second = TestData.Bytes(5_000, 11);
+        var firstInfo = await store.PutAsync(key, new MemoryStream(first));
+        await using var reader = await store.OpenReadAsync(key);
+
+        await using (var write = store.OpenWrite(key))
+        {
+            await write.WriteAsync(second);
+            Assert.Equal(first, await File.ReadAllBytesAsync(Path.Combine(_bucket.Root, key))); // not yet replaced
+            var info = await write.CompleteAsync();
+            Assert.NotEqual(firstInfo.ETag, info.ETag);
+            Assert.Equal(info.ETag, (await store.HeadAsync(key))!.ETag);
+        }
+
+        Assert.Equal(second, await File.ReadAllBytesAsync(Path.Combine(_bucket.Root, key)));
+        Assert.Equal(first, await TestData.ReadAllAsync(reader)); // the reader keeps the version it opened
+        Assert.Empty(StagedFiles());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_folder_removed_between_writes_is_made_again(bool unnamedFiles)
+    {
+        var store = StoreOverTheSameFolder(unnamedFiles);
+        var prefix = TestData.UniquePrefix();
+        await store.PutAsync(prefix + "a/b/1", new MemoryStream([1]));
+        Directory.Delete(Path.Combine(_bucket.Root, prefix, "a"), recursive: true);
+
+        await using (var write = store.OpenWrite(prefix + "a/b/2"))
+        {
+            await write.WriteAsync(new byte[] { 2 });
+            await write.CompleteAsync();
+        }
+
+        Assert.Equal([2], await File.ReadAllBytesAsync(Path.Combine(_bucket.Root, prefix, "a", "b", "2")));
+
+        // A key whose place is taken by a folder fails, and nothing is left behind.
+        Directory.CreateDirectory(Path.Combine(_bucket.Root, prefix, "taken", "inside"));
+        await using (var write = store.OpenWrite(prefix + "taken"))
+        {
+            await write.WriteAsync(new byte[] { 3 });
+            await Assert.ThrowsAnyAsync<IOException>(() => write.CompleteAsync());
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(_bucket.Root, prefix, "taken", "inside")));
+        Assert.Empty(StagedFiles());
+    }
+
+    [Fact]
+    public async Task Object_attributes_stay_small_and_the_earlier_format_is_still_read()
+    {
+        var prefix = TestData.UniquePrefix();
+        await using (var write = _bucket.Store.OpenWrite(prefix + "extracted.txt"))
+        {
+            await write.WriteAsync(TestData.Bytes(3_000, 12));
+            await write.CompleteAsync();
+        }
+
+        // An extracted file's attribute must fit in an ext4 inode's spare space (no extra 4 KiB block per object).
+        var path = Path.Combine(_bucket.Root, prefix, "extracted.txt");
+        Assert.InRange(XattrLength(path, "user.om"), 40, 68);
+
+        // Objects written before the compact format: decimal numbers under the old name.
+        var old = Path.Combine(_bucket.Root, prefix, "old.bin");
+        await File.WriteAllBytesAsync(old, [1, 2, 3]);
+        var info = new FileInfo(old);
+        var value = $"0123456789abcdef0123456789abcdef|3|{info.LastWriteTimeUtc.Ticks}|text/plain";
+        Assert.Equal(0, SetXattr(old, "user.orleansmedia.object", Encoding.UTF8.GetBytes(value), (nuint)Encoding.UTF8.GetByteCount(value), 0));
+        var head = await _bucket.Store.HeadAsync(prefix + "old.bin");
+        Assert.Equal("0123456789abcdef0123456789abcdef", head!.ETag);
+        Assert.Equal("text/plain", head.ContentType);
     }
 
     [Fact]
@@ -164,4 +288,29 @@ public sealed class LocalBackendTests : IClassFixture<LocalBucketFixture>
         await using var read = await _bucket.Store.OpenReadAsync(key);
         Assert.Equal(part1.Concat(part2).ToArray(), await TestData.ReadAllAsync(read));
     }
+
+    private LocalObjectStore StoreOverTheSameFolder(bool unnamedFiles)
+    {
+        var store = new LocalObjectStore("local", _bucket.Root, null, null, NullLogger.Instance) { UseUnnamedFiles = unnamedFiles };
+        Assert.Equal(unnamedFiles, store.UseUnnamedFiles); // the machine running the tests must offer O_TMPFILE
+        return store;
+    }
+
+    /// <summary>Files in the temp folder (other than multipart uploads in progress).</summary>
+    private string[] StagedFiles()
+    {
+        var temp = Path.Combine(_bucket.Root, ".om-tmp");
+        return Directory.Exists(temp) ? Directory.GetFiles(temp) : [];
+    }
+
+    private static IEnumerable<string> OpenFileTargets() =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Select(f => f.LinkTarget).OfType<string>().ToList();
+
+    private static unsafe int XattrLength(string path, string name) => (int)GetXattr(path, name, null, 0);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "getxattr", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static unsafe partial nint GetXattr(string path, string name, byte* value, nuint size);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setxattr", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int SetXattr(string path, string name, byte[] value, nuint size, int flags);
 }

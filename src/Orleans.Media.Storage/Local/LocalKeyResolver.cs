@@ -99,31 +99,23 @@ internal sealed class LocalKeyResolver
         }
     }
 
-    // A link inside the bucket could point anywhere; follow each existing component and require it stays inside.
+    // A link inside the bucket could point anywhere; follow each link on the way and require it stays inside.
+    // One readlink per segment (it fails for anything that is not a link, including what does not exist yet):
+    // the common case costs a system call per segment and no exception.
     private void EnsureNoEscapingLinks(string key, string full)
     {
-        var current = Root;
-        var relative = full[_rootWithSeparator.Length..];
-        foreach (var segment in relative.Split(Path.DirectorySeparatorChar))
+        var end = Root.Length;
+        while (end < full.Length)
         {
-            current = Path.Combine(current, segment);
-            FileSystemInfo info = new FileInfo(current);
-            if (!info.Exists)
-            {
-                info = new DirectoryInfo(current);
-                if (!info.Exists)
-                {
-                    return; // nothing further exists, so no link further down either
-                }
-            }
-
-            // Attributes come from the lstat that Exists already made; only links pay for readlink.
-            if ((info.Attributes & FileAttributes.ReparsePoint) == 0)
+            var next = full.IndexOf(Path.DirectorySeparatorChar, end + 1);
+            end = next < 0 ? full.Length : next;
+            var current = full[..end];
+            if (new FileInfo(current).LinkTarget is null)
             {
                 continue;
             }
 
-            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            var target = new FileInfo(current).ResolveLinkTarget(returnFinalTarget: true);
             var resolved = target is null ? null : Path.GetFullPath(target.FullName);
             if (resolved is null || (resolved != Root && !resolved.StartsWith(_rootWithSeparator, StringComparison.Ordinal)))
             {

@@ -4,6 +4,7 @@ using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace Orleans.Media.Storage.Local;
 
@@ -25,6 +26,13 @@ public sealed class LocalObjectStore : IObjectStore
 
     private readonly LocalKeyResolver _paths;
     private int _staleSwept;
+    private bool _tempFolderReady;
+    private bool _unnamedFiles = PosixFiles.UnnamedFilesPossible;
+    private long _tempCounter;
+    private long _etagCounter;
+
+    /// <summary>Random per store instance: temp names and opaque ETags are unique across silos sharing the folder without a random draw per object.</summary>
+    private readonly string _instanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
     private readonly LocalUrlSigner? _signer;
     private readonly Uri? _publicBaseUrl;
 
@@ -43,6 +51,17 @@ public sealed class LocalObjectStore : IObjectStore
     public string Folder => _paths.Root;
 
     internal ILogger Logger { get; }
+
+    /// <summary>
+    /// Whether writes use unnamed files in the object's folder (<see cref="CreateObjectFile"/>). On by default where
+    /// the system offers them; switched off for good once the file system refuses one; tests switch it off to cover
+    /// the named temp files that other systems use.
+    /// </summary>
+    internal bool UseUnnamedFiles
+    {
+        get => Volatile.Read(ref _unnamedFiles);
+        set => Volatile.Write(ref _unnamedFiles, value && PosixFiles.UnnamedFilesPossible);
+    }
 
     public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -347,14 +366,135 @@ public sealed class LocalObjectStore : IObjectStore
 
     internal string NewTempPath()
     {
-        var folder = _paths.TempFolder;
-        Directory.CreateDirectory(folder);
+        EnsureTempFolder();
+        return TempPathFor(Interlocked.Increment(ref _tempCounter));
+    }
+
+    /// <summary>
+    /// A new, empty file for the object at <paramref name="finalPath"/>, opened for writing, and its temp path.
+    /// Where the file system allows, the file is unnamed and in the object's own folder (temp path null): creating
+    /// it then contends with no other writer for the temp folder, publishing it is a link within one folder rather
+    /// than a rename across folders (which Linux serialises per file system), and a crash leaves nothing behind.
+    /// </summary>
+    internal (SafeFileHandle File, string? TempPath) CreateObjectFile(string finalPath)
+    {
+        if (UseUnnamedFiles)
+        {
+            var folder = Path.GetDirectoryName(finalPath)!;
+            SafeFileHandle? file;
+            try
+            {
+                file = PosixFiles.TryCreateUnnamed(folder);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                Directory.CreateDirectory(folder);
+                file = PosixFiles.TryCreateUnnamed(folder);
+            }
+
+            if (file is not null)
+            {
+                return (file, null);
+            }
+
+            UseUnnamedFiles = false; // this file system cannot: named temp files from now on
+        }
+
+        return CreateTempFile();
+    }
+
+    /// <summary>Makes a finished file from <see cref="CreateObjectFile"/> the object, atomically; closes the file.</summary>
+    internal void Publish(SafeFileHandle file, string? tempPath, string finalPath)
+    {
+        if (tempPath is null)
+        {
+            using (file)
+            {
+                if (PosixFiles.TryLink(file, finalPath))
+                {
+                    return;
+                }
+
+                // The key already holds an object (or a folder): name the file in the temp folder and replace what
+                // is there in one rename, so readers see the old object or the new one and never neither.
+                tempPath = NewTempPath();
+                if (!PosixFiles.TryLink(file, tempPath))
+                {
+                    throw new IOException($"The temp name '{tempPath}' is taken.");
+                }
+            }
+
+            try
+            {
+                MoveIntoPlace(tempPath, finalPath);
+            }
+            catch
+            {
+                DeleteTemp(tempPath);
+                throw;
+            }
+
+            return;
+        }
+
+        file.Dispose();
+        MoveIntoPlace(tempPath, finalPath);
+    }
+
+    /// <summary>A new, empty temp file opened for writing (no lock: the name is unique and only its writer uses it).</summary>
+    internal (SafeFileHandle File, string Path) CreateTempFile()
+    {
+        var path = TempPathFor(Interlocked.Increment(ref _tempCounter));
+        if (Volatile.Read(ref _tempFolderReady))
+        {
+            try
+            {
+                return (OpenNewFile(path), path);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // The temp folder was removed behind us (the bucket folder emptied by hand): make it again.
+            }
+        }
+
+        EnsureTempFolder();
+        return (OpenNewFile(path), path);
+    }
+
+    /// <summary>
+    /// Renames a finished temp file over <paramref name="finalPath"/>. The parent folder is assumed to exist (it
+    /// does for every object after the first in a folder) and made only when the rename says it is missing.
+    /// </summary>
+    internal void MoveIntoPlace(string tempPath, string finalPath)
+    {
+        try
+        {
+            PosixFiles.Rename(tempPath, finalPath);
+        }
+        catch (DirectoryNotFoundException) when (File.Exists(tempPath))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+            PosixFiles.Rename(tempPath, finalPath);
+        }
+    }
+
+    /// <summary>An ETag for an unhashed write: unique per write and per store instance, shaped like S3's multipart ETags.</summary>
+    internal string NextOpaqueETag() =>
+        string.Create(CultureInfo.InvariantCulture, $"{_instanceId}{Interlocked.Increment(ref _etagCounter):x16}-1");
+
+    private string TempPathFor(long n) =>
+        Path.Combine(_paths.TempFolder, string.Create(CultureInfo.InvariantCulture, $"{_instanceId}{n:x16}.tmp"));
+
+    private static SafeFileHandle OpenNewFile(string path) => PosixFiles.CreateNew(path);
+
+    private void EnsureTempFolder()
+    {
+        Directory.CreateDirectory(_paths.TempFolder);
+        Volatile.Write(ref _tempFolderReady, true);
         if (Interlocked.Exchange(ref _staleSwept, 1) == 0)
         {
             SweepStaleTemp(DateTime.UtcNow);
         }
-
-        return Path.Combine(folder, Guid.NewGuid().ToString("N") + ".tmp");
     }
 
     /// <summary>Removes leftovers of writers that died, once per store; by age, so live writers of other silos sharing the folder are safe.</summary>
