@@ -23,7 +23,21 @@ internal sealed class LocalKeyResolver
     public string TempFolder => Path.Combine(Root, TempFolderName);
 
     /// <summary>The file (or, for a key ending in '/', the folder) that holds <paramref name="key"/>.</summary>
-    public string Resolve(string key)
+    public string Resolve(string key) => Resolve(key, throughLastSegment: true);
+
+    /// <summary>
+    /// Like <see cref="Resolve(string)"/> for a file about to be created by link or rename, which never follow a
+    /// link in the last segment: only the folders on the way are checked. Whoever finds the name taken checks the
+    /// last segment with <see cref="EnsureLastSegmentStaysInside"/> before replacing it, so a link planted there is
+    /// refused as before, and the common case (a new name) skips a directory search that the link repeats anyway.
+    /// </summary>
+    public string ResolveForCreate(string key) => Resolve(key, throughLastSegment: key.EndsWith('/'));
+
+    /// <summary>Refuses <paramref name="path"/> (from <see cref="ResolveForCreate"/>) when its last segment is a link leading outside.</summary>
+    public void EnsureLastSegmentStaysInside(string key, string path) =>
+        EnsureNoEscapingLinks(key, path, path.LastIndexOf(Path.DirectorySeparatorChar));
+
+    private string Resolve(string key, bool throughLastSegment)
     {
         Validate(key);
         var full = Path.GetFullPath(Path.Combine(Root, key));
@@ -33,7 +47,8 @@ internal sealed class LocalKeyResolver
             throw new InvalidObjectKeyException(key, "it resolves outside the bucket folder");
         }
 
-        EnsureNoEscapingLinks(key, trimmed);
+        var checkedLength = throughLastSegment ? trimmed.Length : trimmed.LastIndexOf(Path.DirectorySeparatorChar);
+        EnsureNoEscapingLinks(key, trimmed[..checkedLength], Root.Length);
         return trimmed;
     }
 
@@ -102,9 +117,9 @@ internal sealed class LocalKeyResolver
     // A link inside the bucket could point anywhere; follow each link on the way and require it stays inside.
     // One readlink per segment (it fails for anything that is not a link, including what does not exist yet):
     // the common case costs a system call per segment and no exception.
-    private void EnsureNoEscapingLinks(string key, string full)
+    private void EnsureNoEscapingLinks(string key, string full, int from)
     {
-        var end = Root.Length;
+        var end = from;
         while (end < full.Length)
         {
             var next = full.IndexOf(Path.DirectorySeparatorChar, end + 1);

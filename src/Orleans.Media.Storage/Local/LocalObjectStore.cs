@@ -207,7 +207,7 @@ public sealed class LocalObjectStore : IObjectStore
 
     public ObjectWriteStream OpenWrite(string key, WriteOptions? options = null)
     {
-        var path = _paths.Resolve(key);
+        var path = _paths.ResolveForCreate(key);
         return new LocalObjectWriteStream(this, key, path, options?.ContentType, computeMd5: false);
     }
 
@@ -218,7 +218,7 @@ public sealed class LocalObjectStore : IObjectStore
     public async Task<ObjectInfo> PutAsync(string key, Stream content, string? contentType, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        await using var write = new LocalObjectWriteStream(this, key, _paths.Resolve(key), contentType, computeMd5: true);
+        await using var write = new LocalObjectWriteStream(this, key, _paths.ResolveForCreate(key), contentType, computeMd5: true);
         await content.CopyToAsync(write, 1 << 20, cancellationToken).ConfigureAwait(false);
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -403,8 +403,11 @@ public sealed class LocalObjectStore : IObjectStore
         return CreateTempFile();
     }
 
-    /// <summary>Makes a finished file from <see cref="CreateObjectFile"/> the object, atomically; closes the file.</summary>
-    internal void Publish(SafeFileHandle file, string? tempPath, string finalPath)
+    /// <summary>
+    /// Makes a finished file from <see cref="CreateObjectFile"/> the object <paramref name="key"/> at
+    /// <paramref name="finalPath"/> (from <see cref="LocalKeyResolver.ResolveForCreate"/>), atomically; closes the file.
+    /// </summary>
+    internal void Publish(SafeFileHandle file, string? tempPath, string key, string finalPath)
     {
         if (tempPath is null)
         {
@@ -414,6 +417,8 @@ public sealed class LocalObjectStore : IObjectStore
                 {
                     return;
                 }
+
+                _paths.EnsureLastSegmentStaysInside(key, finalPath);
 
                 // The key already holds an object (or a folder): name the file in the temp folder and replace what
                 // is there in one rename, so readers see the old object or the new one and never neither.
@@ -438,6 +443,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         file.Dispose();
+        _paths.EnsureLastSegmentStaysInside(key, finalPath);
         MoveIntoPlace(tempPath, finalPath);
     }
 

@@ -123,7 +123,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         var lastWrite = File.GetLastWriteTimeUtc(file);
         var etag = _md5 is null ? _store.NextOpaqueETag() : Convert.ToHexStringLower(_md5.GetHashAndReset());
         LocalObjectAttributes.Save(file, _fileLength, lastWrite, etag, _contentType);
-        _store.Publish(file, _tempPath, _finalPath);
+        _store.Publish(file, _tempPath, _key, _finalPath);
         _completed = true;
         return Task.FromResult(new ObjectInfo(_key, _fileLength, etag, lastWrite, _contentType));
     }
