@@ -1,13 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Media.Grains.AccessKeys;
-using Orleans.Media.Silo.Hosting;
 using Orleans.Media.Silo.Security;
 using Orleans.Media.Testing;
 
@@ -29,41 +21,14 @@ public sealed class FrontBenchmark : IBenchScenario
         var seconds = Option(args, "--seconds", 10);
         var concurrency = Option(args, "--concurrency", 64);
         await using var db = await PostgresDatabase.CreateAsync();
-        var dataDir = Path.Combine(workDir, "silo-" + Guid.NewGuid().ToString("N")[..8]);
-
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api", "bench-project", cancellationToken))
         {
-            ["urls"] = "http://127.0.0.1:0",
-            ["OrleansMedia:DataDir"] = dataDir,
-            ["OrleansMedia:Roles"] = "api",
-            ["ConnectionStrings:Postgres"] = db.ConnectionString,
-            ["Logging:LogLevel:Default"] = "Warning",
-            // Measure the request path, not the throttle: the key's bucket is unlimited, the project's is raised below.
-            ["Api:RateLimits:PerKeyRequestsPerSecond"] = "0",
-        });
-        builder.AddOrleansMediaSilo();
-        await using var app = builder.Build();
-        app.MapOrleansMediaSilo();
-        await app.StartAsync(cancellationToken);
-        try
-        {
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-            var key = await app.Services.GetRequiredService<IAccessKeyStore>().CreateAsync([AccessKeyPermission.Admin], "bench", cancellationToken);
-            var rpc = new SignedRpc(key.AccessKeyId, key.AccessKeySecret, "bench-project");
-            using (var http = new HttpClient { BaseAddress = address })
-            {
-                var create = await http.SendAsync(rpc.Request("CreateProject", ("ProjectQueriesPerSecond", "1000000")), cancellationToken);
-                if (!create.IsSuccessStatusCode)
-                {
-                    throw new InvalidOperationException("CreateProject failed: " + await create.Content.ReadAsStringAsync(cancellationToken));
-                }
-            }
+            await silo.CreateProjectAsync(cancellationToken);
 
             // Warm-up: JIT tiers (instrumented, then optimized), pools, caches; seconds, not a fraction of one.
-            await HttpLoad.RunAsync(address, concurrency, TimeSpan.FromSeconds(6), _ => rpc.Path("GetProject"), null, cancellationToken);
+            await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(6), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var load = await HttpLoad.RunAsync(address, concurrency, TimeSpan.FromSeconds(seconds), _ => rpc.Path("GetProject"), null, cancellationToken);
+            var load = await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(seconds), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             report.Metric("getproject", load.Count / load.Elapsed.TotalSeconds, "per_s");
             report.Metric("getproject_p50", BenchReport.Percentile(load.LatenciesMs, 50), "ms");
@@ -72,10 +37,6 @@ public sealed class FrontBenchmark : IBenchScenario
             // Silo + load generator together (PostgreSQL excluded; request signing happens before the window).
             report.Metric("getproject_cpu", cpu.TotalMicroseconds / Math.Max(1, load.Count + load.Errors), "us_per_request");
             BenchReport.Note($"{load.Count} signed GetProject in {load.Elapsed.TotalSeconds:0.0} s, {concurrency} connections, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
-        }
-        finally
-        {
-            await app.StopAsync(cancellationToken);
         }
 
         MeasureVerification(report);

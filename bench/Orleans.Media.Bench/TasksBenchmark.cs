@@ -2,17 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Media.Grains.AccessKeys;
-using Orleans.Media.Grains.FileUncompression;
-using Orleans.Media.Runtime;
-using Orleans.Media.Silo.Hosting;
-using Orleans.Media.Silo.Security;
 using Orleans.Media.Testing;
 
 namespace Orleans.Media.Bench;
@@ -48,7 +37,7 @@ public sealed class TasksBenchmark : IBenchScenario
         // Phase 1: API only (no worker), so create and GetTask are measured without extractions competing.
         List<string> created;
         await using (var db = await PostgresDatabase.CreateAsync())
-        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api", cancellationToken))
+        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api", Project, cancellationToken))
         {
             await silo.CreateProjectAsync(cancellationToken);
             silo.PutObject("tiny.zip", TinyZip());
@@ -79,7 +68,7 @@ public sealed class TasksBenchmark : IBenchScenario
 
         // Phase 2: API + worker on a fresh database: tiny tasks end to end, then the 1 GB zip against bsdtar.
         await using (var db = await PostgresDatabase.CreateAsync())
-        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api,worker", cancellationToken))
+        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api,worker", Project, cancellationToken))
         {
             await silo.CreateProjectAsync(cancellationToken);
             silo.PutObject("tiny.zip", TinyZip());
@@ -249,146 +238,4 @@ public sealed class TasksBenchmark : IBenchScenario
     }
 
     private sealed record LoadResult(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, List<string> TaskIds);
-
-    /// <summary>One in-process silo (the real host), an admin key, and a pooled HTTP client to it.</summary>
-    private sealed class BenchSilo : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly SignedRpc _rpc;
-        private readonly SocketsHttpHandler _handler;
-        private readonly string _dataDir;
-
-        private BenchSilo(WebApplication app, CreatedAccessKey key, Uri address, string dataDir)
-        {
-            _app = app;
-            _rpc = new SignedRpc(key.AccessKeyId, key.AccessKeySecret, Project);
-            Address = address;
-            _dataDir = dataDir;
-            _handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-            Client = new HttpClient(_handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
-        }
-
-        public HttpClient Client { get; }
-
-        public Uri Address { get; }
-
-        public static async Task<BenchSilo> StartAsync(string workDir, string postgres, string roles, CancellationToken cancellationToken)
-        {
-            var dataDir = Path.Combine(workDir, "silo-" + Guid.NewGuid().ToString("N")[..8]);
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["urls"] = "http://127.0.0.1:0",
-                ["OrleansMedia:DataDir"] = dataDir,
-                ["OrleansMedia:Roles"] = roles,
-                ["OrleansMedia:Runtime:MaxConcurrentJobs"] = "16",
-                ["OrleansMedia:Runtime:MaxConcurrentPerPartition"] = "16",
-                ["ConnectionStrings:Postgres"] = postgres,
-                ["Logging:LogLevel:Default"] = "Warning",
-                // Measure the task path, not the throttle: the key is unlimited, the project's rate is raised.
-                ["Api:RateLimits:PerKeyRequestsPerSecond"] = "0",
-            });
-            builder.AddOrleansMediaSilo();
-            var app = builder.Build();
-            app.MapOrleansMediaSilo();
-            await app.StartAsync(cancellationToken);
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-            var key = await app.Services.GetRequiredService<IAccessKeyStore>().CreateAsync([AccessKeyPermission.Admin], "bench", cancellationToken);
-            return new BenchSilo(app, key, address, dataDir);
-        }
-
-        public async Task CreateProjectAsync(CancellationToken cancellationToken)
-        {
-            using var response = await Client.SendAsync(_rpc.Request("CreateProject", ("ProjectQueriesPerSecond", "1000000"), ("EngineConcurrency", "10000")), cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException("CreateProject failed: " + await response.Content.ReadAsStringAsync(cancellationToken));
-            }
-        }
-
-        /// <summary>Local bucket <c>bench</c> of this silo: <c>&lt;data dir&gt;/buckets/bench/&lt;key&gt;</c>.</summary>
-        public string BucketPath(string key) => Path.Combine(_dataDir, "buckets", "bench", key);
-
-        public void PutObject(string key, byte[] content)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(BucketPath(key))!);
-            File.WriteAllBytes(BucketPath(key), content);
-        }
-
-        public HttpRequestMessage CreateTask(string source, string? target) =>
-            target is null
-                ? _rpc.Request("CreateFileUncompressionTask", ("SourceURI", source))
-                : _rpc.Request("CreateFileUncompressionTask", ("SourceURI", source), ("TargetURI", target));
-
-        public HttpRequestMessage GetTask(string taskId) => new(HttpMethod.Get, GetTaskPath(taskId));
-
-        public string CreateTaskPath(string source) => _rpc.Path("CreateFileUncompressionTask", ("SourceURI", source));
-
-        public string GetTaskPath(string taskId) => _rpc.Path("GetTask", ("TaskType", "FileUncompression"), ("TaskId", taskId));
-
-        public static async Task<string> TaskIdAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-        {
-            using (response)
-            {
-                var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                return response.IsSuccessStatusCode
-                    ? JsonDocument.Parse(body).RootElement.GetProperty("TaskId").GetString()!
-                    : throw new InvalidOperationException("CreateFileUncompressionTask failed: " + body);
-            }
-        }
-
-        public async Task<string> WaitForTaskAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (DateTime.UtcNow < deadline)
-            {
-                using var response = await Client.SendAsync(GetTask(taskId), cancellationToken);
-                var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("Status").GetString()!;
-                if (status != "Running")
-                {
-                    return status;
-                }
-
-                await Task.Delay(50, cancellationToken);
-            }
-
-            throw new TimeoutException($"Task {taskId} did not end within {timeout}.");
-        }
-
-        /// <summary>Waits until <paramref name="count"/> tasks of the project have ended (counted in the store).</summary>
-        public async Task WaitForEndedAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (await CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Running, cancellationToken) > 0 ||
-                   await CountAsync(null, cancellationToken) < count)
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"Tasks still running after {timeout}.");
-                }
-
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-
-        public async Task<long> CountAsync(string? status, CancellationToken cancellationToken)
-        {
-            var filters = new List<StateFilter> { StateFilter.Eq(nameof(FileUncompressionTaskState.Exists), true) };
-            if (status is not null)
-            {
-                filters.Add(StateFilter.Eq(nameof(FileUncompressionTaskState.Status), status));
-            }
-
-            return await _app.Services.GetRequiredService<IGrainStateQuery>().CountAsync(
-                new GrainStateQuery(FileUncompressionTaskGrain.GrainTypeName) { Partition = Project, Filters = filters }, cancellationToken);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            _handler.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
 }
