@@ -56,10 +56,13 @@ internal static class PostgresSql
 
     public const string DeletePartitionLimit = "DELETE FROM job_partition_limits WHERE partition_key = $1";
 
+    /// <summary>Job rows are locked in id order first (as <see cref="RenewJobs"/> does): an outcome turn over many jobs
+    /// and a lease renewal over the same running jobs never deadlock (a deadlock would stall both for deadlock_timeout).</summary>
     public const string CompleteJobsGuard =
+        "WITH locked AS MATERIALIZED (SELECT id FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE) " +
         "UPDATE jobs j SET status = v.status, outcome = v.outcome, result = v.result::jsonb, error = v.error, lease_owner = NULL, lease_until = NULL, " +
         "updated_at = now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, status, outcome, result, error) " +
-        "WHERE j.id = v.id AND j.lease_owner = $6 AND j.status = 'running' RETURNING j.id";
+        "JOIN locked l ON l.id = v.id WHERE j.id = v.id AND j.lease_owner = $6 AND j.status = 'running' RETURNING j.id";
 
     public const string AdvanceReminderGuard =
         "UPDATE reminders SET due_at = now() + period_ms * interval '1 millisecond', lease_owner = NULL, lease_until = NULL, failures = 0 " +
@@ -107,8 +110,10 @@ internal static class PostgresSql
                   j.outcome, j.result::text, j.error
         """;
 
+    /// <summary>Locks in id order, like <see cref="CompleteJobsGuard"/>.</summary>
     public const string RenewJobs =
-        "UPDATE jobs SET lease_until = now() + $3 WHERE lease_owner = $1 AND status = 'running' AND id = ANY($2) RETURNING id";
+        "WITH locked AS MATERIALIZED (SELECT id FROM jobs WHERE id = ANY($2) AND lease_owner = $1 AND status = 'running' ORDER BY id FOR UPDATE) " +
+        "UPDATE jobs j SET lease_until = now() + $3 FROM locked l WHERE j.id = l.id AND j.lease_owner = $1 AND j.status = 'running' RETURNING j.id";
 
     public const string SaveCheckpoint =
         "UPDATE jobs SET checkpoint = $3, lease_until = now() + $4, updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
