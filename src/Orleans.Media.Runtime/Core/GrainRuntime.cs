@@ -91,10 +91,15 @@ internal sealed class GrainRuntime : IGrainFactory
     /// A snapshot read: no lock, no transaction. Activations for reads are shared between concurrent read calls and
     /// refreshed when the stored version moves; the method must leave state as it found it.
     /// </summary>
-    public async Task<object?> InvokeReadOnlyAsync(GrainId grainId, GrainClassInfo grainClass, GrainMethod method, object?[]? args)
+    /// <param name="read">Where the record comes from: the store (null) or a turn's transaction (a nested read).</param>
+    public async Task<object?> InvokeReadOnlyAsync(
+        GrainId grainId, GrainClassInfo grainClass, GrainMethod method, object?[]? args, Func<GrainId, long, Task<GrainRecord?>>? read = null)
     {
         _readSnapshots.TryGetValue(grainId, out var cached);
-        var record = await _store.ReadGrainAsync(grainId, cached?.Version ?? -1, CancellationToken.None).ConfigureAwait(false);
+        var cachedVersion = cached?.Version ?? -1;
+        var record = read is null
+            ? await _store.ReadGrainAsync(grainId, cachedVersion, CancellationToken.None).ConfigureAwait(false)
+            : await read(grainId, cachedVersion).ConfigureAwait(false);
         var version = record?.Version ?? 0;
         Grain grain;
         if (cached is not null && cached.Version == version)

@@ -148,6 +148,14 @@ internal sealed class TurnContext
             return await Runtime.InvokeReadOnlyAsync(grainId, grainClass, method, args).ConfigureAwait(false);
         }
 
+        if (method.IsReadOnly && !_grains.ContainsKey(grainId))
+        {
+            // A [ReadOnly] call on a grain this turn has not entered reads its committed state without locking it
+            // (on the turn's connection): reading a shared grain (a project's limits) must not serialize every
+            // turn that reads it until their commits.
+            return await Runtime.InvokeReadOnlyAsync(grainId, grainClass, method, args, ReadUnlockedAsync).ConfigureAwait(false);
+        }
+
         var grain = (await EnterAsync(grainId, grainClass, guard: null, CancellationToken.None).ConfigureAwait(false))!;
         var mark = Effects.Mark();
         var state = grain.StateObject;
@@ -163,6 +171,24 @@ internal sealed class TurnContext
             grain.StateObject = state;
             grain.PartitionValue = partition;
             throw;
+        }
+    }
+
+    private async Task<GrainRecord?> ReadUnlockedAsync(GrainId grainId, long cachedVersion)
+    {
+        await _txLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await Transaction!.ReadGrainAsync(grainId, cachedVersion, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _storeFailure ??= e;
+            throw;
+        }
+        finally
+        {
+            _txLock.Release();
         }
     }
 

@@ -16,6 +16,10 @@ internal interface ITurnTransaction : IAsyncDisposable
     Task<(bool GuardPassed, IReadOnlyList<GrainRecord?> Records)> LockGrainsAsync(
         IReadOnlyList<(GrainId GrainId, long CachedVersion)> grains, TurnGuard? guard, CancellationToken cancellationToken);
 
+    /// <summary>Reads a grain's row without locking it (a nested [ReadOnly] call): its latest committed state, or null
+    /// if never written. State text is omitted when the stored version equals <paramref name="cachedVersion"/>.</summary>
+    Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken);
+
     /// <summary>Writes states and effects and commits. A stale write throws <see cref="InconsistentStateException"/>
     /// and nothing commits.</summary>
     Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken);

@@ -141,6 +141,18 @@ public abstract class TurnConformanceTests : ConformanceTestBase
     }
 
     [Fact]
+    public async Task A_nested_ReadOnly_call_sees_committed_state_or_this_turns_changes()
+    {
+        await using var cluster = await StartClusterAsync(2);
+        var (a, b) = (NewKey("a"), NewKey("b"));
+        await cluster[1].GetGrain<ICounterGrain>(b).Increment();
+        Assert.Equal(1, await cluster[0].GetGrain<ICounterGrain>(a).IncrementAndRead(b));   // committed by another silo
+        Assert.Equal(2, await cluster[0].GetGrain<ICounterGrain>(a).IncrementOtherThenRead(b)); // b entered in this turn
+        Assert.Equal(2, await cluster[1].GetGrain<ICounterGrain>(b).Get());
+        Assert.Equal(1, await cluster[1].GetGrain<ICounterGrain>(a).Get());
+    }
+
+    [Fact]
     public async Task A_failed_nested_call_discards_the_callees_changes_even_when_the_caller_catches()
     {
         await using var cluster = await StartClusterAsync(1);

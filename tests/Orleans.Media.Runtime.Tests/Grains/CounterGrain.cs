@@ -49,6 +49,27 @@ public sealed class CounterGrain(IClusterMembership membership) : Grain<CounterS
         return await GrainFactory.GetGrain<ICounterGrain>(callerKey).Increment();
     }
 
+    public async Task<int> IncrementAndRead(string otherKey)
+    {
+        State = State with { Count = State.Count + 1 };
+        return await GrainFactory.GetGrain<ICounterGrain>(otherKey).Get();
+    }
+
+    public async Task<int> IncrementOtherThenRead(string otherKey)
+    {
+        var other = GrainFactory.GetGrain<ICounterGrain>(otherKey);
+        await other.Increment();
+        return await other.Get();
+    }
+
+    public async Task<int> ReadOtherThenHold(string otherKey, string gate)
+    {
+        var seen = await GrainFactory.GetGrain<ICounterGrain>(otherKey).Get();
+        await TurnGates.PassAsync(gate);
+        State = State with { Count = State.Count + 1 };
+        return seen;
+    }
+
     public async Task<int> IncrementAndSwallowNestedFailure(string otherKey, string probe)
     {
         State = State with { Count = State.Count + 1 };

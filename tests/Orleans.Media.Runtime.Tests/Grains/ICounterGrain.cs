@@ -29,6 +29,15 @@ public interface ICounterGrain : IGrainWithStringKey
 
     Task<int> IncrementCaller(string callerKey);
 
+    /// <summary>Increments itself, then reads the other grain with a nested [ReadOnly] call; returns what it read.</summary>
+    Task<int> IncrementAndRead(string otherKey);
+
+    /// <summary>Increments the other grain, then reads it with a nested [ReadOnly] call in the same turn.</summary>
+    Task<int> IncrementOtherThenRead(string otherKey);
+
+    /// <summary>Reads the other grain ([ReadOnly]), holds the turn open at <paramref name="gate"/>, then increments itself.</summary>
+    Task<int> ReadOtherThenHold(string otherKey, string gate);
+
     /// <summary>Calls a failing method on another grain and swallows the exception.</summary>
     Task<int> IncrementAndSwallowNestedFailure(string otherKey, string probe);
 

@@ -55,6 +55,25 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         return (true, records);
     }
 
+    public async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        if (!_begun)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            _begun = true;
+        }
+
+        batch.BatchCommands.Add(Command(PostgresSql.ReadGrain, grainId.Type, grainId.Key, cachedVersion));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+    }
+
     public async Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);

@@ -71,7 +71,7 @@ internal sealed class SqliteTurnTransaction(SqliteStore store, SqliteConnection 
         return true;
     }
 
-    private async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
+    public async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
     {
         await using var cmd = connection.Command(
             "SELECT version, partition_key, CASE WHEN version = $v THEN NULL ELSE state END FROM grains WHERE grain_type = $t AND grain_key = $k",
