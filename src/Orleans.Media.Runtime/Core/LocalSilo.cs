@@ -48,7 +48,25 @@ internal sealed class LocalSilo : IClusterMembership
     /// <summary>True while the silo may claim jobs and reminders.</summary>
     public bool CanClaim => LocalStatus == SiloStatus.Active && !_stopping && !_killed && !IsFenced;
 
-    public void HeartbeatSucceeded() => Interlocked.Exchange(ref _lastHeartbeatOk, _time.GetTimestamp());
+    /// <summary>A heartbeat sent at <paramref name="sentAt"/> (a <see cref="TimeProvider.GetTimestamp"/>) was stored.
+    /// The lease runs from when it was sent, not from when the answer came: the row says <c>now()</c> of the
+    /// statement, and other silos judge this one by that.</summary>
+    public void HeartbeatSucceeded(long sentAt)
+    {
+        var last = Interlocked.Read(ref _lastHeartbeatOk);
+        while (sentAt > last)
+        {
+            var seen = Interlocked.CompareExchange(ref _lastHeartbeatOk, sentAt, last);
+            if (seen == last)
+            {
+                return;
+            }
+
+            last = seen;
+        }
+    }
+
+    public long Now() => _time.GetTimestamp();
 
     public void MarkStopping() => _stopping = true;
 

@@ -17,8 +17,9 @@ internal sealed class MembershipAgent(
     public async Task JoinAsync(CancellationToken cancellationToken)
     {
         await store.RegisterSiloAsync(silo.ToInfo(), cancellationToken).ConfigureAwait(false);
+        var sentAt = silo.Now();
         await store.HeartbeatAsync(silo.LocalSiloId, SiloStatus.Active, _options.DeadSiloTimeout, cancellationToken).ConfigureAwait(false);
-        silo.HeartbeatSucceeded();
+        silo.HeartbeatSucceeded(sentAt);
         silo.LocalStatus = SiloStatus.Active;
         RuntimeLog.SiloJoined(logger, silo.LocalSiloName, silo.LocalSiloId, string.Join(",", silo.Roles), store.Kind.ToString());
     }
@@ -51,12 +52,15 @@ internal sealed class MembershipAgent(
     private void ControlLoop(CancellationToken stop)
     {
         var fencedLogged = false;
-        while (!stop.WaitHandle.WaitOne(_options.HeartbeatInterval))
+        var wait = _options.HeartbeatInterval;
+        while (!stop.WaitHandle.WaitOne(wait))
         {
+            wait = _options.HeartbeatInterval;
             try
             {
+                var sentAt = silo.Now();
                 store.Heartbeat(silo.LocalSiloId, silo.LocalStatus, _options.DeadSiloTimeout);
-                silo.HeartbeatSucceeded();
+                silo.HeartbeatSucceeded(sentAt);
                 if (fencedLogged)
                 {
                     RuntimeLog.Unfenced(logger, silo.LocalSiloName);
@@ -72,6 +76,8 @@ internal sealed class MembershipAgent(
                     fencedLogged = true;
                 }
 
+                // Try again soon rather than a whole interval later: one slow answer should not cost the lease.
+                wait = TimeSpan.FromTicks(_options.HeartbeatInterval.Ticks / 4);
                 continue;
             }
             catch (Exception)

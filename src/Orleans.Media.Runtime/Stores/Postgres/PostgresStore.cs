@@ -17,10 +17,13 @@ internal sealed class PostgresStore : IRuntimeStore
     private readonly PostgresNotificationListener _listener;
     private readonly PostgresNotifier _notifier;
     private readonly PostgresNonceBatcher _nonces;
+    private readonly int _heartbeatTimeoutSeconds;
     private volatile bool _killed;
 
     public PostgresStore(string connectionString, GrainRuntimeOptions options)
     {
+        // A heartbeat that answers within half the lease still renews it (the lease counts from when it was sent).
+        _heartbeatTimeoutSeconds = Math.Max(2, (int)Math.Ceiling(options.SiloLeaseTime.TotalSeconds / 2));
         var data = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(data.ApplicationName))
         {
@@ -294,14 +297,7 @@ internal sealed class PostgresStore : IRuntimeStore
     {
         ThrowIfKilled();
         await using var conn = await _control.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(conn)
-        {
-            BatchCommands =
-            {
-                Command(PostgresSql.Heartbeat, siloId, status.ToString()),
-                Command(PostgresSql.MarkDead, siloId, deadAfter),
-            },
-        };
+        await using var batch = HeartbeatBatch(conn, siloId, status, deadAfter);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -309,16 +305,28 @@ internal sealed class PostgresStore : IRuntimeStore
     {
         ThrowIfKilled();
         using var conn = _control.OpenConnection();
-        using var batch = new NpgsqlBatch(conn)
-        {
-            BatchCommands =
-            {
-                Command(PostgresSql.Heartbeat, siloId, status.ToString()),
-                Command(PostgresSql.MarkDead, siloId, deadAfter),
-            },
-        };
+        using var batch = HeartbeatBatch(conn, siloId, status, deadAfter);
         batch.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// The heartbeat does not wait for its WAL flush: other silos see the row at commit either way, and losing the
+    /// last heartbeat to a database crash only makes this silo look a little older. A busy disk then cannot make a
+    /// healthy silo miss its lease.
+    /// </summary>
+    private NpgsqlBatch HeartbeatBatch(NpgsqlConnection conn, string siloId, SiloStatus status, TimeSpan deadAfter) =>
+        new(conn)
+        {
+            Timeout = _heartbeatTimeoutSeconds,
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("BEGIN"),
+                new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"),
+                Command(PostgresSql.Heartbeat, siloId, status.ToString()),
+                Command(PostgresSql.MarkDead, siloId, deadAfter),
+                new NpgsqlBatchCommand("COMMIT"),
+            },
+        };
 
     public async Task<IReadOnlyList<SiloInfo>> GetSilosAsync(CancellationToken cancellationToken)
     {
