@@ -17,6 +17,7 @@ internal sealed class PostgresStore : IRuntimeStore
     private readonly PostgresNotificationListener _listener;
     private readonly PostgresNotifier _notifier;
     private readonly PostgresNonceBatcher _nonces;
+    private readonly PostgresGrainReader _reader;
     private readonly int _heartbeatTimeoutSeconds;
     private volatile bool _killed;
 
@@ -57,6 +58,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _listener = new PostgresNotificationListener(listen.ConnectionString, EventsAppended, JobsScheduled);
         _notifier = new PostgresNotifier(_control);
         _nonces = new PostgresNonceBatcher(_data);
+        _reader = new PostgresGrainReader(_data);
     }
 
     public StoreKind Kind => StoreKind.Postgres;
@@ -76,6 +78,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _listener.Start();
         _notifier.Start();
         _nonces.Start();
+        _reader.Start();
     }
 
     public void Kill()
@@ -84,6 +87,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _listener.Stop();
         _notifier.Stop();
         _nonces.Stop();
+        _reader.Stop();
         _data.Clear();
         _control.Clear();
     }
@@ -101,18 +105,11 @@ internal sealed class PostgresStore : IRuntimeStore
         return new PostgresTurnTransaction(conn, _notifier);
     }
 
-    public async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
+    /// <summary>Snapshot reads go through the micro-batching reader (see <see cref="PostgresGrainReader"/>).</summary>
+    public Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
     {
         ThrowIfKilled();
-        await using var cmd = _data.CreateCommand(PostgresSql.ReadGrain);
-        cmd.Add(grainId.Type, grainId.Key, cachedVersion);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        return new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        return _reader.ReadAsync(grainId, cachedVersion, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ClaimedJob>> ClaimJobsAsync(string owner, int max, int maxPerPartition, TimeSpan lease, CancellationToken cancellationToken)
@@ -385,6 +382,7 @@ internal sealed class PostgresStore : IRuntimeStore
         _listener.Stop();
         _notifier.Stop();
         _nonces.Stop();
+        _reader.Stop();
         await _data.DisposeAsync().ConfigureAwait(false);
         await _control.DisposeAsync().ConfigureAwait(false);
     }
