@@ -26,51 +26,35 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     private readonly string _bucket;
     private readonly string _key;
     private readonly string? _etag;
-    private readonly long _length;
     private readonly int _readAhead;
     private readonly CancellationTokenSource _disposed = new();
     private Window? _current;
     private readonly Queue<Prefetch> _ahead = new();
     private int _nextWindow;
-    private long _position;
-    private long _bytesFetched;
-    private int _requestCount;
 
     public S3ObjectReadStream(IAmazonS3 client, string bucket, string key, long length, string? etag, int readAhead)
+        : base(length)
     {
         _client = client;
         _bucket = bucket;
         _key = key;
-        _length = length;
         _etag = etag;
         _readAhead = Math.Max(readAhead, InitialWindow);
         _nextWindow = InitialWindow;
     }
 
-    public override long BytesFetched => Interlocked.Read(ref _bytesFetched);
-
-    public override int RequestCount => Volatile.Read(ref _requestCount);
-
-    public override long Length => _length;
-
-    public override long Position
-    {
-        get => _position;
-        set => Seek(value, SeekOrigin.Begin);
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override bool IsDisposed => _disposed.IsCancellationRequested;
 
     // Native callers (libarchive) read synchronously; the SDK is async-only, so a miss blocks on the fetch.
     public override int Read(Span<byte> buffer)
     {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        if (buffer.IsEmpty || _position >= _length)
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (buffer.IsEmpty || Remaining == 0)
         {
             return 0;
         }
 
-        if (!CurrentHolds(_position))
+        if (!CurrentHolds(Position))
         {
             MoveToPositionAsync(buffer.Length, CancellationToken.None).GetAwaiter().GetResult();
         }
@@ -78,38 +62,20 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
         return CopyFromCurrent(buffer);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        if (buffer.IsEmpty || _position >= _length)
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (buffer.IsEmpty || Remaining == 0)
         {
             return 0;
         }
 
-        if (!CurrentHolds(_position))
+        if (!CurrentHolds(Position))
         {
             await MoveToPositionAsync(buffer.Length, cancellationToken).ConfigureAwait(false);
         }
 
         return CopyFromCurrent(buffer.Span);
-    }
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        var target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => _length + offset,
-            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-        };
-        ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(offset));
-        _position = target; // no request here: the next read decides whether the buffered windows cover it
-        return target;
     }
 
     protected override void Dispose(bool disposing)
@@ -132,25 +98,25 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     private int CopyFromCurrent(Span<byte> destination)
     {
         var w = _current!;
-        var offset = (int)(_position - w.Start);
+        var offset = (int)(Position - w.Start);
         var n = Math.Min(destination.Length, w.Count - offset);
         w.Buffer.AsSpan(offset, n).CopyTo(destination);
-        _position += n;
+        Advance(n);
         return n;
     }
 
     private async Task MoveToPositionAsync(int wanted, CancellationToken cancellationToken)
     {
-        var sequential = _current is not null && _position == _current.End;
+        var sequential = _current is not null && Position == _current.End;
 
         // Windows skipped over entirely (a reader jumping past an entry's data) are of no use any more.
-        while (_ahead.TryPeek(out var passed) && passed.End <= _position)
+        while (_ahead.TryPeek(out var passed) && passed.End <= Position)
         {
             Discard(_ahead.Dequeue());
         }
 
         Window window;
-        if (_ahead.TryPeek(out var next) && _position >= next.Start)
+        if (_ahead.TryPeek(out var next) && Position >= next.Start)
         {
             _ahead.Dequeue();
             window = await next.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -163,7 +129,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
 
             // After a seek: one range just big enough for this read; read-ahead restarts small.
             var size = sequential ? _nextWindow : Math.Min(Math.Max(InitialWindow, wanted), _readAhead);
-            window = await FetchAsync(_position, size, cancellationToken).ConfigureAwait(false);
+            window = await FetchAsync(Position, size, cancellationToken).ConfigureAwait(false);
             _nextWindow = (int)Math.Min((long)size * 2, _readAhead);
         }
 
@@ -178,11 +144,11 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     private void FillAhead()
     {
         var start = _ahead.Count > 0 ? _ahead.Last().End : _current!.End;
-        while (_ahead.Count < PrefetchDepth && start < _length)
+        while (_ahead.Count < PrefetchDepth && start < Length)
         {
             var size = _nextWindow;
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
-            var end = Math.Min(start + size, _length);
+            var end = Math.Min(start + size, Length);
             _ahead.Enqueue(new Prefetch(start, end, FetchAsync(start, size, cancel.Token), cancel));
             _nextWindow = (int)Math.Min((long)size * 2, _readAhead);
             start = end;
@@ -222,7 +188,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
 
     private async Task<Window> FetchAsync(long start, int size, CancellationToken cancellationToken)
     {
-        var count = (int)Math.Min(size, _length - start);
+        var count = (int)Math.Min(size, Length - start);
         var buffer = ArrayPool<byte>.Shared.Rent(count);
         try
         {
@@ -256,7 +222,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
     /// <summary>One range request into <paramref name="destination"/>; returns the bytes that arrived (all, unless the body was cut).</summary>
     private async Task<int> FetchIntoAsync(long start, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _requestCount);
+        CountRequest();
         var request = new GetObjectRequest
         {
             BucketName = _bucket,
@@ -275,7 +241,7 @@ internal sealed class S3ObjectReadStream : ObjectReadStream
             }
 
             filled += n;
-            Interlocked.Add(ref _bytesFetched, n);
+            CountFetched(n);
         }
 
         return filled;
