@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Orleans.Media.Runtime.Core;
 
 /// <summary>
@@ -9,20 +7,12 @@ namespace Orleans.Media.Runtime.Core;
 /// </summary>
 internal sealed class ActivationCache(int capacity)
 {
-    private readonly ConcurrentDictionary<GrainId, Grain> _idle = new();
+    private readonly BoundedGrainMap _idle = new(capacity);
 
     public Grain? TryCheckout(GrainId grainId) => _idle.TryRemove(grainId, out var grain) ? grain : null;
 
-    public void Return(Grain grain)
-    {
-        if (_idle.Count >= capacity)
-        {
-            // Crude bound: the cache is an optimization only; a miss reloads from the store.
-            _idle.Clear();
-        }
-
-        _idle[grain.GrainId] = grain;
-    }
+    /// <summary>Crude bound (see <see cref="BoundedGrainMap"/>): the cache is an optimization only.</summary>
+    public void Return(Grain grain) => _idle.Set(grain.GrainId, grain);
 
     public void Clear() => _idle.Clear();
 }

@@ -22,7 +22,7 @@ internal sealed class GrainRuntime : IGrainFactory
     private readonly ILogger _logger;
     private readonly GrainRuntimeOptions _options;
     private readonly KeyedGate<GrainId> _gates = new();
-    private readonly ConcurrentDictionary<GrainId, Grain> _readSnapshots = new();
+    private readonly BoundedGrainMap _readSnapshots;
     private readonly ConcurrentDictionary<Type, Func<object>> _proxyFactories = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -37,6 +37,7 @@ internal sealed class GrainRuntime : IGrainFactory
         _options = options.Value;
         _logger = logger;
         Activations = new ActivationCache(_options.MaxCachedActivations);
+        _readSnapshots = new BoundedGrainMap(_options.MaxCachedActivations);
     }
 
     public GrainRegistry Registry { get; }
@@ -110,12 +111,7 @@ internal sealed class GrainRuntime : IGrainFactory
         {
             grain = CreateActivation(grainId, grainClass, record);
             grain.IsReadOnlySnapshot = true;
-            if (_readSnapshots.Count >= _options.MaxCachedActivations)
-            {
-                _readSnapshots.Clear();
-            }
-
-            _readSnapshots[grainId] = grain;
+            _readSnapshots.Set(grainId, grain);
         }
 
         var previous = TurnContext.Current;
