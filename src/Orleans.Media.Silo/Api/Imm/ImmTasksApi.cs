@@ -84,12 +84,23 @@ public static class ImmTasksApi
 
         // Admission checks that need the source: it exists, it is an archive IMM decompresses, and it fits the
         // project's size limit for its format. The entry count is checked by the job before anything is written.
+        // The project's limits and the source's size and signature are read at the same time (two stores, no
+        // order between them); a missing project is still reported before a missing source.
         var grains = request.Services.GetRequiredService<IGrainFactory>();
-        var limits = await grains.GetGrain<IProjectGrain>(projectName).Admit();
         var store = storage.GetBucket(source.Bucket);
-        var head = await store.HeadAsync(source.Key, ct)
-            ?? throw ServiceException.NotFound($"The specified SourceURI '{source}' does not exist.");
-        var kind = await SniffAsync(store, source.Key, head.Size, ct);
+        var inspect = InspectSourceAsync(store, source, ct);
+        ProjectLimits limits;
+        try
+        {
+            limits = await grains.GetGrain<IProjectGrain>(projectName).Admit();
+        }
+        catch
+        {
+            _ = inspect.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw;
+        }
+
+        var (head, kind) = await inspect;
         var maxBytes = kind == ArchiveSignature.Kind.SevenZip ? limits.Max7zBytes : limits.MaxZipRarBytes;
         if (head.Size > maxBytes)
         {
@@ -255,6 +266,14 @@ public static class ImmTasksApi
         }
 
         return selected;
+    }
+
+    /// <summary>The source's metadata (it must exist) and its format by content (it must be an archive IMM decompresses).</summary>
+    private static async Task<(ObjectInfo Head, ArchiveSignature.Kind Kind)> InspectSourceAsync(IObjectStore store, ObjectUri source, CancellationToken ct)
+    {
+        var head = await store.HeadAsync(source.Key, ct)
+            ?? throw ServiceException.NotFound($"The specified SourceURI '{source}' does not exist.");
+        return (head, await SniffAsync(store, source.Key, head.Size, ct));
     }
 
     private static async Task<ArchiveSignature.Kind> SniffAsync(IObjectStore store, string key, long size, CancellationToken ct)
