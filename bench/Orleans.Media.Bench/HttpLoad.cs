@@ -17,7 +17,12 @@ public static class HttpLoad
     /// <summary>Signed requests built ahead per second of load: more than a silo on two cores can answer.</summary>
     private const int PreparedPerSecond = 20_000;
 
-    public sealed record Result(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed);
+    /// <param name="CpuTime">CPU time of this whole process (silo and generator) during the timed window.</param>
+    public sealed record Result(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, TimeSpan CpuTime)
+    {
+        /// <summary>Process CPU per answered request, in microseconds (PostgreSQL's share not included).</summary>
+        public double CpuMicrosecondsPerRequest => CpuTime.TotalMicroseconds / Math.Max(1, Count + Errors);
+    }
 
     /// <param name="request">The <c>GET</c> path and query of request number <c>i</c> (each must be unique: nonces).</param>
     /// <param name="onSuccess">Called with the body of every 2xx answer (on the worker's thread).</param>
@@ -31,6 +36,7 @@ public static class HttpLoad
         long next = -1, count = 0, errors = 0;
         var samples = new List<double>[concurrency];
         var endpoint = new IPEndPoint(IPAddress.Parse(address.Host), address.Port);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var end = stopwatch.Elapsed + duration;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
@@ -59,7 +65,8 @@ public static class HttpLoad
             }
         }, cancellationToken)));
         var elapsed = stopwatch.Elapsed;
-        return new Result(count, errors, [.. samples.SelectMany(s => s)], elapsed);
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        return new Result(count, errors, [.. samples.SelectMany(s => s)], elapsed, cpu);
     }
 
     private static byte[] Encode(string host, string pathAndQuery) =>

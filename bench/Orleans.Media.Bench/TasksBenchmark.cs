@@ -48,6 +48,7 @@ public sealed class TasksBenchmark : IBenchScenario
             report.Metric("create_p50", BenchReport.Percentile(create.LatenciesMs, 50), "ms");
             report.Metric("create_p99", BenchReport.Percentile(create.LatenciesMs, 99), "ms");
             report.Metric("create_errors", create.Errors, "count");
+            report.Metric("create_cpu", create.CpuMicrosecondsPerRequest, "us_per_request");
             created = create.TaskIds;
 
             var ids = created.ToArray();
@@ -58,6 +59,7 @@ public sealed class TasksBenchmark : IBenchScenario
             report.Metric("gettask_p50", BenchReport.Percentile(get.LatenciesMs, 50), "ms");
             report.Metric("gettask_p99", BenchReport.Percentile(get.LatenciesMs, 99), "ms");
             report.Metric("gettask_errors", get.Errors, "count");
+            report.Metric("gettask_cpu", get.CpuMicrosecondsPerRequest, "us_per_request");
             BenchReport.Note($"{create.Count} creates, {get.Count} GetTask in {seconds} s each, {concurrency} concurrent, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
         }
 
@@ -134,7 +136,7 @@ public sealed class TasksBenchmark : IBenchScenario
                 ids[worker].Add(id.GetString()!);
             }
         }, cancellationToken);
-        return new LoadResult(load.Count, load.Errors, load.LatenciesMs, load.Elapsed, [.. ids.SelectMany(i => i)]);
+        return new LoadResult(load.Count, load.Errors, load.LatenciesMs, load.Elapsed, load.CpuMicrosecondsPerRequest, [.. ids.SelectMany(i => i)]);
     }
 
     /// <summary>A zip of three small files (two text, one binary).</summary>
@@ -237,5 +239,5 @@ public sealed class TasksBenchmark : IBenchScenario
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private sealed record LoadResult(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, List<string> TaskIds);
+    private sealed record LoadResult(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, double CpuMicrosecondsPerRequest, List<string> TaskIds);
 }
