@@ -164,9 +164,10 @@ public sealed class ApiPipeline(
             error = se;
             ApiLog.Refused(logger, requestId, protocol, action, se.Code, se.HttpStatus);
         }
-        else if (e is SiloUnavailableException)
+        else if (e is SiloUnavailableException or System.Data.Common.DbException { IsTransient: true })
         {
-            // This silo is fenced (it cannot reach its store within its lease): a retry, here or elsewhere, will do.
+            // This silo is fenced (it cannot reach its store within its lease), or the store connection just failed
+            // (restart, failover, network): a retry, here or elsewhere, will do.
             error = ApiErrors.Unavailable(protocol);
             ApiLog.Refused(logger, requestId, protocol, action, error.Code, error.HttpStatus);
         }
