@@ -43,7 +43,9 @@ public sealed class BenchSilo : IAsyncDisposable
     public static async Task<BenchSilo> StartAsync(string workDir, string postgres, string roles, string project, CancellationToken cancellationToken)
     {
         var dataDir = Path.Combine(workDir, "silo-" + Guid.NewGuid().ToString("N")[..8]);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        // As the silo binary does: settings beside the binary, so the settings watcher does not watch the repository
+        // (where the benchmark's PostgreSQL and buckets live) and wake on every write.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",

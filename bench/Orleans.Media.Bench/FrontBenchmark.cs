@@ -26,7 +26,7 @@ public sealed class FrontBenchmark : IBenchScenario
             await silo.CreateProjectAsync(cancellationToken);
 
             // Warm-up: JIT tiers (instrumented, then optimized), pools, caches; seconds, not a fraction of one.
-            await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(6), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
+            await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(10), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
             var load = await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(seconds), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
             report.Metric("getproject", load.Count / load.Elapsed.TotalSeconds, "per_s");
             report.Metric("getproject_p50", BenchReport.Percentile(load.LatenciesMs, 50), "ms");

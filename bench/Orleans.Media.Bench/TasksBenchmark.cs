@@ -42,7 +42,7 @@ public sealed class TasksBenchmark : IBenchScenario
             await silo.CreateProjectAsync(cancellationToken);
             silo.PutObject("tiny.zip", TinyZip());
             // Warm-up (JIT tiers, pools, caches), then the timed window; requests are signed before each window.
-            await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(4), c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
+            await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(8), c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
             var create = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
             report.Metric("create", create.Count / create.Elapsed.TotalSeconds, "per_s");
             report.Metric("create_p50", BenchReport.Percentile(create.LatenciesMs, 50), "ms");
@@ -53,7 +53,7 @@ public sealed class TasksBenchmark : IBenchScenario
 
             var ids = created.ToArray();
             var next = 0;
-            await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(4), c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
+            await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(8), c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
             var get = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
             report.Metric("gettask", get.Count / get.Elapsed.TotalSeconds, "per_s");
             report.Metric("gettask_p50", BenchReport.Percentile(get.LatenciesMs, 50), "ms");
