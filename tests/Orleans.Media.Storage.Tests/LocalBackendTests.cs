@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Media.Storage.Local;
@@ -124,6 +125,37 @@ public sealed partial class LocalBackendTests : IClassFixture<LocalBucketFixture
         }
 
         Assert.True(Directory.Exists(Path.Combine(_bucket.Root, prefix, "taken", "inside")));
+        Assert.Empty(StagedFiles());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Concurrent_small_writes_land_whole_with_distinct_etags(bool unnamedFiles)
+    {
+        // The extraction pattern: many writers, many small objects spread over a few folders.
+        var store = StoreOverTheSameFolder(unnamedFiles);
+        var prefix = TestData.UniquePrefix();
+        var written = new ConcurrentDictionary<string, (byte[] Data, string? ETag)>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 400), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            var key = $"{prefix}d{i % 7}/f{i}.txt";
+            var data = TestData.Bytes(i * 37 % 5_000, i); // includes an empty object
+            await using var write = store.OpenWrite(key);
+            await write.WriteAsync(data, ct);
+            var info = await write.CompleteAsync(ct);
+            Assert.Equal(data.Length, info.Size);
+            written[key] = (data, info.ETag);
+        });
+
+        Assert.Equal(400, written.Values.Select(v => v.ETag).Distinct().Count());
+        foreach (var (key, (data, etag)) in written)
+        {
+            Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_bucket.Root, key)));
+            var head = await store.HeadAsync(key);
+            Assert.Equal(etag, head!.ETag);
+        }
+
         Assert.Empty(StagedFiles());
     }
 
