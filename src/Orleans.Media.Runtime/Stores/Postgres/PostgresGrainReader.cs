@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Npgsql;
 using static Orleans.Media.Runtime.Stores.Postgres.PostgresParameters;
 
@@ -10,92 +9,23 @@ namespace Orleans.Media.Runtime.Stores.Postgres;
 /// every turn committed before it began (read-your-writes holds across silos), at a fraction of the round trips
 /// when many requests read at once. Two batches may be in flight, so a batch never waits for a slow one.
 /// </summary>
-internal sealed class PostgresGrainReader(NpgsqlDataSource dataSource)
+internal sealed class PostgresGrainReader(NpgsqlDataSource dataSource) : PostgresMicroBatcher<PostgresGrainReader.Pending>(maxBatch: 256, loops: 2)
 {
-    private const int MaxBatch = 256;
-    private const int Loops = 2;
-
     /// <summary>Rows of the grains asked for (by position in the request); absent rows were never written.</summary>
     private const string ReadGrains =
         "SELECT v.i, g.version, g.partition_key, CASE WHEN g.version = v.cv THEN NULL ELSE g.state::text END " +
         "FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS v(t, k, cv, i) " +
         "JOIN grains g ON g.grain_type = v.t AND g.grain_key = v.k";
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
-    private readonly CancellationTokenSource _stop = new();
-
-    public void Start()
-    {
-        for (var i = 0; i < Loops; i++)
-        {
-            _ = Task.Run(LoopAsync);
-        }
-    }
-
-    public void Stop()
-    {
-        _queue.Writer.TryComplete();
-        try
-        {
-            _stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        while (_queue.Reader.TryRead(out var p))
-        {
-            p.Result.TrySetException(new ObjectDisposedException(nameof(PostgresStore), "The store was stopped."));
-        }
-    }
-
     public Task<GrainRecord?> ReadAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
     {
         var pending = new Pending(grainId, cachedVersion, new TaskCompletionSource<GrainRecord?>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(PostgresStore), "The store was stopped.");
-        }
+        Enqueue(pending);
 
         return cancellationToken.CanBeCanceled ? pending.Result.Task.WaitAsync(cancellationToken) : pending.Result.Task;
     }
 
-    private async Task LoopAsync()
-    {
-        var batch = new List<Pending>(MaxBatch);
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                if (!await _queue.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                batch.Clear();
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p))
-                {
-                    batch.Add(p);
-                }
-
-                if (batch.Count > 0)
-                {
-                    await FlushAsync(batch).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                Fail(batch, new ObjectDisposedException(nameof(PostgresStore), "The store was stopped."));
-                return;
-            }
-            catch (Exception ex)
-            {
-                Fail(batch, ex);
-            }
-        }
-    }
-
-    private async Task FlushAsync(List<Pending> batch)
+    protected override async Task FlushAsync(List<Pending> batch)
     {
         // One row per grain: readers of the same grain share it. The state text is left out only when every one of
         // them already holds the stored version.
@@ -115,8 +45,8 @@ internal sealed class PostgresGrainReader(NpgsqlDataSource dataSource)
         await using (var cmd = dataSource.CreateCommand(ReadGrains))
         {
             cmd.Add(types, keys, cached);
-            await using var reader = await cmd.ExecuteReaderAsync(_stop.Token).ConfigureAwait(false);
-            while (await reader.ReadAsync(_stop.Token).ConfigureAwait(false))
+            await using var reader = await cmd.ExecuteReaderAsync(Stopping).ConfigureAwait(false);
+            while (await reader.ReadAsync(Stopping).ConfigureAwait(false))
             {
                 records[(int)reader.GetInt64(0) - 1] = new GrainRecord(
                     reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
@@ -132,15 +62,8 @@ internal sealed class PostgresGrainReader(NpgsqlDataSource dataSource)
         }
     }
 
-    private static void Fail(List<Pending> batch, Exception ex)
+    internal sealed record Pending(GrainId GrainId, long CachedVersion, TaskCompletionSource<GrainRecord?> Result) : IBatchItem
     {
-        foreach (var p in batch)
-        {
-            p.Result.TrySetException(ex);
-        }
-
-        batch.Clear();
+        public void Fail(Exception error) => Result.TrySetException(error);
     }
-
-    private sealed record Pending(GrainId GrainId, long CachedVersion, TaskCompletionSource<GrainRecord?> Result);
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Npgsql;
 using static Orleans.Media.Runtime.Stores.Postgres.PostgresParameters;
 
@@ -11,77 +10,20 @@ namespace Orleans.Media.Runtime.Stores.Postgres;
 /// decided by the primary key, so a replay is refused on every silo; the cost is that a database crash may forget
 /// the nonces registered in its last few hundred milliseconds (documented in the README).
 /// </summary>
-internal sealed class PostgresNonceBatcher(NpgsqlDataSource dataSource)
+internal sealed class PostgresNonceBatcher(NpgsqlDataSource dataSource) : PostgresMicroBatcher<PostgresNonceBatcher.Pending>(maxBatch: 512, loops: 1)
 {
-    private const int MaxBatch = 512;
     private const int MaxAttempts = 5;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-
-    public void Start() => _ = Task.Run(LoopAsync);
-
-    public void Stop()
-    {
-        _queue.Writer.TryComplete();
-        try
-        {
-            _stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        while (_queue.Reader.TryRead(out var p))
-        {
-            p.Result.TrySetException(new ObjectDisposedException(nameof(PostgresStore), "The store was stopped."));
-        }
-    }
 
     public Task<bool> RegisterAsync(string scope, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var pending = new Pending(scope, nonce, expiresAt.ToUniversalTime(), new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(PostgresStore), "The store was stopped.");
-        }
+        Enqueue(pending);
 
         // A cancelled caller stops waiting; its nonce may still be registered (as with any cancelled write).
         return pending.Result.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task LoopAsync()
-    {
-        var batch = new List<Pending>(MaxBatch);
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                if (!await _queue.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                batch.Clear();
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p))
-                {
-                    batch.Add(p);
-                }
-
-                await FlushAsync(batch).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                Fail(batch, new ObjectDisposedException(nameof(PostgresStore), "The store was stopped."));
-                return;
-            }
-            catch (Exception ex)
-            {
-                Fail(batch, ex);
-            }
-        }
-    }
-
-    private async Task FlushAsync(List<Pending> batch)
+    protected override async Task FlushAsync(List<Pending> batch)
     {
         // Duplicates in one statement would make ON CONFLICT DO UPDATE fail; the first of a key is sent, the
         // others are replays of it. Sorted so concurrent batches of two silos lock keys in the same order.
@@ -106,7 +48,7 @@ internal sealed class PostgresNonceBatcher(NpgsqlDataSource dataSource)
         {
             try
             {
-                await using var conn = await dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
+                await using var conn = await dataSource.OpenConnectionAsync(Stopping).ConfigureAwait(false);
                 await using var cmd = new NpgsqlBatch(conn)
                 {
                     BatchCommands =
@@ -119,21 +61,21 @@ internal sealed class PostgresNonceBatcher(NpgsqlDataSource dataSource)
                     },
                 };
                 var inserted = new HashSet<(string, string)>();
-                await using var reader = await cmd.ExecuteReaderAsync(_stop.Token).ConfigureAwait(false);
+                await using var reader = await cmd.ExecuteReaderAsync(Stopping).ConfigureAwait(false);
                 while (reader.FieldCount != 2)   // BEGIN and SET return no rows; the INSERT's RETURNING has two columns
                 {
-                    if (!await reader.NextResultAsync(_stop.Token).ConfigureAwait(false))
+                    if (!await reader.NextResultAsync(Stopping).ConfigureAwait(false))
                     {
                         break;
                     }
                 }
 
-                while (await reader.ReadAsync(_stop.Token).ConfigureAwait(false))
+                while (await reader.ReadAsync(Stopping).ConfigureAwait(false))
                 {
                     inserted.Add((reader.GetString(0), reader.GetString(1)));
                 }
 
-                while (await reader.NextResultAsync(_stop.Token).ConfigureAwait(false))
+                while (await reader.NextResultAsync(Stopping).ConfigureAwait(false))
                 {
                 }
 
@@ -142,20 +84,13 @@ internal sealed class PostgresNonceBatcher(NpgsqlDataSource dataSource)
             catch (PostgresException ex) when (ex.SqlState is "40P01" or "40001" && attempt < MaxAttempts)
             {
                 // Nothing was committed; the whole batch is retried.
-                await Task.Delay(Random.Shared.Next(1, 5 * attempt), _stop.Token).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt), Stopping).ConfigureAwait(false);
             }
         }
     }
 
-    private static void Fail(List<Pending> batch, Exception ex)
+    internal sealed record Pending(string Scope, string Nonce, DateTimeOffset ExpiresAt, TaskCompletionSource<bool> Result) : IBatchItem
     {
-        foreach (var p in batch)
-        {
-            p.Result.TrySetException(ex);
-        }
-
-        batch.Clear();
+        public void Fail(Exception error) => Result.TrySetException(error);
     }
-
-    private sealed record Pending(string Scope, string Nonce, DateTimeOffset ExpiresAt, TaskCompletionSource<bool> Result);
 }
