@@ -156,8 +156,21 @@ internal sealed class GrainRuntime : IGrainFactory
         }
     }
 
-    private async Task<(bool Ran, object? Result)> RunOnceAsync(
-        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken)
+    private Task<(bool Ran, object? Result)> RunOnceAsync(
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken) =>
+        RunTurnOnceAsync(async turn =>
+        {
+            var grain = await turn.EnterAsync(grainId, grainClass, guard, cancellationToken).ConfigureAwait(false);
+            return grain is null ? (false, null) : (true, await body(grain).ConfigureAwait(false));
+        }, cancellationToken);
+
+    /// <summary>
+    /// One attempt of a turn: its transaction, the turn context flowing with the call, <paramref name="enterAndRun"/>
+    /// (Ran=false: a guard matched nothing, nothing is committed), the fencing check, the commit, and the local
+    /// wake-ups for what the turn scheduled or published. Any exception aborts the turn.
+    /// </summary>
+    private async Task<(bool Ran, T Result)> RunTurnOnceAsync<T>(
+        Func<TurnContext, Task<(bool Ran, T Result)>> enterAndRun, CancellationToken cancellationToken)
     {
         _silo.ThrowIfUnavailable();
         await using var tx = await _store.BeginTurnAsync(cancellationToken).ConfigureAwait(false);
@@ -166,14 +179,12 @@ internal sealed class GrainRuntime : IGrainFactory
         TurnContext.Current = turn;
         try
         {
-            var grain = await turn.EnterAsync(grainId, grainClass, guard, cancellationToken).ConfigureAwait(false);
-            if (grain is null)
+            var (ran, result) = await enterAndRun(turn).ConfigureAwait(false);
+            if (!ran)
             {
                 turn.Abort();
-                return (false, null);
+                return (false, result);
             }
-
-            var result = await body(grain).ConfigureAwait(false);
 
             // A silo that lost its lease while the turn ran must not commit: others may consider it dead.
             _silo.ThrowIfUnavailable();
@@ -246,44 +257,18 @@ internal sealed class GrainRuntime : IGrainFactory
         IReadOnlyList<(GrainId GrainId, GrainClassInfo GrainClass)> grains, TurnGuard guard, Func<IReadOnlyList<Grain>, Task> body,
         CancellationToken cancellationToken)
     {
-        _silo.ThrowIfUnavailable();
-        await using var tx = await _store.BeginTurnAsync(cancellationToken).ConfigureAwait(false);
-        var turn = new TurnContext(this, tx, isReadOnly: false);
-        var previous = TurnContext.Current;
-        TurnContext.Current = turn;
-        try
+        var (ran, _) = await RunTurnOnceAsync(async turn =>
         {
             var entered = await turn.EnterManyAsync(grains, guard, cancellationToken).ConfigureAwait(false);
             if (entered is null)
             {
-                turn.Abort();
-                return false;
+                return (false, false);
             }
 
             await body(entered).ConfigureAwait(false);
-            _silo.ThrowIfUnavailable();
-            await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
-            if (turn.Effects.WakesWorkers)
-            {
-                JobsScheduledLocally.Pulse();
-            }
-
-            if (turn.Effects.HasEvents)
-            {
-                _store.EventsAppended.Pulse();
-            }
-
-            return true;
-        }
-        catch
-        {
-            turn.Abort();
-            throw;
-        }
-        finally
-        {
-            TurnContext.Current = previous;
-        }
+            return (true, true);
+        }, cancellationToken).ConfigureAwait(false);
+        return ran;
     }
 
     public Grain CreateActivation(GrainId grainId, GrainClassInfo grainClass, GrainRecord? record)

@@ -47,22 +47,8 @@ internal sealed class TurnContext
         }
 
         var cached = Runtime.Activations.TryCheckout(grainId);
-        bool passed;
-        GrainRecord? record;
-        await _txLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            (passed, record) = await Transaction!.LockGrainAsync(grainId, cached?.Version ?? -1, guard, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            _storeFailure ??= e;
-            throw;
-        }
-        finally
-        {
-            _txLock.Release();
-        }
+        var (passed, record) = await OnTransactionAsync(
+            tx => tx.LockGrainAsync(grainId, cached?.Version ?? -1, guard, cancellationToken), cancellationToken).ConfigureAwait(false);
 
         if (!passed)
         {
@@ -85,23 +71,9 @@ internal sealed class TurnContext
         IReadOnlyList<(GrainId GrainId, GrainClassInfo GrainClass)> grains, TurnGuard? guard, CancellationToken cancellationToken)
     {
         var cached = grains.Select(g => Runtime.Activations.TryCheckout(g.GrainId)).ToArray();
-        bool passed;
-        IReadOnlyList<GrainRecord?> records;
-        await _txLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            (passed, records) = await Transaction!.LockGrainsAsync(grains.Select((g, i) => (g.GrainId, cached[i]?.Version ?? -1)).ToList(), guard,
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            _storeFailure ??= e;
-            throw;
-        }
-        finally
-        {
-            _txLock.Release();
-        }
+        var (passed, records) = await OnTransactionAsync(
+            tx => tx.LockGrainsAsync(grains.Select((g, i) => (g.GrainId, cached[i]?.Version ?? -1)).ToList(), guard, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
 
         if (!passed)
         {
@@ -174,12 +146,17 @@ internal sealed class TurnContext
         }
     }
 
-    private async Task<GrainRecord?> ReadUnlockedAsync(GrainId grainId, long cachedVersion)
+    private Task<GrainRecord?> ReadUnlockedAsync(GrainId grainId, long cachedVersion) =>
+        OnTransactionAsync(tx => tx.ReadGrainAsync(grainId, cachedVersion, CancellationToken.None), CancellationToken.None);
+
+    /// <summary>One store step of this turn: steps take the turn's connection one at a time, and a failed step
+    /// poisons the turn (<see cref="ThrowIfPoisoned"/>) even if a grain swallows the exception.</summary>
+    private async Task<T> OnTransactionAsync<T>(Func<ITurnTransaction, Task<T>> step, CancellationToken cancellationToken)
     {
-        await _txLock.WaitAsync().ConfigureAwait(false);
+        await _txLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Transaction!.ReadGrainAsync(grainId, cachedVersion, CancellationToken.None).ConfigureAwait(false);
+            return await step(Transaction!).ConfigureAwait(false);
         }
         catch (Exception e)
         {
