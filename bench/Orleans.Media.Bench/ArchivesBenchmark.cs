@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Text;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -41,7 +40,7 @@ public sealed class ArchivesBenchmark : IBenchScenario
         Directory.CreateDirectory(Path.Combine(buckets, "out"));
         var big = Path.Combine(src, "big.zip");
         var many = Path.Combine(src, "many.zip");
-        var bigOutput = EnsureBigZip(big);
+        var bigOutput = BenchArchives.EnsureBigZip(big);
         EnsureManyZip(many);
         BenchReport.Note($"big.zip {new FileInfo(big).Length / MiB:0} MiB, {bigOutput / MiB:0} MiB unpacked; many.zip {new FileInfo(many).Length / MiB:0} MiB, 80,000 entries");
 
@@ -268,44 +267,6 @@ public sealed class ArchivesBenchmark : IBenchScenario
         return [files[10].FullName, files[files.Count / 2].FullName, files[^5].FullName];
     }
 
-    /// <summary>~2,000 entries: half random bytes (stored), half text (deflated ~4:1); about 1 GB packed. Returns unpacked bytes.</summary>
-    private static long EnsureBigZip(string path)
-    {
-        if (!File.Exists(path))
-        {
-            var corpus = TextCorpus(8 * 1024 * 1024);
-            var rng = new Random(20261121);
-            var tmp = path + ".tmp";
-            using (var zip = ZipFile.Open(tmp, ZipArchiveMode.Create))
-            {
-                var random = new byte[2 * 1024 * 1024];
-                for (var i = 0; i < 2_000; i++)
-                {
-                    var isText = i % 2 == 0;
-                    var entry = zip.CreateEntry($"set{i % 20:00}/{(isText ? "doc" : "blob")}-{i:0000}.{(isText ? "txt" : "bin")}", isText ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
-                    using var s = entry.Open();
-                    if (isText)
-                    {
-                        var size = rng.Next(600_000, 2_600_000);
-                        var offset = rng.Next(0, corpus.Length - size);
-                        s.Write(corpus, offset, size);
-                    }
-                    else
-                    {
-                        var size = rng.Next(200_000, 1_000_000);
-                        rng.NextBytes(random.AsSpan(0, size));
-                        s.Write(random, 0, size);
-                    }
-                }
-            }
-
-            File.Move(tmp, path);
-        }
-
-        using var read = ZipFile.OpenRead(path);
-        return read.Entries.Sum(e => e.Length);
-    }
-
     private static void EnsureManyZip(string path)
     {
         if (File.Exists(path))
@@ -313,7 +274,7 @@ public sealed class ArchivesBenchmark : IBenchScenario
             return;
         }
 
-        var corpus = TextCorpus(1024 * 1024);
+        var corpus = BenchArchives.TextCorpus(1024 * 1024);
         var rng = new Random(7);
         var tmp = path + ".tmp";
         using (var zip = ZipFile.Open(tmp, ZipArchiveMode.Create))
@@ -327,21 +288,5 @@ public sealed class ArchivesBenchmark : IBenchScenario
         }
 
         File.Move(tmp, path);
-    }
-
-    /// <summary>Word salad: compresses about 3–4:1 with deflate, like ordinary documents.</summary>
-    private static byte[] TextCorpus(int size)
-    {
-        string[] words = ["media", "archive", "orleans", "grain", "cluster", "silo", "object", "storage", "bucket", "video", "image", "stream", "decode", "upload", "the", "of", "and", "a", "to", "in", "is", "for", "on", "with"];
-        var rng = new Random(11);
-        var sb = new StringBuilder(size + 64);
-        while (sb.Length < size)
-        {
-            sb.Append(words[rng.Next(words.Length)]);
-            sb.Append(rng.Next(10) == 0 ? rng.Next(100_000).ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
-            sb.Append(rng.Next(12) == 0 ? '\n' : ' ');
-        }
-
-        return Encoding.ASCII.GetBytes(sb.ToString(0, size));
     }
 }

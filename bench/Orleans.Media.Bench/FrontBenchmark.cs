@@ -28,12 +28,7 @@ public sealed class FrontBenchmark : IBenchScenario
             // Warm-up: JIT tiers (instrumented, then optimized), pools, caches; seconds, not a fraction of one.
             await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(10), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
             var load = await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(seconds), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
-            report.Metric("getproject", load.Count / load.Elapsed.TotalSeconds, "per_s");
-            report.Metric("getproject_p50", BenchReport.Percentile(load.LatenciesMs, 50), "ms");
-            report.Metric("getproject_p99", BenchReport.Percentile(load.LatenciesMs, 99), "ms");
-            report.Metric("getproject_errors", load.Errors, "count");
-            // Silo + load generator together (PostgreSQL excluded; request signing happens before the window).
-            report.Metric("getproject_cpu", load.CpuMicrosecondsPerRequest, "us_per_request");
+            load.Report(report, "getproject");
             BenchReport.Note($"{load.Count} signed GetProject in {load.Elapsed.TotalSeconds:0.0} s, {concurrency} connections, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
         }
 

@@ -22,6 +22,17 @@ public static class HttpLoad
     {
         /// <summary>Process CPU per answered request, in microseconds (PostgreSQL's share not included).</summary>
         public double CpuMicrosecondsPerRequest => CpuTime.TotalMicroseconds / Math.Max(1, Count + Errors);
+
+        /// <summary>Prints <c>metric</c> (requests/s), <c>metric_p50</c>, <c>metric_p99</c>, <c>metric_errors</c> and
+        /// <c>metric_cpu</c> (silo + generator CPU per request; signing happens before the window).</summary>
+        public void Report(BenchReport report, string metric)
+        {
+            report.Metric(metric, Count / Elapsed.TotalSeconds, "per_s");
+            report.Metric(metric + "_p50", BenchReport.Percentile(LatenciesMs, 50), "ms");
+            report.Metric(metric + "_p99", BenchReport.Percentile(LatenciesMs, 99), "ms");
+            report.Metric(metric + "_errors", Errors, "count");
+            report.Metric(metric + "_cpu", CpuMicrosecondsPerRequest, "us_per_request");
+        }
     }
 
     /// <param name="request">The <c>GET</c> path and query of request number <c>i</c> (each must be unique: nonces).</param>

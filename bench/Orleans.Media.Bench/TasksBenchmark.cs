@@ -32,7 +32,8 @@ public sealed class TasksBenchmark : IBenchScenario
         var seconds = Option(args, "--seconds", 10);
         var concurrency = Option(args, "--concurrency", 64);
         var tinyTasks = Option(args, "--tiny", 2000);
-        var bigZip = EnsureBigZip(Path.Combine(workDir, "big.zip"));
+        var bigZip = Path.Combine(workDir, "big.zip");
+        var unpacked = BenchArchives.EnsureBigZip(bigZip);
 
         // Phase 1: API only (no worker), so create and GetTask are measured without extractions competing.
         List<string> created;
@@ -44,23 +45,15 @@ public sealed class TasksBenchmark : IBenchScenario
             // Warm-up (JIT tiers, pools, caches), then the timed window; requests are signed before each window.
             await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(8), c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
             var create = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
-            report.Metric("create", create.Count / create.Elapsed.TotalSeconds, "per_s");
-            report.Metric("create_p50", BenchReport.Percentile(create.LatenciesMs, 50), "ms");
-            report.Metric("create_p99", BenchReport.Percentile(create.LatenciesMs, 99), "ms");
-            report.Metric("create_errors", create.Errors, "count");
-            report.Metric("create_cpu", create.CpuMicrosecondsPerRequest, "us_per_request");
+            create.Load.Report(report, "create");
             created = create.TaskIds;
 
             var ids = created.ToArray();
             var next = 0;
             await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(8), c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
             var get = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
-            report.Metric("gettask", get.Count / get.Elapsed.TotalSeconds, "per_s");
-            report.Metric("gettask_p50", BenchReport.Percentile(get.LatenciesMs, 50), "ms");
-            report.Metric("gettask_p99", BenchReport.Percentile(get.LatenciesMs, 99), "ms");
-            report.Metric("gettask_errors", get.Errors, "count");
-            report.Metric("gettask_cpu", get.CpuMicrosecondsPerRequest, "us_per_request");
-            BenchReport.Note($"{create.Count} creates, {get.Count} GetTask in {seconds} s each, {concurrency} concurrent, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
+            get.Load.Report(report, "gettask");
+            BenchReport.Note($"{create.Load.Count} creates, {get.Load.Count} GetTask in {seconds} s each, {concurrency} concurrent, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
         }
 
         if (args.Contains("--api-only"))
@@ -99,7 +92,6 @@ public sealed class TasksBenchmark : IBenchScenario
             // The 1 GB zip: a task (create → Succeeded) vs bsdtar -xf of the same file.
             var bucketCopy = silo.BucketPath("big.zip");
             File.Copy(bigZip, bucketCopy, overwrite: true);
-            var unpacked = ZipUnpackedBytes(bigZip);
             stopwatch.Restart();
             var bigId = await BenchSilo.TaskIdAsync(await silo.Client.SendAsync(silo.CreateTask("oss://bench/big.zip", "oss://bench/big-out/"), cancellationToken), cancellationToken);
             var status = await silo.WaitForTaskAsync(bigId, TimeSpan.FromMinutes(15), cancellationToken);
@@ -136,7 +128,7 @@ public sealed class TasksBenchmark : IBenchScenario
                 ids[worker].Add(id.GetString()!);
             }
         }, cancellationToken);
-        return new LoadResult(load.Count, load.Errors, load.LatenciesMs, load.Elapsed, load.CpuMicrosecondsPerRequest, [.. ids.SelectMany(i => i)]);
+        return new LoadResult(load, [.. ids.SelectMany(i => i)]);
     }
 
     /// <summary>A zip of three small files (two text, one binary).</summary>
@@ -155,56 +147,6 @@ public sealed class TasksBenchmark : IBenchScenario
         }
 
         return buffer.ToArray();
-    }
-
-    /// <summary>~2,000 entries: half random bytes (stored), half text (deflated); about 1 GB. Generated once, then reused.</summary>
-    private static string EnsureBigZip(string path)
-    {
-        if (File.Exists(path))
-        {
-            return path;
-        }
-
-        var words = "object storage archive decompression task grain silo cluster lease checkpoint progress notification ".Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var rng = new Random(20261121);
-        var text = new System.Text.StringBuilder();
-        while (text.Length < 8 * 1024 * 1024)
-        {
-            text.Append(words[rng.Next(words.Length)]).Append(rng.Next(10) == 0 ? '\n' : ' ');
-        }
-
-        var corpus = System.Text.Encoding.ASCII.GetBytes(text.ToString());
-        var tmp = path + ".tmp";
-        using (var zip = ZipFile.Open(tmp, ZipArchiveMode.Create))
-        {
-            var random = new byte[1_000_000];
-            for (var i = 0; i < 2_000; i++)
-            {
-                var isText = i % 2 == 0;
-                var entry = zip.CreateEntry($"set{i % 20:00}/{(isText ? "doc" : "blob")}-{i:0000}.{(isText ? "txt" : "bin")}", isText ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
-                using var s = entry.Open();
-                if (isText)
-                {
-                    var size = rng.Next(600_000, 2_600_000);
-                    s.Write(corpus, rng.Next(0, corpus.Length - size), size);
-                }
-                else
-                {
-                    var size = rng.Next(200_000, 1_000_000);
-                    rng.NextBytes(random.AsSpan(0, size));
-                    s.Write(random, 0, size);
-                }
-            }
-        }
-
-        File.Move(tmp, path);
-        return path;
-    }
-
-    private static long ZipUnpackedBytes(string path)
-    {
-        using var zip = ZipFile.OpenRead(path);
-        return zip.Entries.Sum(e => e.Length);
     }
 
     private static void Run(string workingDirectory, string file, params string[] args)
@@ -239,5 +181,5 @@ public sealed class TasksBenchmark : IBenchScenario
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private sealed record LoadResult(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, double CpuMicrosecondsPerRequest, List<string> TaskIds);
+    private sealed record LoadResult(HttpLoad.Result Load, List<string> TaskIds);
 }
