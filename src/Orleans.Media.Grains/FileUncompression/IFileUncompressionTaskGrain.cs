@@ -6,8 +6,8 @@ namespace Orleans.Media.Grains.FileUncompression;
 public interface IFileUncompressionTaskGrain : IGrainWithStringKey
 {
     /// <summary>Records the task and schedules its extraction, in one transaction. <paramref name="limits"/> are the
-    /// project's, as its admission (<see cref="Projects.IProjectGrain.Admit"/>) returned them to the caller: reading them
-    /// here, inside this turn, would lock the project row and serialize every task creation of the project.</summary>
+    /// project's, as its admission (<see cref="Projects.IProjectGrain.Admit"/>) returned them to the caller, which needs
+    /// them first for the size check: the project is read once per creation, not again inside this turn.</summary>
     Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, Projects.ProjectLimits limits);
 
     /// <summary>The stored state (<see cref="FileUncompressionTaskState.Exists"/> false for an unknown or purged task).</summary>
