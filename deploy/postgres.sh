@@ -19,6 +19,8 @@ case "$cmd" in
     opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB"
     # Tests trade durability for speed; benchmarks pass --durable and keep fsync on.
     [ "$durable" = "--durable" ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    # ORLEANSMEDIA_PG_OPTS: extra server settings for profiling (e.g. -c shared_preload_libraries=pg_stat_statements).
+    opts="$opts ${ORLEANSMEDIA_PG_OPTS:-}"
     as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" start >/dev/null
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
     ;;

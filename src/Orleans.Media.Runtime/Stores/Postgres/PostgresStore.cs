@@ -36,6 +36,15 @@ internal sealed class PostgresStore : IRuntimeStore
             data.MaxAutoPrepare = 64;
         }
 
+        // The runtime keeps no session state on pooled connections (transaction-scoped settings and locks only; the
+        // migration lock is released before the connection returns; LISTEN has its own unpooled connection), so the
+        // seven reset statements Npgsql would otherwise send per checkout only cost PostgreSQL CPU. An open
+        // transaction is still rolled back when a connection returns to the pool.
+        if (!data.ContainsKey("No Reset On Close"))
+        {
+            data.NoResetOnClose = true;
+        }
+
         var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.HeartbeatInterval.TotalSeconds));
         var control = new NpgsqlConnectionStringBuilder(data.ConnectionString)
         {
