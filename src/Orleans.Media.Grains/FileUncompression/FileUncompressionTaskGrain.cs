@@ -1,5 +1,6 @@
 using Orleans.Media.Grains.Notifications;
 using Orleans.Media.Grains.Projects;
+using Orleans.Media.Grains.Tasks;
 using Orleans.Media.Runtime;
 
 namespace Orleans.Media.Grains.FileUncompression;
@@ -92,7 +93,7 @@ public sealed class FileUncompressionTaskGrain(TimeProvider time, Microsoft.Exte
     {
         State = state;
         var type = ev.GetType().Name;
-        PublishEvent(new StreamId("task", state.TaskId), type, ev);
-        PublishEvent(new StreamId("project", state.ProjectName), type, ev);
+        PublishEvent(TaskStreams.Task(state.TaskId), type, ev);
+        PublishEvent(TaskStreams.Project(state.ProjectName), type, ev);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Media.Grains;
+using Orleans.Media.Grains.Tasks;
 using Orleans.Media.Runtime;
 using Orleans.Media.Silo.Protocols;
 using Orleans.Media.Silo.Security;
@@ -14,29 +15,27 @@ using Orleans.Media.Silo.Security;
 namespace Orleans.Media.Silo.Events;
 
 /// <summary>
-/// Live progress as server-sent events, from the task grains' streams in the durable log:
-/// <c>GET /api/v1/projects/{ProjectName}/tasks/{TaskId}/events</c> (stream ("task", TaskId), from its first event)
-/// and <c>GET /api/v1/projects/{ProjectName}/events</c> (stream ("project", ProjectName), from now).
+/// Live progress as server-sent events, from the task grains' streams in the durable log (named by
+/// <see cref="TaskStreams"/>, which the grains publish to):
+/// <c>GET /api/v1/projects/{ProjectName}/tasks/{TaskId}/events</c> (the task's stream, from its first event)
+/// and <c>GET /api/v1/projects/{ProjectName}/events</c> (the project's stream, from now).
 /// Either resumes after the <c>Last-Event-ID</c> header (or <c>?lastEventId=</c>). Authenticated like the REST API
 /// (<c>Authorization: Bearer &lt;token&gt;</c> or a V3 signature) and authorized as <c>imm:GetTask</c> /
 /// <c>imm:ListTasks</c> on the project; refusals are the REST error body.
 /// </summary>
 public static class TaskEventsApi
 {
-    public const string TaskStreamNamespace = "task";
-    public const string ProjectStreamNamespace = "project";
-
     public static IEndpointRouteBuilder MapTaskEventsApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.ServiceProvider.GetRequiredService<IOptions<TaskEventsOptions>>().Value.Validate();
         endpoints.MapGet("/api/v1/projects/{ProjectName}/tasks/{TaskId}/events",
                 (HttpContext http, string projectName, string taskId) =>
-                    ServeAsync(http, projectName, new StreamId(TaskStreamNamespace, taskId), "imm:GetTask", fromNow: false))
+                    ServeAsync(http, projectName, TaskStreams.Task(taskId), "imm:GetTask", fromNow: false))
             .WithDisplayName("Task events (SSE)")
             .WithSummary("A task's events (TaskCreated, TaskProgressed, TaskEnded) as text/event-stream; resumable with Last-Event-ID.");
         endpoints.MapGet("/api/v1/projects/{ProjectName}/events",
                 (HttpContext http, string projectName) =>
-                    ServeAsync(http, projectName, new StreamId(ProjectStreamNamespace, projectName), "imm:ListTasks", fromNow: true))
+                    ServeAsync(http, projectName, TaskStreams.Project(projectName), "imm:ListTasks", fromNow: true))
             .WithDisplayName("Project events (SSE)")
             .WithSummary("Every task event of a project as text/event-stream, live; resumable with Last-Event-ID.");
         return endpoints;
@@ -54,7 +53,7 @@ public static class TaskEventsApi
         try
         {
             var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["ProjectName"] = project };
-            if (stream.Namespace == TaskStreamNamespace)
+            if (stream.Namespace == TaskStreams.TaskNamespace)
             {
                 parameters["TaskId"] = stream.Key;
             }

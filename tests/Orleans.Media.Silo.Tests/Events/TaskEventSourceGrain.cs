@@ -1,6 +1,6 @@
 using Orleans.Media.Grains.FileUncompression;
 using Orleans.Media.Runtime;
-using Orleans.Media.Silo.Events;
+using Orleans.Media.Grains.Tasks;
 
 namespace Orleans.Media.Silo.Tests.Events;
 
@@ -25,8 +25,8 @@ public sealed class TaskEventSourceGrain : Grain<TaskEventSourceState>, ITaskEve
 
     private Task Publish(string project, string type, object payload)
     {
-        PublishEvent(new StreamId(TaskEventsApi.TaskStreamNamespace, GrainId.Key), type, payload);
-        PublishEvent(new StreamId(TaskEventsApi.ProjectStreamNamespace, project), type, payload);
+        PublishEvent(TaskStreams.Task(GrainId.Key), type, payload);
+        PublishEvent(TaskStreams.Project(project), type, payload);
         State = State with { Published = State.Published + 1 };
         return Task.CompletedTask;
     }
