@@ -25,43 +25,9 @@ internal sealed class PostgresStore : IRuntimeStore
     {
         // A heartbeat that answers within half the lease still renews it (the lease counts from when it was sent).
         _heartbeatTimeoutSeconds = Math.Max(2, (int)Math.Ceiling(options.SiloLeaseTime.TotalSeconds / 2));
-        var data = new NpgsqlConnectionStringBuilder(connectionString);
-        if (string.IsNullOrEmpty(data.ApplicationName))
-        {
-            data.ApplicationName = "orleans-media-" + options.SiloName;
-        }
-
-        if (data.MaxAutoPrepare == 0)
-        {
-            data.MaxAutoPrepare = 64;
-        }
-
-        // The runtime keeps no session state on pooled connections (transaction-scoped settings and locks only; the
-        // migration lock is released before the connection returns; LISTEN has its own unpooled connection), so the
-        // seven reset statements Npgsql would otherwise send per checkout only cost PostgreSQL CPU. An open
-        // transaction is still rolled back when a connection returns to the pool.
-        if (!data.ContainsKey("No Reset On Close"))
-        {
-            data.NoResetOnClose = true;
-        }
-
-        var timeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.HeartbeatInterval.TotalSeconds));
-        var control = new NpgsqlConnectionStringBuilder(data.ConnectionString)
-        {
-            ApplicationName = data.ApplicationName + "-control",
-            MaxPoolSize = 4,
-            MinPoolSize = 0,
-            Timeout = Math.Max(2, timeoutSeconds),
-            CommandTimeout = timeoutSeconds,
-            CancellationTimeout = -1,
-        };
-        var listen = new NpgsqlConnectionStringBuilder(data.ConnectionString)
-        {
-            ApplicationName = data.ApplicationName + "-listen",
-            Pooling = false,
-            KeepAlive = Math.Max(1, timeoutSeconds),
-            Timeout = Math.Max(2, timeoutSeconds),
-        };
+        var data = PostgresConnectionStrings.Data(connectionString, options.SiloName);
+        var control = PostgresConnectionStrings.Control(data, options.HeartbeatInterval);
+        var listen = PostgresConnectionStrings.Listen(data, options.HeartbeatInterval);
         _data = NpgsqlDataSource.Create(data.ConnectionString);
         _control = NpgsqlDataSource.Create(control.ConnectionString);
         _listener = new PostgresNotificationListener(listen.ConnectionString, EventsAppended, JobsScheduled);
