@@ -37,7 +37,7 @@ public static class TaskEventsApi
                 (HttpContext http, string projectName) =>
                     ServeAsync(http, projectName, TaskStreams.Project(projectName), "imm:ListTasks", fromNow: true))
             .WithDisplayName("Project events (SSE)")
-            .WithSummary("Every task event of a project as text/event-stream, live; resumable with Last-Event-ID.");
+            .WithSummary("Every task event of a project (and the project's own ProjectUpdated/ProjectDeleted) as text/event-stream, live; resumable with Last-Event-ID.");
         return endpoints;
     }
 

@@ -97,6 +97,46 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         await silo.Client.WaitForTaskAsync(project, next);
     }
 
+    [Fact]
+    public async Task A_failed_real_tasks_end_event_carries_the_status_code_and_message_GetTask_reports()
+    {
+        // A ZipCrypto archive opened with the wrong password: the task runs and fails with a code.
+        var project = "sse-fail-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var archive = _archives.Archive(_archives.Tree(project, files: 3, maxSize: 2_000, seed: 12), "zip-zipcrypto", password: "right-password");
+        await silo.Bucket.UploadAsync($"{project}/locked.zip", archive);
+        using var http = Client();
+
+        var taskId = await silo.Client.StartTaskAsync(project, silo.Bucket.Uri($"{project}/locked.zip"), silo.Bucket.Uri($"{project}/out/"), password: "wrong-password");
+        await using var taskStream = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events");
+        var events = await ReadUntilEndedAsync(taskStream, taskId);
+        var task = await silo.Client.WaitForTaskAsync(project, taskId);
+
+        var code = task.GetProperty("Code").GetString()!;
+        TaskAssert.Failed(task, code);
+        Assert.Equal("TaskCreated", events[0].Type);
+        var ended = events[^1].Data;
+        Assert.Equal("Failed", ended.GetProperty("Status").GetString());
+        Assert.Equal(code, ended.GetProperty("Code").GetString());
+        Assert.Equal(task.GetProperty("Message").GetString(), ended.GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task The_project_stream_also_carries_the_projects_own_update()
+    {
+        // The project grain publishes to the same project stream as its tasks: a dashboard sees settings change live.
+        var project = "sse-proj-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        using var http = Client();
+        await using var projectStream = await OpenAsync(http, $"/api/v1/projects/{project}/events");
+
+        (await silo.Client.CallAsync("UpdateProject", new Dictionary<string, string> { ["ProjectName"] = project })).EnsureOk("UpdateProject");
+        var updated = await projectStream.NextAsync(Timeout);
+
+        Assert.Equal("ProjectUpdated", updated.Type);
+        Assert.Equal(project, updated.Data.GetProperty("ProjectName").GetString());
+    }
+
     public void Dispose() => _archives.Dispose();
 
     private static string Describe(SseEvent e) =>
