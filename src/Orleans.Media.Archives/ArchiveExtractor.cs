@@ -12,7 +12,9 @@ namespace Orleans.Media.Archives;
 /// <para>
 /// Decisions: folders are reported (<see cref="ExtractedEntry.IsFolder"/>) but no marker object is written;
 /// links inside the root are written as copies of the file they point to, links to folders are reported and
-/// skipped, links that leave the root are refused; names are checked before any byte of the entry is written.
+/// skipped, links that leave the root are refused; names are checked before any byte of the entry is written; a
+/// corrupt entry (undecodable data, a CRC or size that does not match its header) is never written and stops the
+/// extraction, leaving the entries before it.
 /// </para>
 /// </summary>
 public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)

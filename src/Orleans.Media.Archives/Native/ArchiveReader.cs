@@ -141,7 +141,12 @@ internal sealed unsafe class ArchiveReader : IDisposable
         return true;
     }
 
-    /// <summary>Decodes into <paramref name="buffer"/>; 0 at the entry's end. Throws <see cref="EntryDataException"/> on failure.</summary>
+    /// <summary>
+    /// Decodes into <paramref name="buffer"/>; 0 at the entry's end. Throws <see cref="EntryDataException"/> on failure.
+    /// A warning is a failure of the entry too: libarchive warns when the data does not match the header's check
+    /// values (zip: "ZIP bad CRC", sizes), and archive_read_data drops the bytes it had already copied in that call,
+    /// so reading on would publish a damaged object.
+    /// </summary>
     public int Read(Span<byte> buffer)
     {
         nint n;
@@ -155,7 +160,7 @@ internal sealed unsafe class ArchiveReader : IDisposable
             return (int)n;
         }
 
-        if (n == LibArchive.Warn || n == LibArchive.Retry)
+        if (n == LibArchive.Retry)
         {
             return Read(buffer);
         }

@@ -237,7 +237,13 @@ internal sealed class ExtractionRun
         var result = new ExtractedEntry(index, uri, path, isFolder, packed, size, entry.ModifiedTime, string.Empty);
         if (headerError is not null)
         {
-            Refuse(result with { Reason = headerError }, ArchiveReader.Classify(headerError, ArchiveErrorCode.Corrupt));
+            var code = ArchiveReader.Classify(headerError, ArchiveErrorCode.Corrupt);
+            Refuse(result with { Reason = headerError }, code);
+            if (code == ArchiveErrorCode.Corrupt)
+            {
+                throw new ArchiveException(code, headerError, path);
+            }
+
             return;
         }
 
@@ -382,7 +388,10 @@ internal sealed class ExtractionRun
         catch (EntryDataException ex)
         {
             upload?.Abort(ex.Message);
-            if (ex.Fatal)
+
+            // A corrupt entry ends the extraction as IMM's does ("aborted due to file corruption"): what was written
+            // stays, nothing after the damage is written. A password failure is the entry's alone and reading goes on.
+            if (ex.Fatal || ex.Code == ArchiveErrorCode.Corrupt)
             {
                 var code = ex.InnerException is not null ? ArchiveErrorCode.SourceReadFailed : ex.Code;
                 Refuse(result with { Reason = ex.Message }, code);
