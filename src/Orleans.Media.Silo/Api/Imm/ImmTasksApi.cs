@@ -15,6 +15,7 @@ public static class ImmTasksApi
 {
     private const int MaxSelectedFiles = 80_000;
     private const int MaxPathLength = 1_024;
+    private const string TagKeyRule = "1 to 128 letters, digits or '_'";
 
     public static void Register(ApiOperationCatalog catalog)
     {
@@ -77,10 +78,12 @@ public static class ImmTasksApi
         }
 
         var tags = request.GetJson<Dictionary<string, string>>("Tags");
-        if (tags is not null && tags.Keys.Any(k => k.Length is 0 or > 128 || !k.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+        if (tags is not null && !tags.Keys.All(IsTagKey))
         {
-            throw ServiceException.InvalidArgument("Tags keys must be 1 to 128 letters, digits, '_' or '-'.");
+            throw ServiceException.InvalidArgument($"Tags keys must be {TagKeyRule}.");
         }
+
+        var credentialConfig = ReadCredentialConfig(request);
 
         // Admission checks that need the source: it exists, it is an archive IMM decompresses, and it fits the
         // project's size limit for its format. The entry count is checked by the job before anything is written.
@@ -121,7 +124,7 @@ public static class ImmTasksApi
             Password = request.GetString("Password") is { Length: > 0 } p ? p : null,
             UserData = request.GetString("UserData"),
             Notification = notification,
-            CredentialConfig = request.GetString("CredentialConfig"),
+            CredentialConfig = credentialConfig,
             Tags = tags,
             RequestId = request.RequestId,
         }, eventId, limits);
@@ -148,7 +151,14 @@ public static class ImmTasksApi
     private static async Task<object> ListTasksAsync(ApiRequest request, CancellationToken ct)
     {
         var projectName = ProjectName.Validate(request.RequireString("ProjectName"));
-        var max = request.GetInt("MaxResults") is { } m and > 0 ? Math.Min(m, 100) : 100;
+        // The reference rules refuse MaxResults outside (0, 100] before this runs; checked again so the bound holds
+        // whatever rules an operation is registered with.
+        var max = request.GetInt("MaxResults") ?? 100;
+        if (max is < 1 or > 100)
+        {
+            throw ServiceException.InvalidArgument("MaxResults must be 1 to 100.");
+        }
+
         var types = request.GetJson<List<string>>("TaskTypes");
         var withDefinition = request.GetBool("RequestDefinition") ?? false;
         if (types is { Count: > 0 } && !types.Contains(FileUncompressionTaskState.TaskType))
@@ -171,9 +181,9 @@ public static class ImmTasksApi
         {
             var eq = selector.IndexOf('=');
             var key = eq > 0 ? selector[..eq] : throw ServiceException.InvalidArgument("TagSelector must be key=value.");
-            if (!key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            if (!IsTagKey(key))
             {
-                throw ServiceException.InvalidArgument("TagSelector's key must be letters, digits, '_' or '-'.");
+                throw ServiceException.InvalidArgument($"TagSelector's key must be {TagKeyRule}.");
             }
 
             filters.Add(StateFilter.Eq($"{nameof(FileUncompressionTaskState.Request)}.{nameof(FileUncompressionRequest.Tags)}.{key}", selector[(eq + 1)..]));
@@ -191,6 +201,7 @@ public static class ImmTasksApi
             _ => throw ServiceException.InvalidArgument("Sort must be TaskId, StartTime or EndTime."),
         };
         var descending = request.GetString("Order") is "DES";
+        var position = request.GetString("NextToken") is { Length: > 0 } token ? TaskQueryToken.Decode(token, sort, descending) : null;
         GrainStatePage<FileUncompressionTaskState> page;
         try
         {
@@ -202,18 +213,45 @@ public static class ImmTasksApi
                     OrderBy = orderBy,
                     OrderByKind = orderBy is null ? StateValueKind.Text : StateValueKind.Number,
                     Descending = descending,
-                    PageToken = request.GetString("NextToken") is { Length: > 0 } t ? t : null,
+                    PageToken = position,
                     Limit = max,
                 },
                 ct);
         }
-        catch (FormatException)
+        catch (Exception e) when (position is not null && IsUnusablePosition(e))
         {
-            throw ServiceException.InvalidArgument("NextToken is not a token this listing returned.");
+            throw TaskQueryToken.Refused();
         }
 
         var tasks = page.Items.Select(i => TaskView.From(i.State, withDefinition)).ToList();
-        return new ListTasksResponse(projectName, tasks, page.NextPageToken, max.ToString(CultureInfo.InvariantCulture));
+        var next = page.NextPageToken is { } p ? TaskQueryToken.Encode(sort, descending, p) : null;
+        return new ListTasksResponse(projectName, tasks, next, max.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// A position inside a well-formed envelope that the store cannot use: undecodable (the runtime's ArgumentException,
+    /// SQLite's FormatException) or a sort value PostgreSQL cannot cast (22P02 invalid text, 22003 out of range). Only a
+    /// forged token gets here, as the envelope already ties a genuine one to its Sort and Order.
+    /// </summary>
+    private static bool IsUnusablePosition(Exception e) =>
+        e is ArgumentException or FormatException or System.Data.Common.DbException { SqlState: "22P02" or "22003" };
+
+    /// <summary>
+    /// Tag keys are what the store can select on (TagSelector filters on <c>Request.Tags.{key}</c>, and the state
+    /// query's property paths are letters, digits and '_'), so every tag a task can carry can also be listed by.
+    /// </summary>
+    private static bool IsTagKey(string key) =>
+        key.Length is > 0 and <= 128 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>
+    /// The reference's CredentialConfig object (the rules already require a JSON object), checked against its shape;
+    /// kept as the JSON text received. This cluster reaches storage with its own credentials, so it is only stored and
+    /// echoed in TaskRequestDefinition.
+    /// </summary>
+    private static string? ReadCredentialConfig(ApiRequest request)
+    {
+        _ = request.GetJson<CredentialConfig>("CredentialConfig");
+        return request.GetString("CredentialConfig") is { Length: > 0 } text ? text : null;
     }
 
     private static void AddRange(List<StateFilter> filters, TimeRange? range, string property, string parameter)
@@ -304,6 +342,10 @@ public static class ImmTasksApi
     }
 
     private sealed record TimeRange(string? Start, string? End);
+
+    private sealed record CredentialConfig(string? ServiceRole, string? Policy, IReadOnlyList<CredentialChainLink>? Chain);
+
+    private sealed record CredentialChainLink(string? AssumeRoleFor, string? Role, string? RoleType);
 }
 
 public sealed record CreateTaskResponse(string EventId, string TaskId);

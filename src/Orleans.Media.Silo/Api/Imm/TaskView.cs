@@ -59,7 +59,29 @@ public sealed record TaskView
         Password = string.IsNullOrEmpty(r.Password) ? null : "******",
         r.UserData,
         r.Notification,
-        r.CredentialConfig,
+        CredentialConfig = AsJson(r.CredentialConfig),
         r.Tags,
     });
+
+    /// <summary>
+    /// CredentialConfig arrives as JSON text (an object parameter) and is echoed as that object, like Notification,
+    /// not as a string holding JSON; text that is not JSON (never admitted, but possible in old records) stays text.
+    /// </summary>
+    private static object? AsJson(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return text;
+        }
+    }
 }
