@@ -56,6 +56,64 @@ public sealed class LimitsTests(PostgresSiloFixture silo) : IClassFixture<Postgr
         await AssertRefusedAsync(project, rarCreated, "LimitExceeded.ArchiveSize", $"{project}/out-rar/");
     }
 
+    /// <summary>
+    /// The two size limits apply each to its own formats. Sizes are measured from the archives of one tree, then:
+    /// a project whose 7z limit is one byte under the 7z (and under the zip) but whose zip/RAR limit holds both
+    /// refuses the 7z and accepts the zip; a project with the limits the other way round refuses the zip and accepts
+    /// a 7z exactly at its limit (the limit is inclusive). Swapping the limits in the admission fails both halves.
+    /// </summary>
+    [Fact]
+    public async Task Each_format_is_held_to_its_own_size_limit()
+    {
+        var tree = _archives.Tree("sized", files: 6, maxSize: 8_000, seed: 21);
+        var zip = _archives.Archive(tree, "zip");
+        var sevenZip = _archives.Archive(tree, "7z");
+        var zipBytes = new FileInfo(zip).Length;
+        var sevenBytes = new FileInfo(sevenZip).Length;
+        Assert.True(zipBytes > sevenBytes, $"the zip ({zipBytes} B) must be larger than the 7z ({sevenBytes} B) for the limits to tell them apart");
+
+        // 7z limit: just under the 7z (so also under the zip); zip/RAR limit: holds both.
+        var tight7z = "lim7-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(tight7z, Limits(zipRar: zipBytes, sevenZip: sevenBytes - 1));
+        await AssertSizeRefusedAsync(tight7z, sevenZip, "a.7z", sevenBytes, sevenBytes - 1);
+        await AssertExtractedAsync(tight7z, zip, "a.zip", tree);
+
+        // Zip/RAR limit: just under the zip; 7z limit: exactly the 7z and above the zip.
+        var tightZip = "limz-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(tightZip, Limits(zipRar: zipBytes - 1, sevenZip: Math.Max(sevenBytes, zipBytes + 1)));
+        await AssertSizeRefusedAsync(tightZip, zip, "a.zip", zipBytes, zipBytes - 1);
+        var exact = "limx-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(exact, Limits(zipRar: zipBytes - 1, sevenZip: sevenBytes));
+        await AssertExtractedAsync(exact, sevenZip, "a.7z", tree);
+    }
+
+    /// <summary>
+    /// The file-count limit holds for 7z too, where the count needs a listing pass (7z keeps its directory at the
+    /// end and the admission does not read it): 12 files under a limit of 11 fail with FileCount and write nothing;
+    /// the same 7z under a limit of 12 is extracted whole.
+    /// </summary>
+    [Fact]
+    public async Task A_7z_over_the_file_count_limit_fails_with_FileCount_and_one_at_the_limit_succeeds()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_archives.Root, "flat")).FullName;
+        for (var i = 0; i < 12; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, $"f{i:D2}.txt"), $"file {i}\n");
+        }
+
+        var archive = _archives.Archive(dir, "7z");
+        var over = "cnt11-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(over, new Dictionary<string, string> { ["MaxFilesPerArchive"] = "11" });
+        await silo.Bucket.UploadAsync($"{over}/a.7z", archive);
+        var created = await silo.Client.CreateTaskAsync(over, silo.Bucket.Uri($"{over}/a.7z"), silo.Bucket.Uri($"{over}/out/"));
+        var message = await AssertRefusedAsync(over, created, "LimitExceeded.FileCount", $"{over}/out/");
+        Assert.Contains("11", message, StringComparison.Ordinal);
+
+        var at = "cnt12-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(at, new Dictionary<string, string> { ["MaxFilesPerArchive"] = "12" });
+        await AssertExtractedAsync(at, archive, "a.7z", dir);
+    }
+
     [Fact]
     public async Task A_text_file_and_a_tarball_are_unsupported_formats()
     {
@@ -172,6 +230,36 @@ public sealed class LimitsTests(PostgresSiloFixture silo) : IClassFixture<Postgr
         }
 
         throw new TimeoutException($"The extractions of {project} did not end within 2 minutes.");
+    }
+
+    private static Dictionary<string, string> Limits(long zipRar, long sevenZip) => new()
+    {
+        ["MaxZipRarBytes"] = zipRar.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Max7zBytes"] = sevenZip.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Refused at creation with the size code and a message giving the archive's size and the limit; nothing written.</summary>
+    private async Task AssertSizeRefusedAsync(string project, string archive, string key, long size, long limit)
+    {
+        await silo.Bucket.UploadAsync($"{project}/{key}", archive);
+        var target = $"{project}/out-{key}/";
+        var created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/{key}"), silo.Bucket.Uri(target));
+        Assert.False(created.Ok, $"{key} of {size} B was accepted under a limit of {limit} B");
+        Assert.Equal(400, (int)created.Status);
+        Assert.Equal("LimitExceeded.ArchiveSize", created.Code);
+        Assert.Contains(size.ToString(System.Globalization.CultureInfo.InvariantCulture), created.Message, StringComparison.Ordinal);
+        Assert.Contains(limit.ToString(System.Globalization.CultureInfo.InvariantCulture), created.Message, StringComparison.Ordinal);
+        Assert.Empty(await silo.Bucket.KeysAsync(target));
+    }
+
+    /// <summary>Accepted, Succeeded, and the target holds exactly the tree.</summary>
+    private async Task AssertExtractedAsync(string project, string archive, string key, string tree)
+    {
+        await silo.Bucket.UploadAsync($"{project}/{key}", archive);
+        var target = $"{project}/out-{key}/";
+        var id = await silo.Client.StartTaskAsync(project, silo.Bucket.Uri($"{project}/{key}"), silo.Bucket.Uri(target));
+        TaskAssert.Succeeded(await silo.Client.WaitForTaskAsync(project, id));
+        Assert.Equal(TreeHashes.Of(tree), await silo.Bucket.HashesAsync(target));
     }
 
     /// <summary>
