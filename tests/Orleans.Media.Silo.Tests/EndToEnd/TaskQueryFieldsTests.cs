@@ -214,6 +214,11 @@ public sealed class TaskQueryFieldsTests(PostgresSiloFixture silo) : IClassFixtu
         Assert.Equal("100", other.GetProperty("MaxResults").GetString());
         Assert.False(other.TryGetProperty("NextToken", out _));
 
+        // Listing another type still checks the other parameters.
+        AssertVendorError(await ListAsync(project, ("TaskTypes", "[\"FileCompression\"]"), ("TagSelector", "env")), HttpStatusCode.BadRequest, "InvalidArgument", "TagSelector");
+        AssertVendorError(await ListAsync(project, ("TaskTypes", "[\"FileCompression\"]"), ("NextToken", "forged")), HttpStatusCode.BadRequest, "InvalidArgument", "NextToken");
+        AssertVendorError(await ListAsync(project, ("TaskTypes", "[\"FileCompression\"]"), ("StartTimeRange", "{\"End\":\"soon\"}")), HttpStatusCode.BadRequest, "InvalidArgument", "StartTimeRange");
+
         Assert.Equal(new[] { id }, await ListIdsAsync(project, ("TaskTypes", "[\"FileCompression\",\"FileUncompression\"]")));
         Assert.Equal(new[] { id }, await ListIdsAsync(project, ("TaskTypes", "[\"FileUncompression\"]"), ("MaxResults", "7")));
         Assert.Equal(new[] { id }, await ListIdsAsync(project, ("TaskTypes", "[]")));

@@ -161,11 +161,6 @@ public static class ImmTasksApi
 
         var types = request.GetJson<List<string>>("TaskTypes");
         var withDefinition = request.GetBool("RequestDefinition") ?? false;
-        if (types is { Count: > 0 } && !types.Contains(FileUncompressionTaskState.TaskType))
-        {
-            return new ListTasksResponse(projectName, [], null, max.ToString(CultureInfo.InvariantCulture));
-        }
-
         var now = request.Services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
         var filters = new List<StateFilter>
         {
@@ -202,6 +197,14 @@ public static class ImmTasksApi
         };
         var descending = request.GetString("Order") is "DES";
         var position = request.GetString("NextToken") is { Length: > 0 } token ? TaskQueryToken.Decode(token, sort, descending) : null;
+
+        // Every parameter is checked before this answer: a listing of other task types is empty, not a pass for
+        // malformed filters.
+        if (types is { Count: > 0 } && !types.Contains(FileUncompressionTaskState.TaskType))
+        {
+            return new ListTasksResponse(projectName, [], null, max.ToString(CultureInfo.InvariantCulture));
+        }
+
         GrainStatePage<FileUncompressionTaskState> page;
         try
         {
