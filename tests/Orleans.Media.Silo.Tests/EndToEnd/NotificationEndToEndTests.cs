@@ -60,11 +60,16 @@ public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClas
         Assert.Empty(await silo.Bucket.KeysAsync($"{project}/out/"));
         Assert.Empty(await NotificationsOfAsync(project));
 
-        // The same request without the notification is accepted, and is seen by the same checks: they look in the
+        // The same request naming a configured topic is accepted, and is seen by the same checks: they look in the
         // right places.
-        var control = await silo.Client.StartTaskAsync(project, source, target);
+        await silo.BindQueueAsync();
+        var control = await silo.Client.StartTaskAsync(project, source, target, notification: new { RocketMQ = new { TopicName = NotifyingSiloFixture.AmqpTopic } });
         Assert.Equal((1, 1, 1), await StoredAsync(project));
         TaskAssert.Succeeded(await silo.Client.WaitForTaskAsync(project, control));
+        Assert.NotEmpty(await silo.Bucket.KeysAsync($"{project}/out/"));
+        var messageId = ImmNotifications.MessageId(control, ImmNotifications.TaskEndedEvent);
+        await DeliveredAsync(messageId);
+        Assert.Equal(messageId, Assert.Single(await NotificationsOfAsync(project)).GetProperty("MessageId").GetString());
     }
 
     [Fact]
