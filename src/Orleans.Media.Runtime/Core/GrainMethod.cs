@@ -18,11 +18,15 @@ internal sealed class GrainMethod
     {
         _method = method;
         IsReadOnly = isReadOnly;
+        CreatesGrain = method.IsDefined(typeof(CreatesGrainAttribute), inherit: true);
         _await = await;
         _toReturnType = toReturnType;
     }
 
     public bool IsReadOnly { get; }
+
+    /// <summary>See <see cref="CreatesGrainAttribute"/>.</summary>
+    public bool CreatesGrain { get; }
 
     public string Name => _method.Name;
 

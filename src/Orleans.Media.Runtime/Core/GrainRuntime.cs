@@ -83,8 +83,8 @@ internal sealed class GrainRuntime : IGrainFactory
             return await InvokeReadOnlyAsync(grainId, grainClass, method, args).ConfigureAwait(false);
         }
 
-        var (_, result) = await RunTurnAsync(grainId, grainClass, guard: null, grain => method.InvokeAsync(grain, args), CancellationToken.None)
-            .ConfigureAwait(false);
+        var (_, result) = await RunTurnAsync(grainId, grainClass, guard: null, grain => method.InvokeAsync(grain, args), CancellationToken.None,
+            method.CreatesGrain).ConfigureAwait(false);
         return result;
     }
 
@@ -136,16 +136,19 @@ internal sealed class GrainRuntime : IGrainFactory
     /// <summary>
     /// Runs <paramref name="body"/> as a top-level turn on the grain, retried on transient store conflicts.
     /// With a guard (job completion, reminder tick) the turn is skipped (Ran=false) when the guard matches no row.
+    /// <paramref name="createsGrain"/>: the first attempt assumes the grain is new (<see cref="CreatesGrainAttribute"/>).
     /// </summary>
     public async Task<(bool Ran, object? Result)> RunTurnAsync(
-        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken)
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken,
+        bool createsGrain = false)
     {
         using var gate = await _gates.EnterAsync(grainId, cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await RunOnceAsync(grainId, grainClass, guard, body, cancellationToken).ConfigureAwait(false);
+                return await RunOnceAsync(grainId, grainClass, guard, body, firstAttempt: attempt == 1, createsGrain && guard is null, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
             {
@@ -157,24 +160,26 @@ internal sealed class GrainRuntime : IGrainFactory
     }
 
     private Task<(bool Ran, object? Result)> RunOnceAsync(
-        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken) =>
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, bool firstAttempt, bool createsGrain,
+        CancellationToken cancellationToken) =>
         RunTurnOnceAsync(async turn =>
         {
-            var grain = await turn.EnterAsync(grainId, grainClass, guard, cancellationToken).ConfigureAwait(false);
+            var grain = await turn.EnterAsync(grainId, grainClass, guard, cancellationToken, createsGrain).ConfigureAwait(false);
             return grain is null ? (false, null) : (true, await body(grain).ConfigureAwait(false));
-        }, cancellationToken);
+        }, firstAttempt, cancellationToken);
 
     /// <summary>
     /// One attempt of a turn: its transaction, the turn context flowing with the call, <paramref name="enterAndRun"/>
     /// (Ran=false: a guard matched nothing, nothing is committed), the fencing check, the commit, and the local
-    /// wake-ups for what the turn scheduled or published. Any exception aborts the turn.
+    /// wake-ups for what the turn scheduled or published. Any exception aborts the turn; if the turn had assumed a
+    /// grain new (only a first attempt may), the exception becomes a conflict so the next attempt runs the usual way.
     /// </summary>
     private async Task<(bool Ran, T Result)> RunTurnOnceAsync<T>(
-        Func<TurnContext, Task<(bool Ran, T Result)>> enterAndRun, CancellationToken cancellationToken)
+        Func<TurnContext, Task<(bool Ran, T Result)>> enterAndRun, bool firstAttempt, CancellationToken cancellationToken)
     {
         _silo.ThrowIfUnavailable();
         await using var tx = await _store.BeginTurnAsync(cancellationToken).ConfigureAwait(false);
-        var turn = new TurnContext(this, tx, isReadOnly: false);
+        var turn = new TurnContext(this, tx, isReadOnly: false, mayAssumeNew: firstAttempt);
         var previous = TurnContext.Current;
         TurnContext.Current = turn;
         try
@@ -200,6 +205,12 @@ internal sealed class GrainRuntime : IGrainFactory
             }
 
             return (true, result);
+        }
+        catch (Exception e) when (turn.AssumedNew is { } assumed && e is not InconsistentStateException and not OperationCanceledException)
+        {
+            // The method saw empty state; had the grain existed it might have answered otherwise.
+            turn.Abort();
+            throw new InconsistentStateException(assumed, 0);
         }
         catch
         {
@@ -267,7 +278,7 @@ internal sealed class GrainRuntime : IGrainFactory
 
             await body(entered).ConfigureAwait(false);
             return (true, true);
-        }, cancellationToken).ConfigureAwait(false);
+        }, firstAttempt: false, cancellationToken).ConfigureAwait(false);
         return ran;
     }
 

@@ -13,13 +13,17 @@ internal sealed class TurnContext
 
     private readonly Dictionary<GrainId, Grain> _grains = [];
     private readonly SemaphoreSlim _txLock = new(1, 1);
+    private readonly bool _mayAssumeNew;
     private Exception? _storeFailure;
 
-    public TurnContext(GrainRuntime runtime, ITurnTransaction? transaction, bool isReadOnly)
+    /// <param name="mayAssumeNew">Whether calls marked <see cref="CreatesGrainAttribute"/> may skip the lock step
+    /// (first attempts only: a retry after a conflict runs the usual way).</param>
+    public TurnContext(GrainRuntime runtime, ITurnTransaction? transaction, bool isReadOnly, bool mayAssumeNew = false)
     {
         Runtime = runtime;
         Transaction = transaction;
         IsReadOnly = isReadOnly;
+        _mayAssumeNew = mayAssumeNew;
     }
 
     public static TurnContext? Current
@@ -38,8 +42,14 @@ internal sealed class TurnContext
 
     public TurnEffects Effects { get; } = new();
 
-    /// <summary>Locks and loads the grain into this turn (or returns it if already in). Null if the guard failed.</summary>
-    public async Task<Grain?> EnterAsync(GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, CancellationToken cancellationToken)
+    /// <summary>A grain this turn entered assuming it new, without reading its row (it must be inserted at commit).</summary>
+    public GrainId? AssumedNew { get; private set; }
+
+    /// <summary>Locks and loads the grain into this turn (or returns it if already in). Null if the guard failed.
+    /// <paramref name="createsGrain"/>: on a first attempt, a grain this silo holds no activation of is assumed new
+    /// and starts from empty state without a store step (see <see cref="CreatesGrainAttribute"/>).</summary>
+    public async Task<Grain?> EnterAsync(
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, CancellationToken cancellationToken, bool createsGrain = false)
     {
         if (_grains.TryGetValue(grainId, out var present))
         {
@@ -47,6 +57,12 @@ internal sealed class TurnContext
         }
 
         var cached = Runtime.Activations.TryCheckout(grainId);
+        if (createsGrain && _mayAssumeNew && guard is null && cached is null && AssumedNew is null)
+        {
+            AssumedNew = grainId;
+            return Join(grainId, grainClass, cached: null, record: null);
+        }
+
         var (passed, record) = await OnTransactionAsync(
             tx => tx.LockGrainAsync(grainId, cached?.Version ?? -1, guard, cancellationToken), cancellationToken).ConfigureAwait(false);
 
@@ -128,7 +144,7 @@ internal sealed class TurnContext
             return await Runtime.InvokeReadOnlyAsync(grainId, grainClass, method, args, ReadUnlockedAsync).ConfigureAwait(false);
         }
 
-        var grain = (await EnterAsync(grainId, grainClass, guard: null, CancellationToken.None).ConfigureAwait(false))!;
+        var grain = (await EnterAsync(grainId, grainClass, guard: null, CancellationToken.None, method.CreatesGrain).ConfigureAwait(false))!;
         var mark = Effects.Mark();
         var state = grain.StateObject;
         var partition = grain.PartitionValue;
@@ -204,6 +220,12 @@ internal sealed class TurnContext
 
             writes.Add(new GrainWrite(grain.GrainId, grain.Version, partition, json));
             grain.PendingJson = json;
+        }
+
+        // Only the insert of a grain assumed new proves it did not exist; without it the turn must run the usual way.
+        if (AssumedNew is { } assumed && !writes.Exists(w => w.GrainId == assumed))
+        {
+            throw new InconsistentStateException(assumed, 0);
         }
 
         return writes;

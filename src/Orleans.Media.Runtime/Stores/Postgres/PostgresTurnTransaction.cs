@@ -5,7 +5,8 @@ using static Orleans.Media.Runtime.Stores.Postgres.PostgresParameters;
 namespace Orleans.Media.Runtime.Stores.Postgres;
 
 /// <summary>
-/// A turn on PostgreSQL in two round trips: (BEGIN; guard; SELECT … FOR UPDATE) then (writes; effects; COMMIT).
+/// A turn on PostgreSQL in two round trips: (BEGIN; guard; SELECT … FOR UPDATE) then (writes; effects; COMMIT); one
+/// (BEGIN; writes; effects; COMMIT) when its grain is assumed new.
 /// Wake-up NOTIFYs are sent after the commit by <see cref="PostgresNotifier"/>.
 /// A stale write raises inside the second batch, so the COMMIT after it never runs.
 /// </summary>
@@ -78,6 +79,14 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
     {
         await using var batch = new NpgsqlBatch(connection);
         var commands = batch.BatchCommands;
+        if (!_begun)
+        {
+            // A turn that read nothing (its grain assumed new) opens and commits its transaction in one round trip.
+            commands.Add(new NpgsqlBatchCommand("BEGIN"));
+            _begun = true;
+        }
+
+        var firstWrite = commands.Count;
         foreach (var w in writes)
         {
             commands.Add(w.ExpectedVersion == 0
@@ -135,14 +144,14 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         }
         catch (PostgresException e) when (e.SqlState == "OM409")
         {
-            var index = e.BatchCommand is { } failed ? commands.IndexOf(failed) : 0;
+            var index = e.BatchCommand is { } failed ? commands.IndexOf(failed) - firstWrite : 0;
             var write = writes[Math.Clamp(index, 0, writes.Count - 1)];
             throw new InconsistentStateException(write.GrainId, write.ExpectedVersion);
         }
         catch (PostgresException e) when (e is { SqlState: "23505", ConstraintName: "grains_pkey" })
         {
             // A first write lost the race against another silo's first write of the same grain.
-            var index = e.BatchCommand is { } failed ? commands.IndexOf(failed) : 0;
+            var index = e.BatchCommand is { } failed ? commands.IndexOf(failed) - firstWrite : 0;
             var write = writes[Math.Clamp(index, 0, writes.Count - 1)];
             throw new InconsistentStateException(write.GrainId, write.ExpectedVersion);
         }
