@@ -7,6 +7,7 @@ using Orleans.Media.Grains.Notifications;
 using Orleans.Media.Grains.Projects;
 using Orleans.Media.Grains.Tasks;
 using Orleans.Media.Silo.Notifications;
+using Orleans.Media.Testing;
 using RabbitMQ.Client;
 
 namespace Orleans.Media.Silo.Tests.EndToEnd;
@@ -139,6 +140,68 @@ public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClas
             view.GetProperty("Deliveries").EnumerateArray().Select(d => d.GetProperty("Topic").GetString()).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_topic_removed_before_its_task_ends_dead_letters_the_message_and_a_replay_once_restored_delivers_it()
+    {
+        // Its own silo on its own database: this test kills it and restarts it with other settings.
+        await using var database = await PostgresDatabase.CreateAsync();
+        var options = silo.SiloOptions("notify-reconf", database.ConnectionString);
+        await using var own = await SiloProcess.StartAsync(options);
+        var credentials = await own.ReadCredentialsAsync();
+        using var client = new ImmClient(own.BaseAddress, credentials);
+        using var rest = NotifyingSiloFixture.RestClient(own.BaseAddress, credentials);
+        var project = "notify-reconf-" + Guid.NewGuid().ToString("N")[..8];
+        await client.CreateProjectAsync(project);
+        var archive = _archives.Archive(_archives.Tree(project, files: 300, maxSize: 30_000, seed: 9), "zip-stored"); // About a second of work.
+        await silo.Bucket.UploadAsync($"{project}/many.zip", archive);
+
+        // The task is created while the topic exists; the silo dies mid-extraction and comes back without the topic.
+        var taskId = await client.StartTaskAsync(project, silo.Bucket.Uri($"{project}/many.zip"), silo.Bucket.Uri($"{project}/out/"),
+            notification: new { RocketMQ = new { TopicName = NotifyingSiloFixture.AmqpTopic } });
+        await own.KillAsync();
+        Assert.Equal("Running", await StoredStatusAsync(database.ConnectionString, taskId));
+        foreach (var key in silo.AmqpTopicSettings().Keys)
+        {
+            options.Environment.Remove(key);
+        }
+
+        await own.StartAsync();
+
+        // The task still ends (its end does not wait on a topic that is gone); the message is kept, dead-lettered.
+        var task = await client.WaitForTaskAsync(project, taskId);
+        TaskAssert.Succeeded(task);
+        var messageId = ImmNotifications.MessageId(taskId, ImmNotifications.TaskEndedEvent);
+        var dead = await NotificationAsync(rest, messageId, NotificationStatus.DeadLettered);
+        var delivery = Assert.Single(dead.GetProperty("Deliveries").EnumerateArray());
+        Assert.Equal(NotifyingSiloFixture.AmqpTopic, delivery.GetProperty("Topic").GetString());
+        Assert.Contains($"'{NotifyingSiloFixture.AmqpTopic}' does not exist", delivery.GetProperty("LastError").GetString(), StringComparison.Ordinal);
+        using (var refused = await rest.PostAsync($"/api/v1/admin/notifications/{messageId}/replay", null))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        // The topic is configured again: a replay delivers the same message, the one the task's end built.
+        await own.StopAsync();
+        foreach (var (key, value) in silo.AmqpTopicSettings())
+        {
+            options.Environment[key] = value;
+        }
+
+        await own.StartAsync();
+        var queue = await silo.BindQueueAsync();
+        using (var replayed = await rest.PostAsync($"/api/v1/admin/notifications/{messageId}/replay", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        }
+
+        var received = await silo.ReceiveAsync(queue, Timeout);
+        var message = AssertEnvelope(received.Body.ToArray(), project, taskId, task);
+        Assert.Equal(messageId, received.BasicProperties.MessageId);
+        Assert.Equal(messageId, message.Id);
+        var delivered = Assert.Single((await NotificationAsync(rest, messageId, NotificationStatus.Delivered)).GetProperty("Deliveries").EnumerateArray());
+        Assert.Equal(1, delivered.GetProperty("Replays").GetInt32());
+    }
+
     public void Dispose() => _archives.Dispose();
 
     /// <summary>
@@ -217,24 +280,37 @@ public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClas
         return all;
     }
 
-    /// <summary>GetNotification, polled until the cluster has recorded the delivery (the broker's confirm or the
-    /// receiver's 200 comes before the record).</summary>
-    private async Task<JsonElement> DeliveredAsync(string messageId)
+    private Task<JsonElement> DeliveredAsync(string messageId) => NotificationAsync(silo.Rest, messageId, NotificationStatus.Delivered);
+
+    /// <summary>GetNotification, polled until the cluster has recorded <paramref name="status"/> (the broker's confirm
+    /// or the receiver's 200 comes before the record).</summary>
+    private static async Task<JsonElement> NotificationAsync(HttpClient rest, string messageId, NotificationStatus status)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
-            using var response = await silo.Rest.GetAsync($"/api/v1/admin/notifications/{messageId}");
+            using var response = await rest.GetAsync($"/api/v1/admin/notifications/{messageId}");
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"GetNotification {messageId}: {(int)response.StatusCode} {text}");
             var view = JsonDocument.Parse(text).RootElement.Clone();
-            if (view.GetProperty("Status").GetString() == nameof(NotificationStatus.Delivered))
+            if (view.GetProperty("Status").GetString() == status.ToString())
             {
                 return view;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Notification {messageId} not recorded as delivered within {Timeout}: {text}");
+            Assert.True(DateTime.UtcNow < deadline, $"Notification {messageId} not {status} within {Timeout}: {text}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>The task's status as stored (read from the database, with no silo running).</summary>
+    private static async Task<string?> StoredStatusAsync(string connectionString, string taskId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT state->>'Status' FROM grains WHERE grain_type = @grain AND grain_key = @key", connection);
+        command.Parameters.AddWithValue("grain", FileUncompressionTaskGrain.GrainTypeName);
+        command.Parameters.AddWithValue("key", taskId);
+        return await command.ExecuteScalarAsync() as string;
     }
 }

@@ -54,25 +54,53 @@ public sealed class NotifyingSiloFixture : IAsyncLifetime
         Channel = await _connection.CreateChannelAsync();
         await Channel.ExchangeDeclareAsync(Exchange, ExchangeType.Direct, durable: false, autoDelete: false);
 
-        var amqp = $"OrleansMedia__Notifications__Topics__{AmqpTopic}__";
-        Silo = await SiloProcess.StartAsync(new SiloProcessOptions { Name = "notify-1" }
-            .WithFastTimings()
-            .WithPostgres(Database.ConnectionString)
-            .WithS3Bucket(Bucket.Name)
-            .WithWebhookTopic(WebhookTopic, Receiver.Url, HookSecret, maxAttempts: 5)
-            .With(amqp + "Kind", "Amqp")
-            .With(amqp + "Uri", BrokerUri)
-            .With(amqp + "Exchange", Exchange)
-            .With(amqp + "RoutingKey", RoutingKey)
-            .With(amqp + "MaxAttempts", "5")
-            .With(amqp + "TimeoutSeconds", "5")
-            .With("OrleansMedia__Notifications__RegionId", RegionId)
-            .With("OrleansMedia__Notifications__AccountId", AccountId));
+        Silo = await SiloProcess.StartAsync(SiloOptions("notify-1", Database.ConnectionString));
         var credentials = await Silo.ReadCredentialsAsync();
         Client = new ImmClient(Silo.BaseAddress, credentials);
-        Rest = new HttpClient { BaseAddress = Silo.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+        Rest = RestClient(Silo.BaseAddress, credentials);
+    }
+
+    /// <summary>The settings of this fixture's silo (bucket, both topics, region and account) on the database of
+    /// <paramref name="connectionString"/>: tests that stop, reconfigure or restart a silo start their own.</summary>
+    public SiloProcessOptions SiloOptions(string name, string connectionString)
+    {
+        var options = new SiloProcessOptions { Name = name }
+            .WithFastTimings()
+            .WithPostgres(connectionString)
+            .WithS3Bucket(Bucket.Name)
+            .WithWebhookTopic(WebhookTopic, Receiver.Url, HookSecret, maxAttempts: 5)
+            .With("OrleansMedia__Notifications__RegionId", RegionId)
+            .With("OrleansMedia__Notifications__AccountId", AccountId);
+        foreach (var (key, value) in AmqpTopicSettings())
+        {
+            options.With(key, value);
+        }
+
+        return options;
+    }
+
+    /// <summary>The AMQP topic's settings as the silo's environment variables.</summary>
+    public Dictionary<string, string> AmqpTopicSettings()
+    {
+        var prefix = $"OrleansMedia__Notifications__Topics__{AmqpTopic}__";
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [prefix + "Kind"] = "Amqp",
+            [prefix + "Uri"] = BrokerUri,
+            [prefix + "Exchange"] = Exchange,
+            [prefix + "RoutingKey"] = RoutingKey,
+            [prefix + "MaxAttempts"] = "5",
+            [prefix + "TimeoutSeconds"] = "5",
+        };
+    }
+
+    /// <summary>A REST client authenticated with a bearer token of <paramref name="credentials"/>.</summary>
+    public static HttpClient RestClient(Uri baseAddress, SiloCredentials credentials)
+    {
+        var rest = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Bearer", AccessToken.Issue(credentials.AccessKeyId, credentials.AccessKeySecret, DateTimeOffset.UtcNow.AddHours(2)));
+        return rest;
     }
 
     /// <summary>A fresh exclusive queue bound to the exchange with the topic's routing key.</summary>
