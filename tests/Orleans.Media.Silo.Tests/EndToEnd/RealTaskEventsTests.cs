@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Orleans.Media.Silo.Security;
 using Orleans.Media.Silo.Tests.Events;
+using Orleans.Media.Testing;
 using Xunit.Abstractions;
 
 namespace Orleans.Media.Silo.Tests.EndToEnd;
@@ -137,6 +138,40 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         Assert.Equal(project, updated.Data.GetProperty("ProjectName").GetString());
     }
 
+    [Fact]
+    public async Task On_the_embedded_SQLite_store_a_real_tasks_events_arrive_live_and_resume_after_Last_Event_ID()
+    {
+        // The default deployment: one silo on SQLite (its log is polled, not LISTEN/NOTIFY), the same s3rver bucket.
+        await using var embedded = await SiloProcess.StartAsync(new SiloProcessOptions { Name = "sse-embedded" }
+            .WithFastTimings()
+            .WithS3Bucket(silo.Bucket.Name));
+        var credentials = await embedded.ReadCredentialsAsync();
+        using var client = new ImmClient(embedded.BaseAddress, credentials);
+        var (project, source) = await ProjectWithArchiveAsync("sqlite", client);
+        using var http = Client(embedded.BaseAddress, credentials);
+        SseEvent created;
+        string taskId;
+        await using (var first = await OpenAsync(http, $"/api/v1/projects/{project}/events"))
+        {
+            taskId = await client.StartTaskAsync(project, source, silo.Bucket.Uri($"{project}/out/"));
+            created = await first.NextAsync(Timeout);
+        }
+
+        await using var resumed = await OpenAsync(http, $"/api/v1/projects/{project}/events", created.Id);
+        var rest = await ReadUntilEndedAsync(resumed, taskId);
+        await using var whole = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events");
+        var all = await ReadUntilEndedAsync(whole, taskId);
+        output.WriteLine($"SQLite: {Describe(created)}, then {string.Join(", ", rest.Select(Describe))}");
+
+        Assert.Equal(("TaskCreated", taskId), (created.Type, created.Data.GetProperty("TaskId").GetString()));
+        Assert.Contains(rest, e => e.Type == "TaskProgressed");
+        Assert.Equal(all.Select(e => e.Data.GetRawText()), rest.Prepend(created).Select(e => e.Data.GetRawText()));
+        Assert.Equal(rest.Select(e => e.Id).Order(), rest.Select(e => e.Id));
+        Assert.All(rest, e => Assert.True(e.Id > created.Id));
+        TaskAssert.Succeeded(await client.WaitForTaskAsync(project, taskId));
+        Assert.Equal("Succeeded", rest[^1].Data.GetProperty("Status").GetString());
+    }
+
     public void Dispose() => _archives.Dispose();
 
     private static string Describe(SseEvent e) =>
@@ -146,21 +181,23 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
     /// A project holding a stored zip of many small random files: its extraction to s3rver takes a few seconds, so
     /// the task reports progress (at most every 500 ms) before it ends.
     /// </summary>
-    private async Task<(string Project, string SourceUri)> ProjectWithArchiveAsync(string prefix)
+    private async Task<(string Project, string SourceUri)> ProjectWithArchiveAsync(string prefix, ImmClient? client = null)
     {
         var project = $"sse-{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
-        await silo.Client.CreateProjectAsync(project);
+        await (client ?? silo.Client).CreateProjectAsync(project);
         var archive = _archives.Archive(_archives.Tree(project, files: 700, maxSize: 30_000, seed: 11), "zip-stored");
         await silo.Bucket.UploadAsync($"{project}/src/many.zip", archive);
         return (project, silo.Bucket.Uri($"{project}/src/many.zip"));
     }
 
     /// <summary>An SSE client authenticated with a bearer token of the silo's admin key.</summary>
-    private HttpClient Client()
+    private HttpClient Client() => Client(silo.Silo.BaseAddress, silo.Credentials);
+
+    private static HttpClient Client(Uri baseAddress, SiloCredentials credentials)
     {
-        var http = new HttpClient { BaseAddress = silo.Silo.BaseAddress, Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-            "Bearer", AccessToken.Issue(silo.Credentials.AccessKeyId, silo.Credentials.AccessKeySecret, DateTimeOffset.UtcNow.AddHours(1)));
+            "Bearer", AccessToken.Issue(credentials.AccessKeyId, credentials.AccessKeySecret, DateTimeOffset.UtcNow.AddHours(1)));
         return http;
     }
 
