@@ -16,7 +16,8 @@ namespace Orleans.Media.Silo.Tests.EndToEnd;
 /// Task notifications on a real silo process (PostgreSQL, s3rver, RabbitMQ, a webhook receiver): a topic the cluster
 /// does not know is refused by CreateFileUncompressionTask before anything is stored; a real task naming
 /// <c>Notification.RocketMQ.TopicName</c> (and <c>MNS.TopicName</c>) ends with the IMM envelope on the AMQP exchange
-/// (and the webhook), its content agreeing with GetTask.
+/// (and the webhook), its content agreeing with GetTask; a topic removed from the configuration before its task ends
+/// leaves the message dead-lettered, to replay once the topic is back.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClassFixture<NotifyingSiloFixture>, IDisposable
