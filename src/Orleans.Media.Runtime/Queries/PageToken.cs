@@ -25,7 +25,7 @@ internal static class PageToken
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {
-            throw new ArgumentException("Invalid page token.", nameof(token), e);
+            throw new InvalidPageTokenException(e);
         }
     }
 }

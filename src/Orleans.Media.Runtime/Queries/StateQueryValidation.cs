@@ -34,9 +34,11 @@ internal static class StateQueryValidation
 
     private static void CheckProperty(string property)
     {
-        if (string.IsNullOrEmpty(property) || property.Split('.').Any(p => p.Length == 0 || !p.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+        // '-' for dictionary keys such as tag names ("cost-center"); paths are inlined in SQL literals on both stores,
+        // so nothing that could end a literal or a JSON path step ('\'', '"', '.', '[', '$') is allowed.
+        if (string.IsNullOrEmpty(property) || property.Split('.').Any(p => p.Length == 0 || !p.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
         {
-            throw new ArgumentException($"'{property}' is not a property path (letters, digits, '_', dotted).");
+            throw new ArgumentException($"'{property}' is not a property path (letters, digits, '_', '-', dotted).");
         }
     }
 }

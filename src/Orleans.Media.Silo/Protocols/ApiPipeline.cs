@@ -133,7 +133,15 @@ public sealed class ApiPipeline(
 
         rateLimiter.Acquire(principal, operation.Product, project);
         var request = new ApiRequest(requestId, operation, protocol, principal, parameters, http.RequestServices);
-        return await operation.Handler(request, http.RequestAborted);
+        try
+        {
+            return await operation.Handler(request, http.RequestAborted);
+        }
+        catch (InvalidPageTokenException)
+        {
+            // Every listing pages with NextToken; a token it did not return is the caller's mistake, in its vendor's words.
+            throw ApiErrors.Invalid(operation.Product, "NextToken", "it is not a token this listing returned.");
+        }
     }
 
     private static string BeginRequest(HttpContext http)

@@ -85,6 +85,56 @@ public abstract class QueryConformanceTests : ConformanceTestBase
         })).Select(x => x.k);
         Assert.Equal(expected, keys);
     }
+
+    [Theory]
+    [InlineData("Priority", StateValueKind.Number)]
+    [InlineData("Stamp", StateValueKind.Time)]
+    [InlineData(null, StateValueKind.Text)]
+    public async Task A_forged_or_foreign_page_token_is_an_InvalidPageTokenException_never_a_store_error(string? orderBy, StateValueKind kind)
+    {
+        var (cluster, prefix) = await SeedAsync();
+        await using var _ = cluster;
+        var q = cluster[0].Services.GetRequiredService<IGrainStateQuery>();
+        var query = new GrainStateQuery("counter") { KeyPrefix = prefix, OrderBy = orderBy, OrderByKind = kind, Limit = 4 };
+        var genuine = (await q.QueryAsync<CounterState>(query)).NextPageToken!;
+
+        // Not a token any query returned: undecodable, truncated, or not a [value, key] pair.
+        List<string> forged = ["not a token", genuine[..(genuine.Length / 2)], Encode("[\"x\"]"), Encode("{}"), Encode("[\"x\", null]")];
+        if (orderBy is not null)
+        {
+            // Well-formed, but the sort value is not a number or time (sorted by key, the sort value is unused).
+            forged.AddRange([Encode("[\"not-a-value\", \"k\"]"), Encode("[\"\", \"k\"]")]);
+        }
+
+        foreach (var token in forged)
+        {
+            await Assert.ThrowsAsync<InvalidPageTokenException>(() => q.QueryAsync<CounterState>(query with { PageToken = token }));
+        }
+
+        // The genuine token still works after the refusals.
+        Assert.NotEmpty((await q.QueryAsync<CounterState>(query with { PageToken = genuine })).Items);
+    }
+
+    [Fact]
+    public async Task Dictionary_keys_with_dashes_can_be_filtered_and_sorted_on()
+    {
+        await using var cluster = await StartClusterAsync(1);
+        var prefix = NewKey("dash") + "-";
+        for (var i = 0; i < 5; i++)
+        {
+            await cluster[0].GetGrain<ICounterGrain>(prefix + i).Label("cost-center", i % 2 == 0 ? "even" : "odd-" + i);
+        }
+
+        var q = cluster[0].Services.GetRequiredService<IGrainStateQuery>();
+        var all = new GrainStateQuery("counter") { KeyPrefix = prefix };
+        Assert.Equal(3, await q.CountAsync(all with { Filters = [StateFilter.Eq("Labels.cost-center", "even")] }));
+        var sorted = await q.QueryAsync<CounterState>(all with { OrderBy = "Labels.cost-center", Descending = true });
+        Assert.Equal([prefix + "3", prefix + "1", prefix + "4", prefix + "2", prefix + "0"], sorted.Items.Select(i => i.Key));
+        await Assert.ThrowsAsync<ArgumentException>(() => q.CountAsync(all with { Filters = [StateFilter.Eq("Labels.a'b", "x")] }));
+    }
+
+    private static string Encode(string json) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 public sealed class PostgresQueryConformanceTests : QueryConformanceTests

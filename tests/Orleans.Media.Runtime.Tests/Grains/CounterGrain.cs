@@ -92,6 +92,12 @@ public sealed class CounterGrain(IClusterMembership membership) : Grain<CounterS
         return Task.CompletedTask;
     }
 
+    public Task Label(string key, string value)
+    {
+        State = State with { Labels = new Dictionary<string, string>(State.Labels ?? new Dictionary<string, string>()) { [key] = value } };
+        return Task.CompletedTask;
+    }
+
     public Task<Guid> StartJob(string kind, string payload, string? partition, int maxAttempts) =>
         Task.FromResult(ScheduleJob(new JobRequest(kind, payload) { Partition = partition, MaxAttempts = maxAttempts }));
 

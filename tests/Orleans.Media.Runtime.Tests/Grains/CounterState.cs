@@ -13,4 +13,6 @@ public sealed record CounterState
     public IReadOnlyList<string> Outcomes { get; init; } = [];
 
     public IReadOnlyList<string> Ticks { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
 }

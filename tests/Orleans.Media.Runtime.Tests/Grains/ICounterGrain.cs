@@ -43,6 +43,9 @@ public interface ICounterGrain : IGrainWithStringKey
 
     Task Set(string? tag, int priority, DateTimeOffset? stamp, string? partition);
 
+    /// <summary>Sets one entry of the Labels dictionary (keys may hold '-').</summary>
+    Task Label(string key, string value);
+
     Task<Guid> StartJob(string kind, string payload, string? partition, int maxAttempts);
 
     Task Cancel(Guid jobId);

@@ -76,7 +76,8 @@ public sealed class RealSiloClientTests : IAsyncLifetime
             new { action = "GetProject", @params = new { ProjectName = name, WithStatistics = true } },
             new { action = "ListProjects", @params = new { Prefix = name, MaxResults = 10 } },
             new { action = "DeleteProject", @params = new { ProjectName = name } },
-            new { action = "GetProject", @params = new { ProjectName = name } }));
+            new { action = "GetProject", @params = new { ProjectName = name } },
+            new { action = "ListProjects", @params = new { NextToken = "not-a-token-it-returned" } }));
 
         Assert.All(results.Take(4), r => Assert.True(r.GetProperty("ok").GetBoolean(), r.ToString()));
         var project = results[1].GetProperty("body").GetProperty("Project");
@@ -86,6 +87,8 @@ public sealed class RealSiloClientTests : IAsyncLifetime
         Assert.False(results[4].GetProperty("ok").GetBoolean());
         Assert.Equal("ResourceNotFound", results[4].GetProperty("code").GetString());
         Assert.Equal(404, results[4].GetProperty("status").GetInt32());
+        Assert.Equal("InvalidArgument", results[5].GetProperty("code").GetString());
+        Assert.Equal(400, results[5].GetProperty("status").GetInt32());
     }
 
     [Fact]

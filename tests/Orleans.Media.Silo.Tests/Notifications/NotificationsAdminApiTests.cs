@@ -95,6 +95,7 @@ public sealed class NotificationsAdminApiTests
         using var missing = await admin.GetAsync($"/api/v1/admin/notifications/{unknown}");
         using var missingReplay = await admin.PostAsync($"/api/v1/admin/notifications/{unknown}/replay", null);
         using var badStatus = await admin.GetAsync("/api/v1/admin/notifications?Status=Lost");
+        using var badToken = await admin.GetAsync("/api/v1/admin/notifications?NextToken=forged-token");
 
         Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, notAdminReplay.StatusCode);
@@ -104,5 +105,9 @@ public sealed class NotificationsAdminApiTests
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
         using var body = JsonDocument.Parse(await missing.Content.ReadAsStringAsync());
         Assert.Equal("ResourceNotFound", body.RootElement.GetProperty("Code").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badToken.StatusCode);
+        using var tokenBody = JsonDocument.Parse(await badToken.Content.ReadAsStringAsync());
+        Assert.Equal("InvalidArgument", tokenBody.RootElement.GetProperty("Code").GetString());
+        Assert.Contains("NextToken", tokenBody.RootElement.GetProperty("Message").GetString());
     }
 }

@@ -53,8 +53,10 @@ internal static class SqliteStateQuery
             {
                 object typed = q.OrderByKind switch
                 {
-                    StateValueKind.Number => double.Parse(value ?? "0", CultureInfo.InvariantCulture),
-                    StateValueKind.Time => long.Parse(value ?? "0", CultureInfo.InvariantCulture),
+                    StateValueKind.Number => double.TryParse(value ?? "0", NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
+                        ? n : throw new InvalidPageTokenException(),
+                    StateValueKind.Time => long.TryParse(value ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
+                        ? ms : throw new InvalidPageTokenException(),
                     _ => value ?? "",
                 };
                 sql.Append($" AND ({sort}, grain_key) {op} (").Append(Param(cmd, typed)).Append(", ").Append(Param(cmd, key)).Append(')');

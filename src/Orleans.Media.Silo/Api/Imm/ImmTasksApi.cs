@@ -15,7 +15,7 @@ public static class ImmTasksApi
 {
     private const int MaxSelectedFiles = 80_000;
     private const int MaxPathLength = 1_024;
-    private const string TagKeyRule = "1 to 128 letters, digits or '_'";
+    private const string TagKeyRule = "1 to 128 letters, digits, '_' or '-'";
 
     public static void Register(ApiOperationCatalog catalog)
     {
@@ -221,9 +221,9 @@ public static class ImmTasksApi
                 },
                 ct);
         }
-        catch (Exception e) when (position is not null && IsUnusablePosition(e))
+        catch (InvalidPageTokenException) when (position is not null)
         {
-            throw TaskQueryToken.Refused();
+            throw TaskQueryToken.Refused(); // only reachable by forging the position inside a well-formed envelope
         }
 
         var tasks = page.Items.Select(i => TaskView.From(i.State, withDefinition)).ToList();
@@ -232,19 +232,11 @@ public static class ImmTasksApi
     }
 
     /// <summary>
-    /// A position inside a well-formed envelope that the store cannot use: undecodable (the runtime's ArgumentException,
-    /// SQLite's FormatException) or a sort value PostgreSQL cannot cast (22P02 invalid text, 22003 out of range). Only a
-    /// forged token gets here, as the envelope already ties a genuine one to its Sort and Order.
-    /// </summary>
-    private static bool IsUnusablePosition(Exception e) =>
-        e is ArgumentException or FormatException or System.Data.Common.DbException { SqlState: "22P02" or "22003" };
-
-    /// <summary>
     /// Tag keys are what the store can select on (TagSelector filters on <c>Request.Tags.{key}</c>, and the state
-    /// query's property paths are letters, digits and '_'), so every tag a task can carry can also be listed by.
+    /// query's property paths are letters, digits, '_' and '-'), so every tag a task can carry can also be listed by.
     /// </summary>
     private static bool IsTagKey(string key) =>
-        key.Length is > 0 and <= 128 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        key.Length is > 0 and <= 128 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     /// <summary>
     /// The reference's CredentialConfig object (the rules already require a JSON object), checked against its shape;
