@@ -62,7 +62,11 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
             format = reader.Format;
         }
 
-        if (format == ArchiveFormat.Zip && ZipDirectory.TryReadEnd(source) is { } directory)
+        if (format == ArchiveFormat.SevenZip)
+        {
+            entries = ArchivePlan.WithSevenZipPackedSizes(source, entries, (e, packed) => e with { PackedSize = packed });
+        }
+        else if (format == ArchiveFormat.Zip && ZipDirectory.TryReadEnd(source) is { } directory)
         {
             var packed = directory.ReadEntries(source).ToLookup(d => EntryPaths.Normalize(d.Name), d => d.CompressedSize);
             var used = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -85,8 +85,31 @@ internal sealed class ArchivePlan
         }
 
         // No directory to read (or a zip cut before its central directory): list headers, skipping data.
-        return new ArchivePlan(format, size, ListingPass(stream, passphrases, limits), entriesAreInReadOrder: true);
+        var entries = ListingPass(stream, passphrases, limits);
+        if (format == ArchiveFormat.SevenZip)
+        {
+            entries = WithSevenZipPackedSizes(stream, entries);
+        }
+
+        return new ArchivePlan(format, size, entries, entriesAreInReadOrder: true);
     }
+
+    /// <summary>
+    /// A 7z's packed sizes come from its own header: the listing pass reads none of the data, so its offsets say
+    /// nothing. Left as listed when the header cannot be read (see <see cref="SevenZip.SevenZipHeader"/>).
+    /// </summary>
+    public static List<T> WithSevenZipPackedSizes<T>(Stream stream, List<T> entries, Func<T, long, T> withPacked)
+    {
+        if (SevenZip.SevenZipHeader.TryReadPackedSizes(stream) is { } packed && packed.Length == entries.Count)
+        {
+            return [.. entries.Select((e, i) => withPacked(e, packed[i]))];
+        }
+
+        return entries;
+    }
+
+    private static List<PlannedEntry> WithSevenZipPackedSizes(Stream stream, List<PlannedEntry> entries) =>
+        WithSevenZipPackedSizes(stream, entries, (e, packed) => e with { PackedSize = packed });
 
     private static ArchivePlan FromZipDirectory(Stream stream, ZipDirectory directory, long size, ArchiveLimits limits)
     {

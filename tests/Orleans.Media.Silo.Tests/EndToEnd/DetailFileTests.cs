@@ -75,6 +75,47 @@ public sealed class DetailFileTests(PostgresSiloFixture silo) : IClassFixture<Po
     }
 
     /// <summary>
+    /// A 7z keeps its directory in a (compressed) header at its end; the detail file's sizes must still be the
+    /// archive's own, as <c>7zz l -slt</c> lists them: each file's Size, and Packed Size counted on the first file
+    /// of each compressed block (0 for the other files of a solid block, for folders and for empty files).
+    /// </summary>
+    [Theory]
+    [InlineData("7z")]
+    [InlineData("7z-solid")]
+    public async Task A_7z_reports_the_sizes_7zip_lists(string kind)
+    {
+        var project = "det7-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var archive = _archives.Archive(StampedTree(kind), kind);
+        var expected = SevenZipListing(archive);
+        Assert.Contains(expected, e => e.IsFolder);
+        Assert.Contains(expected, e => !e.IsFolder && e.Packed > 0 && e.Packed != e.Unpacked);
+
+        await silo.Bucket.UploadAsync($"{project}/a.7z", archive);
+        var target = $"{project}/out/";
+        var detailKey = $"{project}/detail.json";
+        var id = await silo.Client.StartTaskAsync(
+            project, silo.Bucket.Uri($"{project}/a.7z"), silo.Bucket.Uri(target),
+            notification: new { ExtendedMessageURI = silo.Bucket.Uri(detailKey) });
+        TaskAssert.Succeeded(await silo.Client.WaitForTaskAsync(project, id));
+
+        var root = await DetailAsync(detailKey);
+        Assert.Equal("", root.GetProperty("Password").GetString());
+        Assert.Equal("false", root.GetProperty("IsEncryption").GetString());
+        var items = root.GetProperty("ArchiveFiles").EnumerateArray().ToList();
+        Assert.Equal(expected.Select(e => "./" + e.Name), items.Select(i => i.GetProperty("PathName").GetString()));
+        foreach (var (item, entry) in items.Zip(expected))
+        {
+            Assert.Equal(entry.IsFolder ? "true" : "false", item.GetProperty("IsFolder").GetString());
+            Assert.True(Invariant(entry.Packed) == item.GetProperty("PackedSize").GetString(), $"{entry.Name}: PackedSize {item.GetProperty("PackedSize")}, 7-Zip lists {entry.Packed}");
+            Assert.Equal(Invariant(entry.Unpacked), item.GetProperty("UnPackedSize").GetString());
+            Assert.Equal("2023-07-21T09:46:34Z", item.GetProperty("FileAccessTime").GetString());
+        }
+
+        Assert.Equal(expected.Where(e => e.Packed > 0).Sum(e => e.Packed), items.Sum(i => long.Parse(i.GetProperty("PackedSize").GetString()!, CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
     /// A wrong password fails the task, and the detail file is still written: IsEncryption "true", the password as
     /// given, and every file refused with a reason and no URI (nothing was written). Folders carry no data to
     /// decrypt and are reported as they are.
@@ -166,6 +207,38 @@ public sealed class DetailFileTests(PostgresSiloFixture silo) : IClassFixture<Po
         }
 
         return dir;
+    }
+
+    /// <summary>Path, folder flag, Packed Size (blank read as 0) and Size of each entry, as <c>7zz l -slt</c> lists them.</summary>
+    private static List<(string Name, bool IsFolder, long Packed, long Unpacked)> SevenZipListing(string archive)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("7zz") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "l", "-slt", archive })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        var result = new List<(string, bool, long, long)>();
+        var blocks = text[(text.IndexOf("----------", StringComparison.Ordinal) + 10)..].Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        foreach (var block in blocks)
+        {
+            var fields = block.Split('\n').Select(l => l.Split(" = ", 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+            if (!fields.TryGetValue("Path", out var path))
+            {
+                continue;
+            }
+
+            long Number(string key) => fields.TryGetValue(key, out var v) && v.Length > 0 ? long.Parse(v, CultureInfo.InvariantCulture) : 0;
+            // 7z listings give no "Folder" line; the attributes start with D for a folder.
+            var isFolder = fields.GetValueOrDefault("Attributes", "").StartsWith('D') || fields.GetValueOrDefault("Folder") == "+";
+            result.Add((path, isFolder, Number("Packed Size"), Number("Size")));
+        }
+
+        return result;
     }
 
     /// <summary>The zip's central directory as System.IO.Compression reads it (it lists encrypted zips too).</summary>

@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+
+namespace Orleans.Media.Archives.Native;
+
+/// <summary>
+/// Raw LZMA / LZMA2 decoding through liblzma (<c>liblzma.so.5</c>, which libarchive itself links), for the small
+/// compressed header at the end of a 7z: the only place the engine decodes outside libarchive.
+/// </summary>
+internal static unsafe partial class Lzma
+{
+    private const string Library = "liblzma.so.5";
+    private const ulong FilterLzma1 = 0x4000000000000001;
+    private const ulong FilterLzma2 = 0x21;
+    private const ulong VliUnknown = ulong.MaxValue;
+    private const int Ok = 0;
+    private const int StreamEnd = 1;
+    private const int Run = 0;
+
+    // lzma_stream: next_in, avail_in, total_in, next_out, avail_out, total_out come first (stable ABI); the rest
+    // (allocator, internal state, reserved fields: 88 bytes on 64-bit) must start zeroed (LZMA_STREAM_INIT).
+    private const int StreamBytes = 256;
+
+    /// <summary>Decodes exactly <paramref name="outputSize"/> bytes; null when the coder or data is not LZMA/LZMA2 or does not decode.</summary>
+    public static byte[]? TryDecode(bool lzma2, ReadOnlySpan<byte> properties, ReadOnlySpan<byte> input, int outputSize)
+    {
+        var filters = stackalloc Filter[2];
+        filters[0] = new Filter { Id = lzma2 ? FilterLzma2 : FilterLzma1 };
+        filters[1] = new Filter { Id = VliUnknown };
+        fixed (byte* props = properties)
+        {
+            if (PropertiesDecode(filters, null, props, (nuint)properties.Length) != Ok)
+            {
+                return null;
+            }
+        }
+
+        var stream = (byte*)NativeMemory.AllocZeroed(StreamBytes);
+        try
+        {
+            if (RawDecoder(stream, filters) != Ok)
+            {
+                return null;
+            }
+
+            var output = new byte[outputSize];
+            fixed (byte* input0 = input)
+            fixed (byte* output0 = output)
+            {
+                *(byte**)stream = input0;
+                *(nuint*)(stream + 8) = (nuint)input.Length;
+                *(byte**)(stream + 24) = output0;
+                *(nuint*)(stream + 32) = (nuint)outputSize;
+
+                // 7z stores LZMA without an end marker: done when the output is full, not at LZMA_STREAM_END.
+                while (*(nuint*)(stream + 32) > 0)
+                {
+                    var status = Code(stream, Run);
+                    if (status == StreamEnd && *(nuint*)(stream + 32) > 0)
+                    {
+                        return null;
+                    }
+
+                    if (status is not Ok and not StreamEnd || (status == Ok && *(nuint*)(stream + 8) == 0 && *(nuint*)(stream + 32) > 0))
+                    {
+                        return null;
+                    }
+                }
+            }
+
+            return output;
+        }
+        finally
+        {
+            End(stream);
+            NativeMemory.Free(stream);
+            FiltersFree(filters, null);
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Filter
+    {
+        public ulong Id;
+        public void* Options;
+    }
+
+    [LibraryImport(Library, EntryPoint = "lzma_properties_decode")]
+    private static partial int PropertiesDecode(Filter* filter, void* allocator, byte* props, nuint propsSize);
+
+    [LibraryImport(Library, EntryPoint = "lzma_raw_decoder")]
+    private static partial int RawDecoder(byte* stream, Filter* filters);
+
+    [LibraryImport(Library, EntryPoint = "lzma_code")]
+    private static partial int Code(byte* stream, int action);
+
+    [LibraryImport(Library, EntryPoint = "lzma_end")]
+    private static partial void End(byte* stream);
+
+    // Frees the options lzma_properties_decode allocated (liblzma 5.4+).
+    [LibraryImport(Library, EntryPoint = "lzma_filters_free")]
+    private static partial void FiltersFree(Filter* filters, void* allocator);
+}

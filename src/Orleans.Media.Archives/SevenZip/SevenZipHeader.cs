@@ -1,0 +1,470 @@
+using System.Buffers.Binary;
+using Orleans.Media.Archives.Native;
+
+namespace Orleans.Media.Archives.SevenZip;
+
+/// <summary>
+/// Reads a 7z's header (at the end of the archive, usually LZMA-compressed) for what libarchive does not expose:
+/// each entry's packed size. libarchive reads 7z data lazily by folder, so offsets seen while listing say nothing
+/// about it. Sizes follow 7-Zip's own listing: a folder (compressed block) counts on its first file, the other
+/// files of a solid block and entries without data count 0, so the sizes add up to the packed data.
+/// Best effort: any header this reader does not understand (encrypted, unknown coder, damage) gives null.
+/// </summary>
+internal static class SevenZipHeader
+{
+    private const int SignatureHeaderSize = 32;
+    private const long MaxHeaderBytes = 256L * 1024 * 1024;
+    private static ReadOnlySpan<byte> Signature => [(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C];
+
+    private const byte End = 0x00;
+    private const byte Header = 0x01;
+    private const byte ArchiveProperties = 0x02;
+    private const byte AdditionalStreamsInfo = 0x03;
+    private const byte MainStreamsInfo = 0x04;
+    private const byte FilesInfo = 0x05;
+    private const byte PackInfo = 0x06;
+    private const byte UnpackInfo = 0x07;
+    private const byte SubStreamsInfo = 0x08;
+    private const byte Size = 0x09;
+    private const byte Crc = 0x0A;
+    private const byte Folder = 0x0B;
+    private const byte CodersUnpackSize = 0x0C;
+    private const byte NumUnpackStream = 0x0D;
+    private const byte EmptyStream = 0x0E;
+    private const byte EncodedHeader = 0x17;
+
+    /// <summary>Each entry's packed size in header order (libarchive's order), or null when the header cannot be read.</summary>
+    public static long[]? TryReadPackedSizes(Stream stream)
+    {
+        try
+        {
+            return ReadPackedSizes(stream);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static long[]? ReadPackedSizes(Stream stream)
+    {
+        var start = new byte[SignatureHeaderSize];
+        stream.Seek(0, SeekOrigin.Begin);
+        stream.ReadExactly(start);
+        if (!start.AsSpan(0, 6).SequenceEqual(Signature))
+        {
+            return null;
+        }
+
+        var nextOffset = BinaryPrimitives.ReadInt64LittleEndian(start.AsSpan(12));
+        var nextSize = BinaryPrimitives.ReadInt64LittleEndian(start.AsSpan(20));
+        if (nextOffset < 0 || nextSize is <= 0 or > MaxHeaderBytes || SignatureHeaderSize + nextOffset + nextSize > stream.Length)
+        {
+            return null;
+        }
+
+        var header = new byte[nextSize];
+        stream.Seek(SignatureHeaderSize + nextOffset, SeekOrigin.Begin);
+        stream.ReadExactly(header);
+
+        // An encoded header is a small archive of its own whose one folder holds the real header.
+        for (var depth = 0; depth < 4 && header.Length > 0 && header[0] == EncodedHeader; depth++)
+        {
+            var reader = new Reader(header, 1);
+            var streams = ReadStreamsInfo(ref reader);
+            if (streams.Folders.Count == 0 || streams.PackSizes.Count == 0 || streams.Folders[0].Coders.Count != 1)
+            {
+                return null;
+            }
+
+            var coder = streams.Folders[0].Coders[0];
+            var lzma2 = coder.Id.SequenceEqual(new byte[] { 0x21 });
+            if (!lzma2 && !coder.Id.SequenceEqual(new byte[] { 0x03, 0x01, 0x01 }))
+            {
+                return null; // encrypted (AES) or another coder: no sizes rather than a guess
+            }
+
+            var unpackSize = streams.Folders[0].UnpackSizes[^1];
+            if (unpackSize is <= 0 or > MaxHeaderBytes || streams.PackSizes[0] > MaxHeaderBytes)
+            {
+                return null;
+            }
+
+            var packed = new byte[streams.PackSizes[0]];
+            stream.Seek(SignatureHeaderSize + streams.PackPos, SeekOrigin.Begin);
+            stream.ReadExactly(packed);
+            header = Lzma.TryDecode(lzma2, coder.Properties, packed, (int)unpackSize) ?? [];
+        }
+
+        return header.Length > 0 && header[0] == Header ? ReadHeader(new Reader(header, 1)) : null;
+    }
+
+    private static long[]? ReadHeader(Reader reader)
+    {
+        var id = reader.Byte();
+        if (id == ArchiveProperties)
+        {
+            while (reader.Byte() != End)
+            {
+                reader.Skip(reader.Number());
+            }
+
+            id = reader.Byte();
+        }
+
+        if (id == AdditionalStreamsInfo)
+        {
+            ReadStreamsInfo(ref reader);
+            id = reader.Byte();
+        }
+
+        var streams = new StreamsInfo();
+        if (id == MainStreamsInfo)
+        {
+            streams = ReadStreamsInfo(ref reader);
+            id = reader.Byte();
+        }
+
+        if (id != FilesInfo)
+        {
+            return id == End ? [] : null;
+        }
+
+        var files = checked((int)reader.Number());
+        bool[]? empty = null;
+        while (true)
+        {
+            var property = reader.Byte();
+            if (property == End)
+            {
+                break;
+            }
+
+            var size = reader.Number();
+            if (property == EmptyStream)
+            {
+                var at = reader.Position;
+                empty = reader.Bits(files);
+                reader.Position = at;
+            }
+
+            reader.Skip(size);
+        }
+
+        // Files with data take the folders' unpack streams in order; the first file of a folder carries the
+        // folder's packed streams.
+        var result = new long[files];
+        var folder = 0;
+        var inFolder = 0;
+        var packIndex = 0;
+        for (var i = 0; i < files; i++)
+        {
+            if (empty?[i] == true)
+            {
+                continue;
+            }
+
+            while (folder < streams.Folders.Count && inFolder >= streams.UnpackStreams[folder])
+            {
+                packIndex += streams.Folders[folder].PackedStreams;
+                folder++;
+                inFolder = 0;
+            }
+
+            if (folder >= streams.Folders.Count)
+            {
+                return null;
+            }
+
+            if (inFolder == 0)
+            {
+                for (var p = 0; p < streams.Folders[folder].PackedStreams; p++)
+                {
+                    result[i] += streams.PackSizes[packIndex + p];
+                }
+            }
+
+            inFolder++;
+        }
+
+        return result;
+    }
+
+    private static StreamsInfo ReadStreamsInfo(ref Reader reader)
+    {
+        var info = new StreamsInfo();
+        while (true)
+        {
+            var id = reader.Byte();
+            switch (id)
+            {
+                case End:
+                    if (info.UnpackStreams.Count == 0)
+                    {
+                        info.UnpackStreams.AddRange(Enumerable.Repeat(1L, info.Folders.Count));
+                    }
+
+                    return info;
+                case PackInfo:
+                    info.PackPos = checked((long)reader.Number());
+                    var count = checked((int)reader.Number());
+                    for (var property = reader.Byte(); property != End; property = reader.Byte())
+                    {
+                        if (property == Size)
+                        {
+                            for (var i = 0; i < count; i++)
+                            {
+                                info.PackSizes.Add(checked((long)reader.Number()));
+                            }
+                        }
+                        else if (property == Crc)
+                        {
+                            reader.Digests(count);
+                        }
+                        else
+                        {
+                            throw new InvalidDataException($"7z PackInfo property {property}");
+                        }
+                    }
+
+                    break;
+                case UnpackInfo:
+                    ReadUnpackInfo(ref reader, info);
+                    break;
+                case SubStreamsInfo:
+                    ReadSubStreamsInfo(ref reader, info);
+                    break;
+                default:
+                    throw new InvalidDataException($"7z StreamsInfo property {id}");
+            }
+        }
+    }
+
+    private static void ReadUnpackInfo(ref Reader reader, StreamsInfo info)
+    {
+        if (reader.Byte() != Folder)
+        {
+            throw new InvalidDataException("7z UnpackInfo without folders");
+        }
+
+        var count = checked((int)reader.Number());
+        if (reader.Byte() != 0)
+        {
+            throw new InvalidDataException("7z external folders");
+        }
+
+        for (var f = 0; f < count; f++)
+        {
+            info.Folders.Add(ReadFolder(ref reader));
+        }
+
+        if (reader.Byte() != CodersUnpackSize)
+        {
+            throw new InvalidDataException("7z UnpackInfo without sizes");
+        }
+
+        foreach (var folder in info.Folders)
+        {
+            for (var o = 0; o < folder.OutStreams; o++)
+            {
+                folder.UnpackSizes.Add(checked((long)reader.Number()));
+            }
+        }
+
+        for (var property = reader.Byte(); property != End; property = reader.Byte())
+        {
+            if (property != Crc)
+            {
+                throw new InvalidDataException($"7z UnpackInfo property {property}");
+            }
+
+            info.FolderCrcs = reader.Digests(count);
+        }
+    }
+
+    private static FolderInfo ReadFolder(ref Reader reader)
+    {
+        var folder = new FolderInfo();
+        var coders = checked((int)reader.Number());
+        long inStreams = 0;
+        for (var c = 0; c < coders; c++)
+        {
+            var flags = reader.Byte();
+            if ((flags & 0x80) != 0)
+            {
+                throw new InvalidDataException("7z alternative coder methods");
+            }
+
+            var coder = new CoderInfo { Id = reader.Bytes(flags & 0x0F).ToArray() };
+            long ins = 1, outs = 1;
+            if ((flags & 0x10) != 0)
+            {
+                ins = checked((long)reader.Number());
+                outs = checked((long)reader.Number());
+            }
+
+            if ((flags & 0x20) != 0)
+            {
+                coder.Properties = reader.Bytes(checked((int)reader.Number())).ToArray();
+            }
+
+            inStreams += ins;
+            folder.OutStreams = checked((int)(folder.OutStreams + outs));
+            folder.Coders.Add(coder);
+        }
+
+        var bindPairs = folder.OutStreams - 1;
+        for (var b = 0; b < bindPairs; b++)
+        {
+            reader.Number();
+            reader.Number();
+        }
+
+        folder.PackedStreams = checked((int)(inStreams - bindPairs));
+        if (folder.PackedStreams > 1)
+        {
+            for (var p = 0; p < folder.PackedStreams; p++)
+            {
+                reader.Number();
+            }
+        }
+
+        return folder;
+    }
+
+    private static void ReadSubStreamsInfo(ref Reader reader, StreamsInfo info)
+    {
+        info.UnpackStreams.Clear();
+        info.UnpackStreams.AddRange(Enumerable.Repeat(1L, info.Folders.Count));
+        for (var property = reader.Byte(); property != End; property = reader.Byte())
+        {
+            switch (property)
+            {
+                case NumUnpackStream:
+                    for (var f = 0; f < info.Folders.Count; f++)
+                    {
+                        info.UnpackStreams[f] = checked((long)reader.Number());
+                    }
+
+                    break;
+                case Size:
+                    foreach (var n in info.UnpackStreams)
+                    {
+                        for (var s = 1; s < n; s++)
+                        {
+                            reader.Number();
+                        }
+                    }
+
+                    break;
+                case Crc:
+                    // Digests for the streams whose CRC the folder does not already give.
+                    var unknown = 0;
+                    for (var f = 0; f < info.Folders.Count; f++)
+                    {
+                        var known = info.UnpackStreams[f] == 1 && info.FolderCrcs is { } crcs && crcs[f];
+                        unknown += known ? 0 : checked((int)info.UnpackStreams[f]);
+                    }
+
+                    reader.Digests(unknown);
+                    break;
+                default:
+                    throw new InvalidDataException($"7z SubStreamsInfo property {property}");
+            }
+        }
+    }
+
+    private sealed class StreamsInfo
+    {
+        public long PackPos { get; set; }
+
+        public List<long> PackSizes { get; } = [];
+
+        public List<FolderInfo> Folders { get; } = [];
+
+        public bool[]? FolderCrcs { get; set; }
+
+        public List<long> UnpackStreams { get; } = [];
+    }
+
+    private sealed class FolderInfo
+    {
+        public List<CoderInfo> Coders { get; } = [];
+
+        public int OutStreams { get; set; }
+
+        public int PackedStreams { get; set; }
+
+        public List<long> UnpackSizes { get; } = [];
+    }
+
+    private sealed class CoderInfo
+    {
+        public byte[] Id { get; init; } = [];
+
+        public byte[] Properties { get; set; } = [];
+    }
+
+    /// <summary>A cursor over header bytes with 7z's number, bit-vector and digest encodings.</summary>
+    private struct Reader(byte[] data, int position)
+    {
+        public int Position { readonly get; set; } = position;
+
+        public byte Byte() => data[Position++];
+
+        public ReadOnlySpan<byte> Bytes(int count)
+        {
+            var span = data.AsSpan(Position, count);
+            Position += count;
+            return span;
+        }
+
+        public void Skip(ulong count) => Position = checked((int)(Position + (long)count));
+
+        /// <summary>7z's variable-length number: the leading 1 bits of the first byte count the bytes that follow.</summary>
+        public ulong Number()
+        {
+            var first = Byte();
+            byte mask = 0x80;
+            ulong value = 0;
+            for (var i = 0; i < 8; i++)
+            {
+                if ((first & mask) == 0)
+                {
+                    return value | ((ulong)(first & (mask - 1)) << (8 * i));
+                }
+
+                value |= (ulong)Byte() << (8 * i);
+                mask >>= 1;
+            }
+
+            return value;
+        }
+
+        /// <summary>A bit vector, most significant bit first.</summary>
+        public bool[] Bits(int count)
+        {
+            var bits = new bool[count];
+            byte current = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (i % 8 == 0)
+                {
+                    current = Byte();
+                }
+
+                bits[i] = (current & (0x80 >> (i % 8))) != 0;
+            }
+
+            return bits;
+        }
+
+        /// <summary>"All defined" byte or a bit vector, then a CRC for each defined stream; returns which are defined.</summary>
+        public bool[] Digests(int count)
+        {
+            var defined = Byte() != 0 ? Enumerable.Repeat(true, count).ToArray() : Bits(count);
+            Skip((ulong)(4 * defined.Count(d => d)));
+            return defined;
+        }
+    }
+}
