@@ -13,7 +13,9 @@ namespace Orleans.Media.Archives.SevenZip;
 internal static class SevenZipHeader
 {
     private const int SignatureHeaderSize = 32;
-    private const long MaxHeaderBytes = 256L * 1024 * 1024;
+
+    // A header of 80,000 entries is a few MB; the cap bounds what a hostile header can make us allocate.
+    private const long MaxHeaderBytes = 64L * 1024 * 1024;
     private static ReadOnlySpan<byte> Signature => [(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C];
 
     private const byte End = 0x00;
@@ -40,7 +42,8 @@ internal static class SevenZipHeader
         {
             return ReadPackedSizes(stream);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException or IOException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentOutOfRangeException
+                                       or OverflowException or IOException or DllNotFoundException or EntryPointNotFoundException)
         {
             return null;
         }
@@ -130,7 +133,7 @@ internal static class SevenZipHeader
             return id == End ? [] : null;
         }
 
-        var files = checked((int)reader.Number());
+        var files = reader.Count();
         bool[]? empty = null;
         while (true)
         {
@@ -207,7 +210,7 @@ internal static class SevenZipHeader
                     return info;
                 case PackInfo:
                     info.PackPos = checked((long)reader.Number());
-                    var count = checked((int)reader.Number());
+                    var count = reader.Count();
                     for (var property = reader.Byte(); property != End; property = reader.Byte())
                     {
                         if (property == Size)
@@ -247,7 +250,7 @@ internal static class SevenZipHeader
             throw new InvalidDataException("7z UnpackInfo without folders");
         }
 
-        var count = checked((int)reader.Number());
+        var count = reader.Count();
         if (reader.Byte() != 0)
         {
             throw new InvalidDataException("7z external folders");
@@ -285,7 +288,7 @@ internal static class SevenZipHeader
     private static FolderInfo ReadFolder(ref Reader reader)
     {
         var folder = new FolderInfo();
-        var coders = checked((int)reader.Number());
+        var coders = reader.Count();
         long inStreams = 0;
         for (var c = 0; c < coders; c++)
         {
@@ -420,6 +423,13 @@ internal static class SevenZipHeader
         }
 
         public void Skip(ulong count) => Position = checked((int)(Position + (long)count));
+
+        /// <summary>A count of items described in the header: never more than it has bits, so no allocation outgrows it.</summary>
+        public int Count()
+        {
+            var count = Number();
+            return count <= (ulong)data.Length * 8 ? (int)count : throw new InvalidDataException($"7z count {count} exceeds the header");
+        }
 
         /// <summary>7z's variable-length number: the leading 1 bits of the first byte count the bytes that follow.</summary>
         public ulong Number()
