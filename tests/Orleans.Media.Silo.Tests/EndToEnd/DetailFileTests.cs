@@ -9,8 +9,9 @@ namespace Orleans.Media.Silo.Tests.EndToEnd;
 /// documented shape (seed 000, API.md): <c>{Password, IsEncryption, ArchiveFiles:[{URI, PathName, Reason, IsFolder,
 /// PackedSize, UnPackedSize, FileAccessTime}]}</c>, every value a string. The vendor documents Password as "the
 /// password of the compressed package", so the request's password is echoed there (only there: the task's
-/// TaskRequestDefinition never shows it). Sizes are checked against the zip's own central directory as
-/// System.IO.Compression reads it, and times against mtimes set on the source tree before zipping.
+/// TaskRequestDefinition never shows it). Sizes are checked against the archive's own directory as an independent
+/// reader lists it (System.IO.Compression for zip, <c>7zz l -slt</c> for 7z), and times against mtimes set on the
+/// source tree before archiving.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class DetailFileTests(PostgresSiloFixture silo) : IClassFixture<PostgresSiloFixture>, IDisposable
