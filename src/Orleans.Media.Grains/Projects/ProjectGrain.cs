@@ -75,6 +75,6 @@ public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProj
     private void Commit(ProjectState state, ProjectEvent ev)
     {
         State = state;
-        PublishEvent(new StreamId("project", ev.ProjectName), ev.GetType().Name, ev);
+        PublishEvent(TaskStreams.Project(ev.ProjectName), ev.GetType().Name, ev);
     }
 }

@@ -27,7 +27,6 @@ public static class TaskEventsApi
 {
     public static IEndpointRouteBuilder MapTaskEventsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.ServiceProvider.GetRequiredService<IOptions<TaskEventsOptions>>().Value.Validate();
         endpoints.MapGet("/api/v1/projects/{ProjectName}/tasks/{TaskId}/events",
                 (HttpContext http, string projectName, string taskId) =>
                     ServeAsync(http, projectName, TaskStreams.Task(taskId), "imm:GetTask", fromNow: false))

@@ -79,6 +79,7 @@ public static class SiloHostExtensions
 
         services.AddMediaGrains();
         services.AddNotifications(configuration);
+        services.AddTaskEvents(configuration);
         services.AddObjectStorage(configuration);
         services.AddApiProtocols(configuration);
         services.AddApiDocumentation();

@@ -25,19 +25,24 @@ public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClas
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly ArchiveFactory _archives = new();
 
-    public static TheoryData<string> RefusedNotifications => ["mns-unknown", "rocketmq-unknown", "rocketmq-other-case", "mns-known-rocketmq-unknown"];
+    public static TheoryData<string> RefusedNotifications =>
+        ["mns-unknown", "rocketmq-unknown", "rocketmq-other-case", "mns-known-rocketmq-unknown", "mns-without-topic", "rocketmq-without-topic"];
 
-    /// <summary>The Notification parameter of each refused case, and the topic the refusal must name.</summary>
-    private static (object Notification, string Topic) Refused(string name) => name switch
+    /// <summary>The Notification parameter of each refused case, and what the refusal's message must name.</summary>
+    private static (object Notification, string Named) Refused(string name) => name switch
     {
-        "mns-unknown" => (new { MNS = new { TopicName = "no-such-topic" } }, "no-such-topic"),
-        "rocketmq-unknown" => (new { RocketMQ = new { TopicName = "no-such-rmq", InstanceId = "rmq-cn-e2e" } }, "no-such-rmq"),
+        "mns-unknown" => (new { MNS = new { TopicName = "no-such-topic" } }, "'no-such-topic'"),
+        "rocketmq-unknown" => (new { RocketMQ = new { TopicName = "no-such-rmq", InstanceId = "rmq-cn-e2e" } }, "'no-such-rmq'"),
 
         // Topic names are case-sensitive, as the vendor's are: a near miss is not the configured topic.
-        "rocketmq-other-case" => (new { RocketMQ = new { TopicName = NotifyingSiloFixture.AmqpTopic.ToUpperInvariant() } }, NotifyingSiloFixture.AmqpTopic.ToUpperInvariant()),
+        "rocketmq-other-case" => (new { RocketMQ = new { TopicName = NotifyingSiloFixture.AmqpTopic.ToUpperInvariant() } }, $"'{NotifyingSiloFixture.AmqpTopic.ToUpperInvariant()}'"),
 
         // One good topic does not carry a bad one: the whole request is refused.
-        "mns-known-rocketmq-unknown" => (new { MNS = new { TopicName = NotifyingSiloFixture.WebhookTopic }, RocketMQ = new { TopicName = "no-such-rmq" } }, "no-such-rmq"),
+        "mns-known-rocketmq-unknown" => (new { MNS = new { TopicName = NotifyingSiloFixture.WebhookTopic }, RocketMQ = new { TopicName = "no-such-rmq" } }, "'no-such-rmq'"),
+
+        // A channel without its topic would accept a task that is never announced.
+        "mns-without-topic" => (new { MNS = new { } }, "Notification.MNS.TopicName"),
+        "rocketmq-without-topic" => (new { RocketMQ = new { InstanceId = "rmq-cn-e2e" } }, "Notification.RocketMQ.TopicName"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -46,14 +51,14 @@ public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClas
     public async Task An_unknown_topic_is_refused_at_creation_and_nothing_is_stored(string name)
     {
         var (project, source) = await ProjectWithArchiveAsync("refuse");
-        var (notification, topic) = Refused(name);
+        var (notification, named) = Refused(name);
         var target = silo.Bucket.Uri($"{project}/out/");
 
         var refused = await silo.Client.CreateTaskAsync(project, source, target, notification: notification);
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
         Assert.Equal("InvalidArgument", refused.Code);
-        Assert.Contains($"'{topic}'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(refused.String("RequestId")));
         Assert.False(refused.Body.TryGetProperty("TaskId", out _), $"a refused create names no task: {refused.Body}");
         var listed = (await silo.Client.ListTasksAsync(project)).EnsureOk("ListTasks");

@@ -59,6 +59,7 @@ public sealed class EventsTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AccessKeys:MasterKeyPath"] = Path.Combine(dataDir, "master.key"),
+            [TaskEventsOptions.Section + ":HeartbeatInterval"] = "00:00:00.300", // through the silo's own binding
         });
         if (settings is not null)
         {
@@ -72,7 +73,7 @@ public sealed class EventsTestHost : IAsyncDisposable
         builder.Services.AddSingleton<IAccessKeyStore, InMemoryAccessKeyStore>();
         builder.Services.AddApiProtocols(builder.Configuration);
         builder.Services.AddNotifications(builder.Configuration);
-        builder.Services.Configure<TaskEventsOptions>(o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(300));
+        builder.Services.AddTaskEvents(builder.Configuration);
 
         var app = builder.Build();
         app.MapRestApi();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Orleans.Media.Silo.Events;
 
 namespace Orleans.Media.Silo.Tests.Events;
 
@@ -129,6 +130,18 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
         await sse.ExpectOnlyHeartbeatsAsync(3, TimeSpan.FromSeconds(5));
 
         Assert.Equal(3, sse.Heartbeats);
+    }
+
+    [Theory]
+    [InlineData("HeartbeatInterval", "00:00:00.010")]
+    [InlineData("BatchSize", "0")]
+    [InlineData("ClientRetry", "-00:00:01")]
+    public async Task A_silo_with_invalid_event_settings_refuses_to_start(string setting, string value)
+    {
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => EventsTestHost.StartAsync(new Dictionary<string, string?> { [TaskEventsOptions.Section + ":" + setting] = value }));
+
+        Assert.Contains(TaskEventsOptions.Section + ":" + setting, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,6 +65,17 @@ public static class ImmTasksApi
         var notification = request.GetJson<TaskNotification>("Notification");
         if (notification is not null)
         {
+            // A channel without its topic would accept the task and never announce it: refused like an unknown topic.
+            if (notification.Mns is { TopicName: null or "" })
+            {
+                throw ServiceException.InvalidArgument("Notification.MNS.TopicName is required when Notification.MNS is given.");
+            }
+
+            if (notification.RocketMQ is { TopicName: null or "" })
+            {
+                throw ServiceException.InvalidArgument("Notification.RocketMQ.TopicName is required when Notification.RocketMQ is given.");
+            }
+
             var topics = request.Services.GetRequiredService<INotificationTopics>();
             foreach (var topic in notification.Topics().Where(t => !topics.Exists(t)))
             {
