@@ -50,16 +50,28 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
         var entries = new List<ArchiveEntry>();
         ArchiveFormat format;
         var starts = new List<long>();
+        var ends = new List<long>();
         using (var reader = ArchiveReader.Open(source, passphrases))
         {
+            // An entry's packed span ends where the next header's reading ended (RAR: where it began).
+            long DataEnd(long fallback) => reader.Format is ArchiveFormat.Rar or ArchiveFormat.Rar5 ? ArchivePlan.RarDataEnd(reader, fallback) : fallback;
             while (reader.MoveNext(out var e, out _))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (entries.Count > 0)
+                {
+                    ends.Add(DataEnd(reader.SourceBytes));
+                }
+
                 starts.Add(reader.SourceBytes);
                 entries.Add(new ArchiveEntry(entries.Count, EntryPaths.Normalize(e.Name), e.Kind, e.Size ?? 0, 0, e.IsEncrypted, e.ModifiedTime, e.LinkTarget, e.NameWasEscaped));
             }
 
             format = reader.Format;
+            if (entries.Count > 0)
+            {
+                ends.Add(DataEnd(source.Length));
+            }
         }
 
         if (format == ArchiveFormat.SevenZip)
@@ -82,8 +94,7 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
         {
             for (var i = 0; i < entries.Count; i++)
             {
-                var end = i + 1 < starts.Count ? starts[i + 1] : source.Length;
-                entries[i] = entries[i] with { PackedSize = Math.Max(0, end - starts[i]) };
+                entries[i] = entries[i] with { PackedSize = Math.Max(0, ends[i] - starts[i]) };
             }
         }
 

@@ -155,6 +155,7 @@ internal sealed class ArchivePlan
         }
 
         var start = reader.SourceBytes;
+        var isRar = reader.Format is ArchiveFormat.Rar or ArchiveFormat.Rar5;
         while (true)
         {
             if (entries.Count >= limits.MaxEntries)
@@ -164,6 +165,7 @@ internal sealed class ArchivePlan
 
             bool more;
             RawEntry next;
+            var damaged = false;
             try
             {
                 more = reader.MoveNext(out next, out _);
@@ -174,10 +176,12 @@ internal sealed class ArchivePlan
                 // failure, naming the entry.
                 more = false;
                 next = null!;
+                damaged = true;
             }
 
             var end = more ? reader.SourceBytes : size;
-            entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, end - start), entry.Kind == ArchiveEntryKind.Directory));
+            var dataEnd = isRar && !damaged ? RarDataEnd(reader, end) : end;
+            entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, dataEnd - start), entry.Kind == ArchiveEntryKind.Directory));
             if (!more)
             {
                 return entries;
@@ -187,6 +191,13 @@ internal sealed class ArchivePlan
             start = end;
         }
     }
+
+    /// <summary>
+    /// Where a RAR entry's packed data ends: RAR stores each file's data right after its header, so it ends where
+    /// libarchive began reading the next header (or the end-of-archive block), not after that header.
+    /// </summary>
+    public static long RarDataEnd(ArchiveReader reader, long fallback) =>
+        reader.HeaderPosition is var position && position > 0 && position <= fallback ? position : fallback;
 
     /// <summary>
     /// The bomb pre-check on declared sizes of the entries that will be extracted: total output, and the ratio of

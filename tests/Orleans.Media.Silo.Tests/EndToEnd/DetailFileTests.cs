@@ -10,7 +10,7 @@ namespace Orleans.Media.Silo.Tests.EndToEnd;
 /// PackedSize, UnPackedSize, FileAccessTime}]}</c>, every value a string. The vendor documents Password as "the
 /// password of the compressed package", so the request's password is echoed there (only there: the task's
 /// TaskRequestDefinition never shows it). Sizes are checked against the archive's own directory as an independent
-/// reader lists it (System.IO.Compression for zip, <c>7zz l -slt</c> for 7z), and times against mtimes set on the
+/// reader lists it (System.IO.Compression for zip, <c>7zz l -slt</c> for 7z, a header walk for RAR), and times against mtimes set on the
 /// source tree before archiving.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
@@ -114,6 +114,38 @@ public sealed class DetailFileTests(PostgresSiloFixture silo) : IClassFixture<Po
         }
 
         Assert.Equal(expected.Where(e => e.Packed > 0).Sum(e => e.Packed), items.Sum(i => long.Parse(i.GetProperty("PackedSize").GetString()!, CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// RAR stores each file's data right after its header: PackedSize is that data's size as the file header
+    /// declares it (solid or not, RAR 4 or 5), not the span up to the next header.
+    /// </summary>
+    [Theory]
+    [InlineData("rar5_multiple_files.rar")]
+    [InlineData("rar5_solid.rar")]
+    [InlineData("rar_binary_data.rar")]
+    public async Task A_rar_reports_each_files_packed_data_size(string fixture)
+    {
+        var project = "detr-" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var archive = Path.Combine(Orleans.Media.Testing.TestEnvironment.Fixtures, "rar", fixture);
+        var expected = RarHeaders.Files(archive);
+        Assert.True(expected.Count >= 2, $"{fixture}: {expected.Count} file headers");
+
+        await silo.Bucket.UploadAsync($"{project}/a.rar", archive);
+        var detailKey = $"{project}/detail.json";
+        var id = await silo.Client.StartTaskAsync(
+            project, silo.Bucket.Uri($"{project}/a.rar"), silo.Bucket.Uri($"{project}/out/"),
+            notification: new { ExtendedMessageURI = silo.Bucket.Uri(detailKey) });
+        TaskAssert.Succeeded(await silo.Client.WaitForTaskAsync(project, id));
+
+        var items = (await DetailAsync(detailKey)).GetProperty("ArchiveFiles").EnumerateArray().ToList();
+        Assert.Equal(expected.Select(e => "./" + e.Name), items.Select(i => i.GetProperty("PathName").GetString()));
+        foreach (var (item, entry) in items.Zip(expected))
+        {
+            Assert.True(Invariant(entry.Packed) == item.GetProperty("PackedSize").GetString(), $"{entry.Name}: PackedSize {item.GetProperty("PackedSize")}, its header says {entry.Packed}");
+            Assert.Equal(Invariant(entry.Unpacked), item.GetProperty("UnPackedSize").GetString());
+        }
     }
 
     /// <summary>
