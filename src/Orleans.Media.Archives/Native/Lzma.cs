@@ -20,6 +20,10 @@ internal static unsafe partial class Lzma
     // (allocator, internal state, reserved fields: 88 bytes on 64-bit) must start zeroed (LZMA_STREAM_INIT).
     private const int StreamBytes = 256;
 
+    // LZMA_DICT_SIZE_MIN; and the first output allocation before the data proves it decodes to more.
+    private const uint MinDictionary = 4096;
+    private const int FirstOutputBytes = 64 * 1024;
+
     /// <summary>Decodes exactly <paramref name="outputSize"/> bytes; null when the coder or data is not LZMA/LZMA2 or does not decode.</summary>
     public static byte[]? TryDecode(bool lzma2, ReadOnlySpan<byte> properties, ReadOnlySpan<byte> input, int outputSize)
     {
@@ -34,6 +38,12 @@ internal static unsafe partial class Lzma
             }
         }
 
+        // liblzma allocates the whole dictionary the properties name (up to 4 GB for LZMA1) before decoding a
+        // byte; a dictionary larger than the output is never used, so a hostile one is clamped to the output size.
+        // dict_size is the first field of lzma_options_lzma.
+        var dictionary = (uint*)filters[0].Options;
+        *dictionary = Math.Min(*dictionary, Math.Max(MinDictionary, (uint)outputSize));
+
         var stream = (byte*)NativeMemory.AllocZeroed(StreamBytes);
         try
         {
@@ -42,25 +52,41 @@ internal static unsafe partial class Lzma
                 return null;
             }
 
-            var output = new byte[outputSize];
+            // The size comes from the (untrusted) header: the buffer grows with what actually decodes, so a tiny
+            // input claiming a huge output costs little before it fails.
+            var output = new byte[Math.Min(outputSize, FirstOutputBytes)];
+            var written = 0;
             fixed (byte* input0 = input)
-            fixed (byte* output0 = output)
             {
                 *(byte**)stream = input0;
                 *(nuint*)(stream + 8) = (nuint)input.Length;
-                *(byte**)(stream + 24) = output0;
-                *(nuint*)(stream + 32) = (nuint)outputSize;
 
                 // 7z stores LZMA without an end marker: done when the output is full, not at LZMA_STREAM_END.
-                while (*(nuint*)(stream + 32) > 0)
+                while (written < outputSize)
                 {
-                    var status = Code(stream, Run);
-                    if (status == StreamEnd && *(nuint*)(stream + 32) > 0)
+                    if (written == output.Length)
+                    {
+                        Array.Resize(ref output, (int)Math.Min(outputSize, 2L * output.Length));
+                    }
+
+                    int status;
+                    nuint room;
+                    fixed (byte* output0 = output)
+                    {
+                        room = (nuint)(output.Length - written);
+                        *(byte**)(stream + 24) = output0 + written;
+                        *(nuint*)(stream + 32) = room;
+                        status = Code(stream, Run);
+                        written += (int)(room - *(nuint*)(stream + 32));
+                    }
+
+                    if (status is not Ok and not StreamEnd || (status == StreamEnd && written < outputSize))
                     {
                         return null;
                     }
 
-                    if (status is not Ok and not StreamEnd || (status == Ok && *(nuint*)(stream + 8) == 0 && *(nuint*)(stream + 32) > 0))
+                    // Input used up without filling the output: the data is shorter than the header claims.
+                    if (status == Ok && *(nuint*)(stream + 8) == 0 && written < output.Length)
                     {
                         return null;
                     }

@@ -51,6 +51,13 @@ internal static class SevenZipHeader
 
     private static long[]? ReadPackedSizes(Stream stream)
     {
+        // The header sits at the end: without seeking there is nothing to read (and Seek would throw).
+        if (!stream.CanSeek || !stream.CanRead)
+        {
+            return null;
+        }
+
+        var length = stream.Length;
         var start = new byte[SignatureHeaderSize];
         stream.Seek(0, SeekOrigin.Begin);
         stream.ReadExactly(start);
@@ -61,7 +68,8 @@ internal static class SevenZipHeader
 
         var nextOffset = BinaryPrimitives.ReadInt64LittleEndian(start.AsSpan(12));
         var nextSize = BinaryPrimitives.ReadInt64LittleEndian(start.AsSpan(20));
-        if (nextOffset < 0 || nextSize is <= 0 or > MaxHeaderBytes || SignatureHeaderSize + nextOffset + nextSize > stream.Length)
+        // Compared by subtraction: offset + size from a hostile header can overflow a long.
+        if (nextOffset < 0 || nextSize is <= 0 or > MaxHeaderBytes || nextOffset > length - SignatureHeaderSize - nextSize)
         {
             return null;
         }
@@ -70,8 +78,9 @@ internal static class SevenZipHeader
         stream.Seek(SignatureHeaderSize + nextOffset, SeekOrigin.Begin);
         stream.ReadExactly(header);
 
-        // An encoded header is a small archive of its own whose one folder holds the real header.
-        for (var depth = 0; depth < 4 && header.Length > 0 && header[0] == EncodedHeader; depth++)
+        // An encoded header is a small archive of its own whose one folder holds the real header. 7-Zip decodes one
+        // level only (the decoded header must be a plain one), so a hostile chain cannot multiply allocations.
+        if (header[0] == EncodedHeader)
         {
             var reader = new Reader(header, 1);
             var streams = ReadStreamsInfo(ref reader);
@@ -87,22 +96,30 @@ internal static class SevenZipHeader
                 return null; // encrypted (AES) or another coder: no sizes rather than a guess
             }
 
-            var unpackSize = streams.Folders[0].UnpackSizes[^1];
-            if (unpackSize is <= 0 or > MaxHeaderBytes || streams.PackSizes[0] > MaxHeaderBytes)
+            if (streams.Folders[0].UnpackSizes.Count == 0)
             {
                 return null;
             }
 
-            var packed = new byte[streams.PackSizes[0]];
+            // The packed header must lie inside the archive: a hostile size cannot make us allocate what is not there.
+            var unpackSize = streams.Folders[0].UnpackSizes[^1];
+            var packedSize = streams.PackSizes[0];
+            if (unpackSize is <= 0 or > MaxHeaderBytes || packedSize is <= 0 or > MaxHeaderBytes
+                || streams.PackPos > length - SignatureHeaderSize - packedSize)
+            {
+                return null;
+            }
+
+            var packed = new byte[packedSize];
             stream.Seek(SignatureHeaderSize + streams.PackPos, SeekOrigin.Begin);
             stream.ReadExactly(packed);
             header = Lzma.TryDecode(lzma2, coder.Properties, packed, (int)unpackSize) ?? [];
         }
 
-        return header.Length > 0 && header[0] == Header ? ReadHeader(new Reader(header, 1)) : null;
+        return header.Length > 0 && header[0] == Header ? ReadHeader(new Reader(header, 1), length) : null;
     }
 
-    private static long[]? ReadHeader(Reader reader)
+    private static long[]? ReadHeader(Reader reader, long archiveLength)
     {
         var id = reader.Byte();
         if (id == ArchiveProperties)
@@ -133,7 +150,9 @@ internal static class SevenZipHeader
             return id == End ? [] : null;
         }
 
-        var files = reader.Count();
+        // Each file costs 8 bytes of result; 7-Zip writes a name (2 bytes at least) for every file, so a count above
+        // the bytes left is hostile and bounding by bytes keeps the result within 8x the header.
+        var files = reader.Count(bitsPerItem: 8);
         bool[]? empty = null;
         while (true)
         {
@@ -183,7 +202,13 @@ internal static class SevenZipHeader
             {
                 for (var p = 0; p < streams.Folders[folder].PackedStreams; p++)
                 {
-                    result[i] += streams.PackSizes[packIndex + p];
+                    result[i] = checked(result[i] + streams.PackSizes[packIndex + p]);
+                }
+
+                // Packed data lives inside the archive: a larger size is a damaged or hostile header, not a plan.
+                if (result[i] > archiveLength)
+                {
+                    return null;
                 }
             }
 
@@ -311,7 +336,7 @@ internal static class SevenZipHeader
                 coder.Properties = reader.Bytes(checked((int)reader.Number())).ToArray();
             }
 
-            inStreams += ins;
+            inStreams = checked(inStreams + ins);
             folder.OutStreams = checked((int)(folder.OutStreams + outs));
             folder.Coders.Add(coder);
         }
@@ -324,6 +349,11 @@ internal static class SevenZipHeader
         }
 
         folder.PackedStreams = checked((int)(inStreams - bindPairs));
+        if (folder.PackedStreams < 0)
+        {
+            throw new InvalidDataException("7z folder with more bind pairs than in-streams");
+        }
+
         if (folder.PackedStreams > 1)
         {
             for (var p = 0; p < folder.PackedStreams; p++)
@@ -366,7 +396,7 @@ internal static class SevenZipHeader
                     for (var f = 0; f < info.Folders.Count; f++)
                     {
                         var known = info.UnpackStreams[f] == 1 && info.FolderCrcs is { } crcs && crcs[f];
-                        unknown += known ? 0 : checked((int)info.UnpackStreams[f]);
+                        unknown = checked(unknown + (known ? 0 : (int)info.UnpackStreams[f]));
                     }
 
                     reader.Digests(unknown);
@@ -422,14 +452,21 @@ internal static class SevenZipHeader
             return span;
         }
 
-        public void Skip(ulong count) => Position = checked((int)(Position + (long)count));
+        /// <summary>Skips forward within the header; a size past its end (or one that wraps negative) is damage.</summary>
+        public void Skip(ulong count) => Position = count <= (ulong)(data.Length - Position)
+            ? Position + (int)count
+            : throw new InvalidDataException($"7z skip of {count} bytes past the header");
 
-        /// <summary>A count of items described in the header: never more than it has bits, so no allocation outgrows it.</summary>
-        public int Count()
-        {
-            var count = Number();
-            return count <= (ulong)data.Length * 8 ? (int)count : throw new InvalidDataException($"7z count {count} exceeds the header");
-        }
+        /// <summary>
+        /// A count of items described in the header: never more than the rest of the header can describe at
+        /// <paramref name="bitsPerItem"/> bits each, so no allocation outgrows it.
+        /// </summary>
+        public int Count(int bitsPerItem = 1) => CheckCount(Number(), bitsPerItem);
+
+        private readonly int CheckCount(ulong count, int bitsPerItem) =>
+            count <= (ulong)Math.Max(0, data.Length - Position) * 8 / (ulong)bitsPerItem
+                ? (int)count
+                : throw new InvalidDataException($"7z count {count} exceeds the header");
 
         /// <summary>7z's variable-length number: the leading 1 bits of the first byte count the bytes that follow.</summary>
         public ulong Number()
@@ -454,7 +491,7 @@ internal static class SevenZipHeader
         /// <summary>A bit vector, most significant bit first.</summary>
         public bool[] Bits(int count)
         {
-            var bits = new bool[count];
+            var bits = new bool[CheckCount((ulong)count, 1)];
             byte current = 0;
             for (var i = 0; i < count; i++)
             {
@@ -472,7 +509,8 @@ internal static class SevenZipHeader
         /// <summary>"All defined" byte or a bit vector, then a CRC for each defined stream; returns which are defined.</summary>
         public bool[] Digests(int count)
         {
-            var defined = Byte() != 0 ? Enumerable.Repeat(true, count).ToArray() : Bits(count);
+            // Counts here can come from sums of unbounded numbers: with all defined, each needs a 4-byte CRC.
+            var defined = Byte() != 0 ? Enumerable.Repeat(true, CheckCount((ulong)count, 32)).ToArray() : Bits(count);
             Skip((ulong)(4 * defined.Count(d => d)));
             return defined;
         }
