@@ -59,7 +59,8 @@ public sealed class ImmClient : IDisposable
         string? password = null,
         object? notification = null,
         string? userData = null,
-        IReadOnlyDictionary<string, string>? tags = null)
+        IReadOnlyDictionary<string, string>? tags = null,
+        string? credentialConfig = null)
     {
         var p = new Dictionary<string, string> { ["ProjectName"] = project, ["SourceURI"] = sourceUri };
         if (targetUri is not null)
@@ -90,6 +91,11 @@ public sealed class ImmClient : IDisposable
         if (tags is not null)
         {
             p["Tags"] = JsonSerializer.Serialize(tags);
+        }
+
+        if (credentialConfig is not null)
+        {
+            p["CredentialConfig"] = credentialConfig;
         }
 
         return CallAsync("CreateFileUncompressionTask", p);

@@ -398,36 +398,10 @@ public sealed class TaskQueryFieldsTests(PostgresSiloFixture silo) : IClassFixtu
         string? password = null,
         string? userData = null,
         IReadOnlyDictionary<string, string>? tags = null,
-        string? credentialConfig = null)
-    {
-        var p = new Dictionary<string, string>
-        {
-            ["ProjectName"] = project,
-            ["SourceURI"] = silo.Bucket.Uri($"{project}/{source}"),
-            ["TargetURI"] = silo.Bucket.Uri(target ?? $"{project}/out/{Guid.NewGuid():N}/"),
-        };
-        if (password is not null)
-        {
-            p["Password"] = password;
-        }
-
-        if (userData is not null)
-        {
-            p["UserData"] = userData;
-        }
-
-        if (tags is not null)
-        {
-            p["Tags"] = JsonSerializer.Serialize(tags);
-        }
-
-        if (credentialConfig is not null)
-        {
-            p["CredentialConfig"] = credentialConfig;
-        }
-
-        return silo.Client.CallAsync("CreateFileUncompressionTask", p);
-    }
+        string? credentialConfig = null) =>
+        silo.Client.CreateTaskAsync(
+            project, silo.Bucket.Uri($"{project}/{source}"), silo.Bucket.Uri(target ?? $"{project}/out/{Guid.NewGuid():N}/"),
+            password: password, userData: userData, tags: tags, credentialConfig: credentialConfig);
 
     /// <summary>Creates a task and waits until it succeeded; returns its id.</summary>
     private async Task<string> RunAsync(
