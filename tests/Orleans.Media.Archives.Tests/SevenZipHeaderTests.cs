@@ -52,6 +52,18 @@ public sealed class SevenZipHeaderTests : IClassFixture<SevenZipHeaderTests.Arch
     }
 
     [Fact]
+    public void LargeHeaderDecodesPastTheFirstOutputBuffer()
+    {
+        // 3,000 long names make a header of a few hundred KB: the LZMA output buffer must grow to hold it.
+        var path = _archives.Sample("7z-many-files");
+        var expected = ListPackedSizes(path);
+        using var stream = File.OpenRead(path);
+        var actual = SevenZipHeader.TryReadPackedSizes(stream);
+        Assert.Equal(3000, expected.Count);
+        Assert.Equal(expected.Select(e => e.Packed), actual);
+    }
+
+    [Fact]
     public void SolidBlockCountsOnItsFirstFileOnly()
     {
         var expected = ListPackedSizes(_archives.Sample("7z-solid"));
@@ -400,6 +412,15 @@ public sealed class SevenZipHeaderTests : IClassFixture<SevenZipHeaderTests.Arch
             _samples["7z-lzma2"] = Build(tree, "-ms=off", "-m0=LZMA2");
             _samples["7z-ppmd"] = Build(tree, "-ms=on", "-m0=PPMd");
             _samples["7z-bcj2"] = Build(tree, "-ms=on", Bcj2);
+
+            var many = Path.Combine(_temp.Path, "many");
+            Directory.CreateDirectory(many);
+            for (var i = 0; i < 3000; i++)
+            {
+                File.WriteAllText(Path.Combine(many, $"{i:D5}-a-rather-long-file-name-to-grow-the-header.txt"), i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            _samples["7z-many-files"] = Build(many, "-ms=e");
 
             _small["7z-lzma"] = Build(smallTree, "-ms=off", "-m0=LZMA");
             _small["7z-header-uncompressed"] = Build(smallTree, "-ms=off", "-mhc=off");
