@@ -7,7 +7,7 @@ using Orleans.Media.Testing;
 namespace Orleans.Media.Bench;
 
 /// <summary>
-/// <c>deploy/bench.sh tasks [--seconds 10] [--concurrency 64] [--tiny 2000] [--api-only]</c>: the IMM file-decompression task path
+/// <c>deploy/bench.sh tasks [--seconds 10] [--concurrency 64] [--warmup 30] [--tiny 2000] [--api-only]</c>: the IMM file-decompression task path
 /// on one in-process silo (the real host) on PostgreSQL over loopback HTTP, every request signed (V2):
 /// <list type="bullet">
 /// <item><c>create</c>: CreateFileUncompressionTask calls/s with p50/p99 (silo with the api role only, so the queued
