@@ -32,11 +32,12 @@ public sealed record ExtractionOptions
     public int ChunksPerEntry { get; init; } = 8;
 
     /// <summary>
-    /// Passed to <see cref="Storage.IObjectStore.OpenWrite"/>. Two parts in flight per entry: with
-    /// <see cref="MaxUploadsInFlight"/> entries uploading that is still 16 parts at once, and it bounds part buffers
-    /// to uploads × part size × 3 (192 MiB at the defaults) instead of × 5.
+    /// Passed to <see cref="Storage.IObjectStore.OpenWrite"/>. One part in flight per entry while the next fills: with
+    /// <see cref="MaxUploadsInFlight"/> entries uploading that is still 8 parts at once, and it bounds part buffers to
+    /// uploads × part size × 2 (128 MiB at the defaults). Measured against two in flight (× 3, 192 MiB) on the
+    /// s3rver benchmark: same throughput, 10–15 MB less peak RSS.
     /// </summary>
-    public Storage.WriteOptions? WriteOptions { get; init; } = new() { MaxPartsInFlight = 2 };
+    public Storage.WriteOptions? WriteOptions { get; init; } = new() { MaxPartsInFlight = 1 };
 
     /// <summary>Read-ahead of the source stream when only selected entries are wanted, so skipped entries cost little.</summary>
     public int SelectiveReadAheadBytes { get; init; } = 4096;
