@@ -100,7 +100,7 @@ internal sealed class ArchivePlan
     /// </summary>
     public static List<T> WithSevenZipPackedSizes<T>(Stream stream, List<T> entries, Func<T, long, T> withPacked)
     {
-        if (SevenZip.SevenZipHeader.TryReadPackedSizes(stream) is { } packed && packed.Length == entries.Count)
+        if (SevenZip.SevenZipHeader.TryReadPackedSizes(stream, entries.Count) is { } packed && packed.Length == entries.Count)
         {
             return [.. entries.Select((e, i) => withPacked(e, packed[i]))];
         }

@@ -64,6 +64,17 @@ public sealed class SevenZipHeaderTests : IClassFixture<SevenZipHeaderTests.Arch
     }
 
     [Fact]
+    public void A_header_claiming_another_entry_count_than_the_listing_is_refused()
+    {
+        // The extractor passes the count libarchive listed: a header naming another count gets no sizes (and no
+        // allocation for its count), the listed one still reads.
+        var path = _archives.Sample("7z-many-files");
+        using var stream = File.OpenRead(path);
+        Assert.Null(SevenZipHeader.TryReadPackedSizes(stream, expectedEntries: 2999));
+        Assert.Equal(3000, SevenZipHeader.TryReadPackedSizes(stream, expectedEntries: 3000)!.Length);
+    }
+
+    [Fact]
     public void SolidBlockCountsOnItsFirstFileOnly()
     {
         var expected = ListPackedSizes(_archives.Sample("7z-solid"));

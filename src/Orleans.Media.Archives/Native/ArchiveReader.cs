@@ -221,8 +221,16 @@ internal sealed unsafe class ArchiveReader : IDisposable
             return ArchiveErrorCode.EncryptionNotSupported;
         }
 
-        if (message.Contains("Unsupported ZIP compression method", StringComparison.OrdinalIgnoreCase) ||
-            message.Contains("not supported", StringComparison.OrdinalIgnoreCase))
+        // A method or filter libarchive cannot decode is the entry's alone (the others still extract); only damage
+        // stops an extraction, so these must not fall through to Corrupt. libarchive's wordings: "Unsupported ZIP
+        // compression method", "... is not supported", 7z "Unexpected codec ID" / "Unknown codec", RAR "Unknown
+        // compression method", "Unsupported filter".
+        if (message.Contains("unsupported", StringComparison.OrdinalIgnoreCase) ||
+            message.Contains("not supported", StringComparison.OrdinalIgnoreCase) ||
+            message.Contains("unexpected codec", StringComparison.OrdinalIgnoreCase) ||
+            message.Contains("unknown codec", StringComparison.OrdinalIgnoreCase) ||
+            message.Contains("unknown compression", StringComparison.OrdinalIgnoreCase) ||
+            message.Contains("unknown filter", StringComparison.OrdinalIgnoreCase))
         {
             return ArchiveErrorCode.UnsupportedEntry;
         }

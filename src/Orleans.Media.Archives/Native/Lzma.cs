@@ -99,7 +99,8 @@ internal static unsafe partial class Lzma
         {
             End(stream);
             NativeMemory.Free(stream);
-            FiltersFree(filters, null);
+            // lzma_filters_free is liblzma 5.4+; with the default allocator the options are plain malloc memory.
+            NativeMemory.Free(filters[0].Options);
         }
     }
 
@@ -121,8 +122,4 @@ internal static unsafe partial class Lzma
 
     [LibraryImport(Library, EntryPoint = "lzma_end")]
     private static partial void End(byte* stream);
-
-    // Frees the options lzma_properties_decode allocated (liblzma 5.4+).
-    [LibraryImport(Library, EntryPoint = "lzma_filters_free")]
-    private static partial void FiltersFree(Filter* filters, void* allocator);
 }

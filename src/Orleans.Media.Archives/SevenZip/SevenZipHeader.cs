@@ -35,12 +35,14 @@ internal static class SevenZipHeader
     private const byte EmptyStream = 0x0E;
     private const byte EncodedHeader = 0x17;
 
-    /// <summary>Each entry's packed size in header order (libarchive's order), or null when the header cannot be read.</summary>
-    public static long[]? TryReadPackedSizes(Stream stream)
+    /// <summary>Each entry's packed size in header order (libarchive's order), or null when the header cannot be read.
+    /// <paramref name="expectedEntries"/> (the count libarchive listed): a header claiming another count is refused
+    /// before anything is allocated for it.</summary>
+    public static long[]? TryReadPackedSizes(Stream stream, int? expectedEntries = null)
     {
         try
         {
-            return ReadPackedSizes(stream);
+            return ReadPackedSizes(stream, expectedEntries);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentOutOfRangeException
                                        or OverflowException or IOException or DllNotFoundException or EntryPointNotFoundException)
@@ -49,7 +51,7 @@ internal static class SevenZipHeader
         }
     }
 
-    private static long[]? ReadPackedSizes(Stream stream)
+    private static long[]? ReadPackedSizes(Stream stream, int? expectedEntries)
     {
         // The header sits at the end: without seeking there is nothing to read (and Seek would throw).
         if (!stream.CanSeek || !stream.CanRead)
@@ -116,10 +118,10 @@ internal static class SevenZipHeader
             header = Lzma.TryDecode(lzma2, coder.Properties, packed, (int)unpackSize) ?? [];
         }
 
-        return header.Length > 0 && header[0] == Header ? ReadHeader(new Reader(header, 1), length) : null;
+        return header.Length > 0 && header[0] == Header ? ReadHeader(new Reader(header, 1), length, expectedEntries) : null;
     }
 
-    private static long[]? ReadHeader(Reader reader, long archiveLength)
+    private static long[]? ReadHeader(Reader reader, long archiveLength, int? expectedEntries)
     {
         var id = reader.Byte();
         if (id == ArchiveProperties)
@@ -153,6 +155,10 @@ internal static class SevenZipHeader
         // Each file costs 8 bytes of result; 7-Zip writes a name (2 bytes at least) for every file, so a count above
         // the bytes left is hostile and bounding by bytes keeps the result within 8x the header.
         var files = reader.Count(bitsPerItem: 8);
+        if (expectedEntries is { } expected && files != expected)
+        {
+            return null;
+        }
         bool[]? empty = null;
         while (true)
         {

@@ -83,8 +83,8 @@ internal sealed class GrainRuntime : IGrainFactory
             return await InvokeReadOnlyAsync(grainId, grainClass, method, args).ConfigureAwait(false);
         }
 
-        var (_, result) = await RunTurnAsync(grainId, grainClass, guard: null, grain => method.InvokeAsync(grain, args), CancellationToken.None,
-            method.CreatesGrain).ConfigureAwait(false);
+        var (_, result) = await RunTurnAsync(grainId, grainClass, guard: null, grain => method.InvokeAsync(grain, args), method.CreatesGrain,
+            CancellationToken.None).ConfigureAwait(false);
         return result;
     }
 
@@ -136,22 +136,29 @@ internal sealed class GrainRuntime : IGrainFactory
     /// <summary>
     /// Runs <paramref name="body"/> as a top-level turn on the grain, retried on transient store conflicts.
     /// With a guard (job completion, reminder tick) the turn is skipped (Ran=false) when the guard matches no row.
-    /// <paramref name="createsGrain"/>: the first attempt assumes the grain is new (<see cref="CreatesGrainAttribute"/>).
+    /// <paramref name="createsGrain"/>: the grain is assumed new until that proves wrong (<see cref="CreatesGrainAttribute"/>).
     /// </summary>
     public async Task<(bool Ran, object? Result)> RunTurnAsync(
-        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, CancellationToken cancellationToken,
-        bool createsGrain = false)
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, bool createsGrain,
+        CancellationToken cancellationToken)
     {
         using var gate = await _gates.EnterAsync(grainId, cancellationToken).ConfigureAwait(false);
+        var mayAssumeNew = true;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await RunOnceAsync(grainId, grainClass, guard, body, firstAttempt: attempt == 1, createsGrain && guard is null, cancellationToken)
-                    .ConfigureAwait(false);
+                return await RunOnceAsync(grainId, grainClass, guard, body, mayAssumeNew, createsGrain, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AssumedNewGrainException)
+            {
+                // A wrong guess, not contention: run again at once the usual way; it does not count as an attempt.
+                mayAssumeNew = false;
+                attempt--;
             }
             catch (Exception e) when (attempt < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
             {
+                mayAssumeNew = false;
                 var delay = Backoff(attempt);
                 RuntimeLog.TurnRetry(_logger, grainId, attempt, delay.TotalMilliseconds, e.Message);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -160,31 +167,42 @@ internal sealed class GrainRuntime : IGrainFactory
     }
 
     private Task<(bool Ran, object? Result)> RunOnceAsync(
-        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, bool firstAttempt, bool createsGrain,
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, Func<Grain, Task<object?>> body, bool mayAssumeNew, bool createsGrain,
         CancellationToken cancellationToken) =>
         RunTurnOnceAsync(async turn =>
         {
-            var grain = await turn.EnterAsync(grainId, grainClass, guard, cancellationToken, createsGrain).ConfigureAwait(false);
+            var grain = await turn.EnterAsync(grainId, grainClass, guard, createsGrain, cancellationToken).ConfigureAwait(false);
             return grain is null ? (false, null) : (true, await body(grain).ConfigureAwait(false));
-        }, firstAttempt, cancellationToken);
+        }, mayAssumeNew, cancellationToken);
 
     /// <summary>
     /// One attempt of a turn: its transaction, the turn context flowing with the call, <paramref name="enterAndRun"/>
     /// (Ran=false: a guard matched nothing, nothing is committed), the fencing check, the commit, and the local
-    /// wake-ups for what the turn scheduled or published. Any exception aborts the turn; if the turn had assumed a
-    /// grain new (only a first attempt may), the exception becomes a conflict so the next attempt runs the usual way.
+    /// wake-ups for what the turn scheduled or published. Any exception aborts the turn. A turn that assumed a grain
+    /// new throws <see cref="AssumedNewGrainException"/> when its method threw (it saw empty state; the stored state
+    /// might have answered otherwise) or its insert conflicted; other commit failures propagate as they are.
     /// </summary>
     private async Task<(bool Ran, T Result)> RunTurnOnceAsync<T>(
-        Func<TurnContext, Task<(bool Ran, T Result)>> enterAndRun, bool firstAttempt, CancellationToken cancellationToken)
+        Func<TurnContext, Task<(bool Ran, T Result)>> enterAndRun, bool mayAssumeNew, CancellationToken cancellationToken)
     {
         _silo.ThrowIfUnavailable();
         await using var tx = await _store.BeginTurnAsync(cancellationToken).ConfigureAwait(false);
-        var turn = new TurnContext(this, tx, isReadOnly: false, mayAssumeNew: firstAttempt);
+        var turn = new TurnContext(this, tx, isReadOnly: false, mayAssumeNew);
         var previous = TurnContext.Current;
         TurnContext.Current = turn;
         try
         {
-            var (ran, result) = await enterAndRun(turn).ConfigureAwait(false);
+            (bool Ran, T Result) outcome;
+            try
+            {
+                outcome = await enterAndRun(turn).ConfigureAwait(false);
+            }
+            catch (Exception e) when (turn.AssumedNew is { } assumed && e is not OperationCanceledException)
+            {
+                throw new AssumedNewGrainException(assumed, e);
+            }
+
+            var (ran, result) = outcome;
             if (!ran)
             {
                 turn.Abort();
@@ -193,7 +211,14 @@ internal sealed class GrainRuntime : IGrainFactory
 
             // A silo that lost its lease while the turn ran must not commit: others may consider it dead.
             _silo.ThrowIfUnavailable();
-            await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await turn.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InconsistentStateException e) when (turn.AssumedNew is { } assumed && e.GrainId == assumed)
+            {
+                throw new AssumedNewGrainException(assumed, e); // it existed after all (or was left unwritten)
+            }
             if (turn.Effects.WakesWorkers)
             {
                 JobsScheduledLocally.Pulse();
@@ -205,12 +230,6 @@ internal sealed class GrainRuntime : IGrainFactory
             }
 
             return (true, result);
-        }
-        catch (Exception e) when (turn.AssumedNew is { } assumed && e is not InconsistentStateException and not OperationCanceledException)
-        {
-            // The method saw empty state; had the grain existed it might have answered otherwise.
-            turn.Abort();
-            throw new InconsistentStateException(assumed, 0);
         }
         catch
         {
@@ -278,7 +297,7 @@ internal sealed class GrainRuntime : IGrainFactory
 
             await body(entered).ConfigureAwait(false);
             return (true, true);
-        }, firstAttempt: false, cancellationToken).ConfigureAwait(false);
+        }, mayAssumeNew: false, cancellationToken).ConfigureAwait(false);
         return ran;
     }
 

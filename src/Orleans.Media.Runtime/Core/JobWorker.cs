@@ -393,7 +393,7 @@ internal sealed class JobWorker
                 }
 
                 return null;
-            }, CancellationToken.None).ConfigureAwait(false);
+            }, createsGrain: false, CancellationToken.None).ConfigureAwait(false);
             return true;
         }
         catch (SiloUnavailableException)

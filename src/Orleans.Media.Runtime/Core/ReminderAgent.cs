@@ -63,7 +63,7 @@ internal sealed class ReminderAgent(
             {
                 await ((IRemindable)grain).ReceiveReminder(reminder.Name, tick).ConfigureAwait(false);
                 return null;
-            }, CancellationToken.None).ConfigureAwait(false);
+            }, createsGrain: false, CancellationToken.None).ConfigureAwait(false);
         }
         catch (SiloUnavailableException)
         {

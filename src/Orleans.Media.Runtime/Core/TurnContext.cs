@@ -17,7 +17,7 @@ internal sealed class TurnContext
     private Exception? _storeFailure;
 
     /// <param name="mayAssumeNew">Whether calls marked <see cref="CreatesGrainAttribute"/> may skip the lock step
-    /// (first attempts only: a retry after a conflict runs the usual way).</param>
+    /// (not after a wrong guess or a retry: those run the usual way).</param>
     public TurnContext(GrainRuntime runtime, ITurnTransaction? transaction, bool isReadOnly, bool mayAssumeNew = false)
     {
         Runtime = runtime;
@@ -46,10 +46,12 @@ internal sealed class TurnContext
     public GrainId? AssumedNew { get; private set; }
 
     /// <summary>Locks and loads the grain into this turn (or returns it if already in). Null if the guard failed.
-    /// <paramref name="createsGrain"/>: on a first attempt, a grain this silo holds no activation of is assumed new
-    /// and starts from empty state without a store step (see <see cref="CreatesGrainAttribute"/>).</summary>
+    /// <paramref name="createsGrain"/>: unless a wrong guess already sent this turn the usual way, a grain without an
+    /// idle cached activation here is assumed new and starts from empty state without a store step (see
+    /// <see cref="CreatesGrainAttribute"/>). No cached activation proves nothing (another turn may hold it, another
+    /// silo may have written it): what makes the guess safe is that only the commit's insert can confirm it.</summary>
     public async Task<Grain?> EnterAsync(
-        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, CancellationToken cancellationToken, bool createsGrain = false)
+        GrainId grainId, GrainClassInfo grainClass, TurnGuard? guard, bool createsGrain, CancellationToken cancellationToken)
     {
         if (_grains.TryGetValue(grainId, out var present))
         {
@@ -144,7 +146,7 @@ internal sealed class TurnContext
             return await Runtime.InvokeReadOnlyAsync(grainId, grainClass, method, args, ReadUnlockedAsync).ConfigureAwait(false);
         }
 
-        var grain = (await EnterAsync(grainId, grainClass, guard: null, CancellationToken.None, method.CreatesGrain).ConfigureAwait(false))!;
+        var grain = (await EnterAsync(grainId, grainClass, guard: null, method.CreatesGrain, CancellationToken.None).ConfigureAwait(false))!;
         var mark = Effects.Mark();
         var state = grain.StateObject;
         var partition = grain.PartitionValue;

@@ -80,6 +80,20 @@ public abstract class CreatesGrainConformanceTests : ConformanceTestBase
     }
 
     [Fact]
+    public async Task A_wrong_guess_is_not_an_attempt_even_when_a_turn_may_run_only_once()
+    {
+        await using var cluster = await StartClusterAsync(2, o => o.ConfigureOptions = r => r.MaxTurnAttempts = 1);
+        var (first, second) = (NewKey("reg"), NewKey("reg"));
+        await cluster[0].GetGrain<IRegistrationGrain>(first).Register(7);
+        await cluster[0].GetGrain<IRegistrationGrain>(second).Register(7);
+
+        // Each assumes its grain new on silo 1, is proved wrong (an insert conflict, an exception on empty state),
+        // and must still get its usual run rather than the stand-in conflict.
+        Assert.Equal(7, await cluster[1].GetGrain<IRegistrationGrain>(first).Register(9));
+        Assert.Equal(10, await cluster[1].GetGrain<IRegistrationGrain>(second).AddToRegistered(3));
+    }
+
+    [Fact]
     public async Task Concurrent_creations_of_one_grain_on_two_silos_register_one_value()
     {
         await using var cluster = await StartClusterAsync(2);

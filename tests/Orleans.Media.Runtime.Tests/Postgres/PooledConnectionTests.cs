@@ -32,6 +32,7 @@ public sealed class PooledConnectionTests
         Assert.Equal(8, data.MaxAutoPrepare);
         Assert.Equal("mine-control", PostgresConnectionStrings.Control(data, TimeSpan.FromSeconds(2)).ApplicationName);
         Assert.False(PostgresConnectionStrings.Listen(data, TimeSpan.FromSeconds(2)).Pooling);
+        Assert.False(PostgresConnectionStrings.Migration(data).Pooling); // its session lock must die with the connection
     }
 
     [Fact]

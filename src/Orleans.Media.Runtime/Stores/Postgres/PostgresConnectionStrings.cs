@@ -25,9 +25,9 @@ internal static class PostgresConnectionStrings
         }
 
         // The runtime keeps no session state on pooled connections (transaction-scoped settings and locks only; the
-        // migration lock is released before its connection returns; LISTEN has its own unpooled connection), so the
-        // seven reset statements Npgsql otherwise sends per checkout (two checkouts per task creation) only cost
-        // PostgreSQL CPU. A transaction left open is still rolled back when its connection returns to the pool.
+        // migration's session lock and LISTEN have unpooled connections of their own), so the seven reset statements
+        // Npgsql otherwise sends per checkout (two checkouts per task creation) only cost PostgreSQL CPU. A
+        // transaction left open is still rolled back when its connection returns to the pool.
         if (!Given(given, "No Reset On Close"))
         {
             data.NoResetOnClose = true;
@@ -49,6 +49,11 @@ internal static class PostgresConnectionStrings
             CancellationTimeout = -1,
         };
     }
+
+    /// <summary>Schema migration holds a session-level advisory lock: its connection is never pooled, so closing it
+    /// always ends the session and the lock, whatever failed.</summary>
+    public static NpgsqlConnectionStringBuilder Migration(NpgsqlConnectionStringBuilder data) =>
+        new(data.ConnectionString) { ApplicationName = data.ApplicationName + "-migrate", Pooling = false };
 
     public static NpgsqlConnectionStringBuilder Listen(NpgsqlConnectionStringBuilder data, TimeSpan heartbeatInterval)
     {

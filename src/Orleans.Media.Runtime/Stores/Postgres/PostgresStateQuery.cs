@@ -73,8 +73,9 @@ internal static class PostgresStateQuery
             return "grain_key";
         }
 
-        // Paths are validated identifiers, so inlining them is safe and lets the expression repeat verbatim.
-        var path = "'{" + string.Join(',', StateQueryValidation.Path(q.OrderBy)) + "}'";
+        // Paths are validated identifiers, so inlining them is safe and lets the expression repeat verbatim. Elements
+        // are quoted: an unquoted NULL (any case) in an array literal is SQL NULL, not the key "null".
+        var path = "'{" + string.Join(',', StateQueryValidation.Path(q.OrderBy).Select(p => "\"" + p + "\"")) + "}'";
         return q.OrderByKind switch
         {
             StateValueKind.Number => $"coalesce((state #>> {path})::numeric, 0)",

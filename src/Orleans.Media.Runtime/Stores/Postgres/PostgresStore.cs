@@ -19,6 +19,7 @@ internal sealed class PostgresStore : IRuntimeStore
     private readonly PostgresNonceBatcher _nonces;
     private readonly PostgresGrainReader _reader;
     private readonly int _heartbeatTimeoutSeconds;
+    private readonly string _migrationConnectionString;
     private volatile bool _killed;
 
     public PostgresStore(string connectionString, GrainRuntimeOptions options)
@@ -28,6 +29,7 @@ internal sealed class PostgresStore : IRuntimeStore
         var data = PostgresConnectionStrings.Data(connectionString, options.SiloName);
         var control = PostgresConnectionStrings.Control(data, options.HeartbeatInterval);
         var listen = PostgresConnectionStrings.Listen(data, options.HeartbeatInterval);
+        _migrationConnectionString = PostgresConnectionStrings.Migration(data).ConnectionString;
         _data = NpgsqlDataSource.Create(data.ConnectionString);
         _control = NpgsqlDataSource.Create(control.ConnectionString);
         _listener = new PostgresNotificationListener(listen.ConnectionString, EventsAppended, JobsScheduled);
@@ -45,8 +47,9 @@ internal sealed class PostgresStore : IRuntimeStore
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         ThrowIfKilled();
-        await using (var conn = await _data.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var conn = new NpgsqlConnection(_migrationConnectionString))
         {
+            await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
             await PostgresMigrator.MigrateAsync(conn, cancellationToken).ConfigureAwait(false);
         }
 
