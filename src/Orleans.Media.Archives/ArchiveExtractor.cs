@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Media.Archives.Native;
@@ -47,31 +48,15 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
     private static ArchiveListing List(Stream source, IReadOnlyList<string> passphrases, CancellationToken cancellationToken)
     {
         source.Seek(0, SeekOrigin.Begin);
-        var entries = new List<ArchiveEntry>();
+        List<ArchiveEntry> entries;
         ArchiveFormat format;
-        var starts = new List<long>();
-        var ends = new List<long>();
         using (var reader = ArchiveReader.Open(source, passphrases))
         {
-            // An entry's packed span ends where the next header's reading ended (RAR: where it began).
-            long DataEnd(long fallback) => reader.Format is ArchiveFormat.Rar or ArchiveFormat.Rar5 ? ArchivePlan.RarDataEnd(reader, fallback) : fallback;
-            while (reader.MoveNext(out var e, out _))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (entries.Count > 0)
-                {
-                    ends.Add(DataEnd(reader.SourceBytes));
-                }
-
-                starts.Add(reader.SourceBytes);
-                entries.Add(new ArchiveEntry(entries.Count, EntryPaths.Normalize(e.Name), e.Kind, e.Size ?? 0, 0, e.IsEncrypted, e.ModifiedTime, e.LinkTarget, e.NameWasEscaped));
-            }
-
+            var walked = HeaderWalk.Read(reader, source.Length, int.MaxValue, () => throw new UnreachableException(), tolerateDamage: false, cancellationToken);
+            entries = [.. walked.Select((w, i) => new ArchiveEntry(
+                i, EntryPaths.Normalize(w.Entry.Name), w.Entry.Kind, w.Entry.Size ?? 0, w.PackedSpan, w.Entry.IsEncrypted, w.Entry.ModifiedTime,
+                w.Entry.LinkTarget, w.Entry.NameWasEscaped))];
             format = reader.Format;
-            if (entries.Count > 0)
-            {
-                ends.Add(DataEnd(source.Length));
-            }
         }
 
         if (format == ArchiveFormat.SevenZip)
@@ -88,13 +73,6 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
                 used.TryGetValue(entries[i].PathName, out var n);
                 used[entries[i].PathName] = n + 1;
                 entries[i] = entries[i] with { PackedSize = n < sizes.Count ? sizes[n] : 0 };
-            }
-        }
-        else
-        {
-            for (var i = 0; i < entries.Count; i++)
-            {
-                entries[i] = entries[i] with { PackedSize = Math.Max(0, ends[i] - starts[i]) };
             }
         }
 

@@ -145,59 +145,15 @@ internal sealed class ArchivePlan
 
     private static List<PlannedEntry> ListingPass(Stream stream, IReadOnlyList<string> passphrases, ArchiveLimits limits)
     {
-        var size = stream.Length;
-        var entries = new List<PlannedEntry>();
         stream.Seek(0, SeekOrigin.Begin);
         using var reader = ArchiveReader.Open(stream, passphrases);
-        if (!reader.MoveNext(out var entry, out _))
-        {
-            return entries;
-        }
 
-        var start = reader.SourceBytes;
-        var isRar = reader.Format is ArchiveFormat.Rar or ArchiveFormat.Rar5;
-        while (true)
-        {
-            if (entries.Count >= limits.MaxEntries)
-            {
-                throw TooMany(limits, $"more than {limits.MaxEntries:N0}");
-            }
-
-            bool more;
-            RawEntry next;
-            var damaged = false;
-            try
-            {
-                more = reader.MoveNext(out next, out _);
-            }
-            catch (ArchiveException ex) when (ex.Code is ArchiveErrorCode.Corrupt)
-            {
-                // Damage: plan what was readable. Extraction writes those entries and then reports the same
-                // failure, naming the entry.
-                more = false;
-                next = null!;
-                damaged = true;
-            }
-
-            var end = more ? reader.SourceBytes : size;
-            var dataEnd = isRar && !damaged ? RarDataEnd(reader, end) : end;
-            entries.Add(new PlannedEntry(entry.Name, entry.Size ?? 0, Math.Max(0, dataEnd - start), entry.Kind == ArchiveEntryKind.Directory));
-            if (!more)
-            {
-                return entries;
-            }
-
-            entry = next;
-            start = end;
-        }
+        // Damage: plan what was readable. Extraction writes those entries and then reports the same failure,
+        // naming the entry.
+        var walked = HeaderWalk.Read(
+            reader, stream.Length, limits.MaxEntries, () => TooMany(limits, $"more than {limits.MaxEntries:N0}"), tolerateDamage: true, CancellationToken.None);
+        return [.. walked.Select(w => new PlannedEntry(w.Entry.Name, w.Entry.Size ?? 0, w.PackedSpan, w.Entry.Kind == ArchiveEntryKind.Directory))];
     }
-
-    /// <summary>
-    /// Where a RAR entry's packed data ends: RAR stores each file's data right after its header, so it ends where
-    /// libarchive began reading the next header (or the end-of-archive block), not after that header.
-    /// </summary>
-    public static long RarDataEnd(ArchiveReader reader, long fallback) =>
-        reader.HeaderPosition is var position && position > 0 && position <= fallback ? position : fallback;
 
     /// <summary>
     /// The bomb pre-check on declared sizes of the entries that will be extracted: total output, and the ratio of
