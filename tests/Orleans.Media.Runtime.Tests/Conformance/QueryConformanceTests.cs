@@ -103,7 +103,7 @@ public abstract class QueryConformanceTests : ConformanceTestBase
         if (orderBy is not null)
         {
             // Well-formed, but the sort value is not a number or time (sorted by key, the sort value is unused).
-            forged.AddRange([Encode("[\"not-a-value\", \"k\"]"), Encode("[\"\", \"k\"]")]);
+            forged.AddRange([Encode("[\"not-a-value\", \"k\"]"), Encode("[\"\", \"k\"]"), Encode("[\"2026-13-45 99:99:99+00\", \"k\"]")]);
         }
 
         foreach (var token in forged)

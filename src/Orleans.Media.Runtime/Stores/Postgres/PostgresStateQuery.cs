@@ -51,7 +51,8 @@ internal static class PostgresStateQuery
             else
             {
                 var cast = q.OrderByKind switch { StateValueKind.Number => "numeric", StateValueKind.Time => "timestamptz", _ => "text" };
-                sql.Append($" AND (({sort}), grain_key) {op} (").Append(Param(cmd, value ?? "")).Append($"::{cast}, ").Append(Param(cmd, key)).Append(')');
+                sql.Append($" AND (({sort}), grain_key) {op} (").Append(Param(cmd, CheckedSortValue(value, q.OrderByKind))).Append($"::{cast}, ")
+                    .Append(Param(cmd, key)).Append(')');
             }
         }
 
@@ -59,6 +60,29 @@ internal static class PostgresStateQuery
         sql.Append(" LIMIT ").Append(Param(cmd, q.Limit + 1));
         return Finish(cmd, sql);
     }
+
+    /// <summary>
+    /// A token's sort value must be what this query's sort expression prints (numeric or timestamptz as text), checked
+    /// here rather than by PostgreSQL's cast: a forged value is the caller's <see cref="InvalidPageTokenException"/>,
+    /// while a data error of the stored state stays a server error.
+    /// </summary>
+    internal static string CheckedSortValue(string? value, StateValueKind kind)
+    {
+        var text = value ?? "";
+        var valid = kind switch
+        {
+            StateValueKind.Number => decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _),
+            StateValueKind.Time => text is "-infinity" or "infinity" || DateTimeOffset.TryParseExact(
+                text, TimestamptzFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
+            _ => true,
+        };
+        return valid ? text : throw new InvalidPageTokenException();
+    }
+
+    /// <summary>timestamptz::text under the default DateStyle (ISO): "2026-11-21 21:08:17.940398+00", the fraction
+    /// only when non-zero, the offset as +hh or +hh:mm.</summary>
+    private static readonly string[] TimestamptzFormats =
+        ["yyyy-MM-dd HH:mm:ss.FFFFFFzz", "yyyy-MM-dd HH:mm:ss.FFFFFFzzz", "yyyy-MM-dd HH:mm:sszz", "yyyy-MM-dd HH:mm:sszzz"];
 
     private static NpgsqlCommand Finish(NpgsqlCommand cmd, StringBuilder sql)
     {

@@ -338,20 +338,11 @@ internal sealed class PostgresStore : IRuntimeStore
         ThrowIfKilled();
         await using var cmd = PostgresStateQuery.Build(_data, query, count: false);
         var rows = new List<StateRow>();
-        try
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                rows.Add(new StateRow(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4)));
-            }
-        }
-        catch (PostgresException e) when (query.PageToken is not null && e.SqlState.StartsWith("22", StringComparison.Ordinal))
-        {
-            // Class 22 (data exception): the token's sort value, the one value here from outside, does not cast to the
-            // sort's type (numeric, timestamptz) — a forged token; the server checks it exactly as it compares it.
-            throw new InvalidPageTokenException(e);
+            rows.Add(new StateRow(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
 
         return rows;
