@@ -13,14 +13,17 @@ public abstract class PartitionLimitConformanceTests : ConformanceTestBase
     /// <summary>Long enough for several claims of both silos (fast timings poll every 100 ms).</summary>
     private static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>Two silos of 8 job slots each, the default partition cap <see cref="Default"/>.</summary>
+    private Task<TestCluster> StartTwoSilosAsync() => StartClusterAsync(2, o => o.ConfigureOptions = r =>
+    {
+        r.MaxConcurrentJobs = 8;
+        r.MaxConcurrentPerPartition = Default;
+    });
+
     [Fact]
     public async Task A_limited_partition_runs_at_most_its_limit_and_a_raised_or_removed_limit_applies_on_the_next_claim()
     {
-        await using var cluster = await StartClusterAsync(2, o => o.ConfigureOptions = r =>
-        {
-            r.MaxConcurrentJobs = 8;
-            r.MaxConcurrentPerPartition = Default;
-        });
+        await using var cluster = await StartTwoSilosAsync();
         var source = cluster[0].GetGrain<IJobSourceGrain>(NewKey("src"));
         var probe = NewKey("p");
         await source.SetPartitionLimit("A", 2);
@@ -47,11 +50,7 @@ public abstract class PartitionLimitConformanceTests : ConformanceTestBase
     [Fact]
     public async Task Under_churn_a_limited_partition_never_has_more_handlers_running_than_its_limit_across_silos()
     {
-        await using var cluster = await StartClusterAsync(2, o => o.ConfigureOptions = r =>
-        {
-            r.MaxConcurrentJobs = 8;
-            r.MaxConcurrentPerPartition = Default;
-        });
+        await using var cluster = await StartTwoSilosAsync();
         var source = cluster[0].GetGrain<IJobSourceGrain>(NewKey("src"));
         var probe = NewKey("p");
         await source.SetPartitionLimit("A", 2);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Media.Grains.AccessKeys;
+using Orleans.Media.Runtime;
 using Orleans.Media.Silo.Protocols;
 
 namespace Orleans.Media.Silo.Tests.Protocols;
@@ -42,6 +43,16 @@ public sealed class FrontTestHost : IAsyncDisposable
     public CreatedAccessKey MediaKey { get; private set; } = null!;
 
     public HttpClient Http { get; } = new();
+
+    /// <summary>The grain runtime of an api-only silo on PostgreSQL with the access-key grain; add grains to the builder.</summary>
+    public static GrainRuntimeBuilder AddApiRuntime(IServiceCollection services, string siloName, string connectionString) =>
+        services.AddGrainRuntime(o =>
+            {
+                o.SiloName = siloName;
+                o.Roles = [SiloRoles.Api];
+            })
+            .UsePostgres(connectionString)
+            .AddGrain<IAccessKeyGrain, AccessKeyGrain>();
 
     /// <param name="settings">Configuration overrides (e.g. <c>Api:RateLimits:…</c>).</param>
     /// <param name="configureServices">Extra services, e.g. the grain runtime on PostgreSQL.</param>

@@ -21,14 +21,7 @@ public sealed class StoreOutageTests
         var viaProxy = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = true }.ConnectionString;
         await using var host = await FrontTestHost.StartAsync(
             new Dictionary<string, string?>(),
-            s => s.AddGrainRuntime(o =>
-                {
-                    o.SiloName = "outage";
-                    o.Roles = [SiloRoles.Api];
-                })
-                .UsePostgres(viaProxy)
-                .AddGrain<IAccessKeyGrain, AccessKeyGrain>()
-                .AddGrain<IProjectGrain, ProjectGrain>());
+            s => FrontTestHost.AddApiRuntime(s, "outage", viaProxy).AddGrain<IProjectGrain, ProjectGrain>());
         host.Operations.Projects["media-1"] = null;
         var parameters = new Dictionary<string, string> { ["ProjectName"] = "media-1" };
         await ApiAssert.OkAsync(await host.Http.SendAsync(SignedRequests.V2("GetProject", parameters, host.Admin)));

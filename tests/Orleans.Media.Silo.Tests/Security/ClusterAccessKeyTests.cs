@@ -32,14 +32,7 @@ public sealed class ClusterAccessKeyTests : IAsyncLifetime
         _b = await FrontTestHost.StartAsync(settings, s => AddRuntime(s, "front-b"), masterKey);
     }
 
-    private void AddRuntime(IServiceCollection services, string silo) =>
-        services.AddGrainRuntime(o =>
-            {
-                o.SiloName = silo;
-                o.Roles = [SiloRoles.Api];
-            })
-            .UsePostgres(_db.ConnectionString)
-            .AddGrain<IAccessKeyGrain, AccessKeyGrain>();
+    private void AddRuntime(IServiceCollection services, string silo) => FrontTestHost.AddApiRuntime(services, silo, _db.ConnectionString);
 
     public async Task DisposeAsync()
     {

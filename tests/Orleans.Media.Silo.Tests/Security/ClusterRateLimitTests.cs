@@ -43,13 +43,7 @@ public sealed class ClusterRateLimitTests
             ["Api:RateLimits:DefaultProjectRequestsPerSecond"] = "4",
             ["Api:RateLimits:SiloCountRefresh"] = "00:00:00.100",
         };
-        Action<IServiceCollection> cluster(string name) => s => s.AddGrainRuntime(o =>
-            {
-                o.SiloName = name;
-                o.Roles = [SiloRoles.Api];
-            })
-            .UsePostgres(db.ConnectionString)
-            .AddGrain<IAccessKeyGrain, AccessKeyGrain>();
+        Action<IServiceCollection> cluster(string name) => s => FrontTestHost.AddApiRuntime(s, name, db.ConnectionString);
 
         await using var first = await FrontTestHost.StartAsync(settings, cluster("rate-a"));
         first.Operations.Projects["media-1"] = null;

@@ -18,14 +18,7 @@ public sealed class ProjectRateLimitTests
         await using var db = await PostgresDatabase.CreateAsync();
         await using var host = await FrontTestHost.StartAsync(
             new Dictionary<string, string?> { ["Api:RateLimits:DefaultProjectRequestsPerSecond"] = "1000" },
-            s => s.AddGrainRuntime(o =>
-                {
-                    o.SiloName = "rate";
-                    o.Roles = [SiloRoles.Api];
-                })
-                .UsePostgres(db.ConnectionString)
-                .AddGrain<IAccessKeyGrain, AccessKeyGrain>()
-                .AddGrain<IProjectGrain, ProjectGrain>());
+            s => FrontTestHost.AddApiRuntime(s, "rate", db.ConnectionString).AddGrain<IProjectGrain, ProjectGrain>());
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         await grains.GetGrain<IProjectGrain>("media-slow").Create(new ProjectSettings { Limits = ProjectLimits.Default with { QueriesPerSecond = 1 } });
         host.Operations.Projects["media-slow"] = null;
