@@ -8,7 +8,7 @@ internal sealed class GrainStateQueryService(IRuntimeStore store) : IGrainStateQ
     public async Task<GrainStatePage<TState>> QueryAsync<TState>(GrainStateQuery query, CancellationToken cancellationToken = default)
         where TState : class
     {
-        StateQueryValidation.Validate(query);
+        Validate(query);
         var rows = await store.QueryStatesAsync(query, cancellationToken).ConfigureAwait(false);
         var items = new List<GrainStateEntry<TState>>(Math.Min(rows.Count, query.Limit));
         foreach (var row in rows.Take(query.Limit))
@@ -21,10 +21,25 @@ internal sealed class GrainStateQueryService(IRuntimeStore store) : IGrainStateQ
         if (rows.Count > query.Limit)
         {
             var last = rows[query.Limit - 1];
-            next = PageToken.Encode(last.SortValue, last.Key);
+            next = PageToken.Encode(query, last.SortValue, last.Key);
         }
 
         return new GrainStatePage<TState>(items, next);
+    }
+
+    public void Validate(GrainStateQuery query)
+    {
+        StateQueryValidation.Validate(query);
+        if (query.PageToken is not null)
+        {
+            // Issued for this order (PageToken), and its sort value one the store prints: a forged value must not
+            // reach the store as a cast error.
+            var (value, _) = PageToken.Decode(query);
+            if (query.OrderBy is not null && !store.IsSortValue(value, query.OrderByKind))
+            {
+                throw new InvalidPageTokenException();
+            }
+        }
     }
 
     public Task<long> CountAsync(GrainStateQuery query, CancellationToken cancellationToken = default)

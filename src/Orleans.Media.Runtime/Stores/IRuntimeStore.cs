@@ -77,6 +77,9 @@ internal interface IRuntimeStore : IAsyncDisposable
 
     Task<IReadOnlyList<StateRow>> QueryStatesAsync(GrainStateQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Whether a page token's sort value is one this store's sort expression prints for <paramref name="kind"/>.</summary>
+    bool IsSortValue(string? value, StateValueKind kind);
+
     Task<long> CountStatesAsync(GrainStateQuery query, CancellationToken cancellationToken);
 }
 

@@ -98,12 +98,23 @@ public abstract class QueryConformanceTests : ConformanceTestBase
         var query = new GrainStateQuery("counter") { KeyPrefix = prefix, OrderBy = orderBy, OrderByKind = kind, Limit = 4 };
         var genuine = (await q.QueryAsync<CounterState>(query)).NextPageToken!;
 
-        // Not a token any query returned: undecodable, truncated, or not a [value, key] pair.
+        // Not a token any query returned: undecodable, truncated, or not an [order, direction, value, key] position.
+        string Position(string? by, string direction, string? value) => Encode(System.Text.Json.JsonSerializer.Serialize(new[] { by ?? "", direction, value, "k" }));
         List<string> forged = ["not a token", genuine[..(genuine.Length / 2)], Encode("[\"x\"]"), Encode("{}"), Encode("[\"x\", null]")];
+
+        // Well-formed, but issued for another order: another property, or the other direction.
+        forged.AddRange([Position(orderBy is null ? "Priority" : null, "ASC", "1"), Position(orderBy, "DES", "1")]);
         if (orderBy is not null)
         {
             // Well-formed, but the sort value is not a number or time (sorted by key, the sort value is unused).
-            forged.AddRange([Encode("[\"not-a-value\", \"k\"]"), Encode("[\"\", \"k\"]"), Encode("[\"2026-13-45 99:99:99+00\", \"k\"]")]);
+            forged.AddRange([Position(orderBy, "ASC", "not-a-value"), Position(orderBy, "ASC", ""), Position(orderBy, "ASC", "2026-13-45 99:99:99+00")]);
+        }
+
+        // Every one is refused by the check callers can run before querying, and by the query itself.
+        foreach (var token in forged)
+        {
+            Assert.Throws<InvalidPageTokenException>(() => q.Validate(query with { PageToken = token }));
+            await Assert.ThrowsAsync<InvalidPageTokenException>(() => q.QueryAsync<CounterState>(query with { PageToken = token }));
         }
 
         foreach (var token in forged)

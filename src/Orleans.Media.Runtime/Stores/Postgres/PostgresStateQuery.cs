@@ -43,7 +43,7 @@ internal static class PostgresStateQuery
         var dir = q.Descending ? "DESC" : "ASC";
         if (q.PageToken is not null)
         {
-            var (value, key) = PageToken.Decode(q.PageToken);
+            var (value, key) = PageToken.Decode(q);
             if (q.OrderBy is null)
             {
                 sql.Append($" AND grain_key {op} ").Append(Param(cmd, key));
@@ -51,7 +51,7 @@ internal static class PostgresStateQuery
             else
             {
                 var cast = q.OrderByKind switch { StateValueKind.Number => "numeric", StateValueKind.Time => "timestamptz", _ => "text" };
-                sql.Append($" AND (({sort}), grain_key) {op} (").Append(Param(cmd, CheckedSortValue(value, q.OrderByKind))).Append($"::{cast}, ")
+                sql.Append($" AND (({sort}), grain_key) {op} (").Append(Param(cmd, value ?? "")).Append($"::{cast}, ")
                     .Append(Param(cmd, key)).Append(')');
             }
         }
@@ -62,21 +62,20 @@ internal static class PostgresStateQuery
     }
 
     /// <summary>
-    /// A token's sort value must be what this query's sort expression prints (numeric or timestamptz as text), checked
-    /// here rather than by PostgreSQL's cast: a forged value is the caller's <see cref="InvalidPageTokenException"/>,
-    /// while a data error of the stored state stays a server error.
+    /// Whether a page token's sort value is what this store's sort expression prints (numeric or timestamptz as text):
+    /// checked by the query service before PostgreSQL casts it, so a forged value is the caller's
+    /// <see cref="InvalidPageTokenException"/> while a data error of the stored state stays a server error.
     /// </summary>
-    internal static string CheckedSortValue(string? value, StateValueKind kind)
+    public static bool IsSortValue(string? value, StateValueKind kind)
     {
         var text = value ?? "";
-        var valid = kind switch
+        return kind switch
         {
             StateValueKind.Number => decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _),
             StateValueKind.Time => text is "-infinity" or "infinity" || DateTimeOffset.TryParseExact(
                 text, TimestamptzFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
             _ => true,
         };
-        return valid ? text : throw new InvalidPageTokenException();
     }
 
     /// <summary>timestamptz::text under the default DateStyle (ISO): "2026-11-21 21:08:17.940398+00", the fraction

@@ -348,6 +348,8 @@ internal sealed class PostgresStore : IRuntimeStore
         return rows;
     }
 
+    public bool IsSortValue(string? value, StateValueKind kind) => PostgresStateQuery.IsSortValue(value, kind);
+
     public async Task<long> CountStatesAsync(GrainStateQuery query, CancellationToken cancellationToken)
     {
         ThrowIfKilled();

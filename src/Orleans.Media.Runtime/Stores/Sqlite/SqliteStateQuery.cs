@@ -44,19 +44,18 @@ internal static class SqliteStateQuery
         var dir = q.Descending ? "DESC" : "ASC";
         if (q.PageToken is not null)
         {
-            var (value, key) = PageToken.Decode(q.PageToken);
+            var (value, key) = PageToken.Decode(q);
             if (q.OrderBy is null)
             {
                 sql.Append($" AND grain_key {op} ").Append(Param(cmd, key));
             }
             else
             {
+                // The query service checked the value with IsSortValue before the query got here.
                 object typed = q.OrderByKind switch
                 {
-                    StateValueKind.Number => double.TryParse(value ?? "0", NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-                        ? n : throw new InvalidPageTokenException(),
-                    StateValueKind.Time => long.TryParse(value ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
-                        ? ms : throw new InvalidPageTokenException(),
+                    StateValueKind.Number => double.Parse(value ?? "0", NumberStyles.Float, CultureInfo.InvariantCulture),
+                    StateValueKind.Time => long.Parse(value ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture),
                     _ => value ?? "",
                 };
                 sql.Append($" AND ({sort}, grain_key) {op} (").Append(Param(cmd, typed)).Append(", ").Append(Param(cmd, key)).Append(')');
@@ -68,6 +67,14 @@ internal static class SqliteStateQuery
         cmd.CommandText = sql.ToString();
         return cmd;
     }
+
+    /// <summary>Whether a page token's sort value is one this store's sort expression prints (REAL, integer ms).</summary>
+    public static bool IsSortValue(string? value, StateValueKind kind) => kind switch
+    {
+        StateValueKind.Number => double.TryParse(value ?? "0", NumberStyles.Float, CultureInfo.InvariantCulture, out _),
+        StateValueKind.Time => long.TryParse(value ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+        _ => true,
+    };
 
     private static string JsonPath(string property) => "$." + property;
 

@@ -401,6 +401,8 @@ internal sealed class SqliteStore : IRuntimeStore
         return rows;
     }
 
+    public bool IsSortValue(string? value, StateValueKind kind) => SqliteStateQuery.IsSortValue(value, kind);
+
     public async Task<long> CountStatesAsync(GrainStateQuery query, CancellationToken cancellationToken)
     {
         await using var conn = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -207,39 +207,29 @@ public static class ImmTasksApi
             _ => throw ServiceException.InvalidArgument("Sort must be TaskId, StartTime or EndTime."),
         };
         var descending = request.GetString("Order") is "DES";
-        var position = request.GetString("NextToken") is { Length: > 0 } token ? TaskQueryToken.Decode(token, sort, descending) : null;
+        var query = new GrainStateQuery(FileUncompressionTaskGrain.GrainTypeName)
+        {
+            Partition = projectName,
+            Filters = filters,
+            OrderBy = orderBy,
+            OrderByKind = orderBy is null ? StateValueKind.Text : StateValueKind.Number,
+            Descending = descending,
+            PageToken = request.GetString("NextToken") is { Length: > 0 } token ? token : null,
+            Limit = max,
+        };
 
-        // Every parameter is checked before this answer: a listing of other task types is empty, not a pass for
-        // malformed filters.
+        // Every parameter is checked before this answer (NextToken too: the runtime honours a token only under the
+        // Sort and Order it was issued for): a listing of other task types is empty, not a pass for malformed ones.
+        var queries = request.Services.GetRequiredService<IGrainStateQuery>();
+        queries.Validate(query);
         if (types is { Count: > 0 } && !types.Contains(FileUncompressionTaskState.TaskType))
         {
             return new ListTasksResponse(projectName, [], null, max.ToString(CultureInfo.InvariantCulture));
         }
 
-        GrainStatePage<FileUncompressionTaskState> page;
-        try
-        {
-            page = await request.Services.GetRequiredService<IGrainStateQuery>().QueryAsync<FileUncompressionTaskState>(
-                new GrainStateQuery(FileUncompressionTaskGrain.GrainTypeName)
-                {
-                    Partition = projectName,
-                    Filters = filters,
-                    OrderBy = orderBy,
-                    OrderByKind = orderBy is null ? StateValueKind.Text : StateValueKind.Number,
-                    Descending = descending,
-                    PageToken = position,
-                    Limit = max,
-                },
-                ct);
-        }
-        catch (InvalidPageTokenException) when (position is not null)
-        {
-            throw TaskQueryToken.Refused(); // only reachable by forging the position inside a well-formed envelope
-        }
-
+        var page = await queries.QueryAsync<FileUncompressionTaskState>(query, ct);
         var tasks = page.Items.Select(i => TaskView.From(i.State, withDefinition)).ToList();
-        var next = page.NextPageToken is { } p ? TaskQueryToken.Encode(sort, descending, p) : null;
-        return new ListTasksResponse(projectName, tasks, next, max.ToString(CultureInfo.InvariantCulture));
+        return new ListTasksResponse(projectName, tasks, page.NextPageToken, max.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>
