@@ -143,24 +143,35 @@ internal sealed class GrainRuntime : IGrainFactory
         CancellationToken cancellationToken)
     {
         using var gate = await _gates.EnterAsync(grainId, cancellationToken).ConfigureAwait(false);
+        return await RetryAsync(
+            grainId, mayAssumeNew => RunOnceAsync(grainId, grainClass, guard, body, mayAssumeNew, createsGrain, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a turn's attempts: transient store conflicts retry with backoff up to <c>MaxTurnAttempts</c>; a wrong
+    /// <see cref="CreatesGrainAttribute"/> guess (<see cref="AssumedNewGrainException"/>) is not contention and
+    /// reruns at once the usual way, not counted. <paramref name="attempt"/> is told whether it may assume new grains.
+    /// </summary>
+    private async Task<T> RetryAsync<T>(GrainId logAs, Func<bool, Task<T>> attempt, CancellationToken cancellationToken)
+    {
         var mayAssumeNew = true;
-        for (var attempt = 1; ; attempt++)
+        for (var n = 1; ; n++)
         {
             try
             {
-                return await RunOnceAsync(grainId, grainClass, guard, body, mayAssumeNew, createsGrain, cancellationToken).ConfigureAwait(false);
+                return await attempt(mayAssumeNew).ConfigureAwait(false);
             }
             catch (AssumedNewGrainException)
             {
-                // A wrong guess, not contention: run again at once the usual way; it does not count as an attempt.
                 mayAssumeNew = false;
-                attempt--;
+                n--;
             }
-            catch (Exception e) when (attempt < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
+            catch (Exception e) when (n < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
             {
                 mayAssumeNew = false;
-                var delay = Backoff(attempt);
-                RuntimeLog.TurnRetry(_logger, grainId, attempt, delay.TotalMilliseconds, e.Message);
+                var delay = Backoff(n);
+                RuntimeLog.TurnRetry(_logger, logAs, n, delay.TotalMilliseconds, e.Message);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -260,19 +271,9 @@ internal sealed class GrainRuntime : IGrainFactory
                 gates.Add(await _gates.EnterAsync(grainId, cancellationToken).ConfigureAwait(false));
             }
 
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    return await RunBatchOnceAsync(grains, guard, body, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (attempt < _options.MaxTurnAttempts && (e is InconsistentStateException || _store.IsRetryable(e)))
-                {
-                    var delay = Backoff(attempt);
-                    RuntimeLog.TurnRetry(_logger, grains[0].GrainId, attempt, delay.TotalMilliseconds, e.Message);
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            // Batched outcome turns never assume grains new (their grains exist: they scheduled the jobs).
+            return await RetryAsync(grains[0].GrainId, _ => RunBatchOnceAsync(grains, guard, body, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
         }
         finally
         {

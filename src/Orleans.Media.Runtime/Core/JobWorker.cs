@@ -353,13 +353,7 @@ internal sealed class JobWorker
             {
                 for (var i = 0; i < grains.Count; i++)
                 {
-                    foreach (var p in byGrain[i])
-                    {
-                        if (guard.Completed.Contains(p.Job.Id))
-                        {
-                            await ((IJobOutcomeReceiver)grains[i]).OnJobCompletedAsync(p.ToJobOutcome()).ConfigureAwait(false);
-                        }
-                    }
+                    await DeliverAsync(grains[i], byGrain[i], guard).ConfigureAwait(false);
                 }
             }, CancellationToken.None).ConfigureAwait(false);
             return true;
@@ -376,6 +370,18 @@ internal sealed class JobWorker
         }
     }
 
+    /// <summary>Hands a grain, inside the outcome turn, each of its outcomes whose job the guard completed.</summary>
+    private static async Task DeliverAsync(Grain grain, IEnumerable<PendingOutcome> outcomes, CompleteJobsGuard guard)
+    {
+        foreach (var p in outcomes)
+        {
+            if (guard.Completed.Contains(p.Job.Id))
+            {
+                await ((IJobOutcomeReceiver)grain).OnJobCompletedAsync(p.ToJobOutcome()).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Runs the outcome turn; false if the grain threw (a single outcome is then parked for retry).</summary>
     private async Task<bool> TryDeliverAsync(GrainId grainId, GrainClassInfo grainClass, IReadOnlyList<PendingOutcome> batch)
     {
@@ -384,14 +390,7 @@ internal sealed class JobWorker
         {
             await _runtime.RunTurnAsync(grainId, grainClass, guard, async grain =>
             {
-                foreach (var p in batch)
-                {
-                    if (guard.Completed.Contains(p.Job.Id))
-                    {
-                        await ((IJobOutcomeReceiver)grain).OnJobCompletedAsync(p.ToJobOutcome()).ConfigureAwait(false);
-                    }
-                }
-
+                await DeliverAsync(grain, batch, guard).ConfigureAwait(false);
                 return null;
             }, createsGrain: false, CancellationToken.None).ConfigureAwait(false);
             return true;
