@@ -172,7 +172,7 @@ public sealed class ApiPipeline(
             error = se;
             ApiLog.Refused(logger, requestId, protocol, action, se.Code, se.HttpStatus);
         }
-        else if (e is SiloUnavailableException or System.Data.Common.DbException { IsTransient: true })
+        else if (StoreUnavailability.Is(e))
         {
             // This silo is fenced (it cannot reach its store within its lease), or the store connection just failed
             // (restart, failover, network): a retry, here or elsewhere, will do.
