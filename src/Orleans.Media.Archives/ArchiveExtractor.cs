@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Media.Archives.Native;
@@ -52,16 +51,16 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
         ArchiveFormat format;
         using (var reader = ArchiveReader.Open(source, passphrases))
         {
-            var walked = HeaderWalk.Read(reader, source.Length, int.MaxValue, () => throw new UnreachableException(), tolerateDamage: false, cancellationToken);
+            var walked = HeaderWalk.Read(reader, source.Length, limits: null, tolerateDamage: false, cancellationToken);
             entries = [.. walked.Select((w, i) => new ArchiveEntry(
                 i, EntryPaths.Normalize(w.Entry.Name), w.Entry.Kind, w.Entry.Size ?? 0, w.PackedSpan, w.Entry.IsEncrypted, w.Entry.ModifiedTime,
                 w.Entry.LinkTarget, w.Entry.NameWasEscaped))];
             format = reader.Format;
         }
 
-        if (format == ArchiveFormat.SevenZip)
+        if (format == ArchiveFormat.SevenZip && ArchivePlan.SevenZipPackedSizes(source, entries.Count) is { } sevenZip)
         {
-            entries = ArchivePlan.WithSevenZipPackedSizes(source, entries, (e, packed) => e with { PackedSize = packed });
+            entries = [.. entries.Select((e, i) => e with { PackedSize = sevenZip[i] })];
         }
         else if (format == ArchiveFormat.Zip && ZipDirectory.TryReadEnd(source) is { } directory)
         {

@@ -86,9 +86,9 @@ internal sealed class ArchivePlan
 
         // No directory to read (or a zip cut before its central directory): list headers, skipping data.
         var entries = ListingPass(stream, passphrases, limits);
-        if (format == ArchiveFormat.SevenZip)
+        if (format == ArchiveFormat.SevenZip && SevenZipPackedSizes(stream, entries.Count) is { } packed)
         {
-            entries = WithSevenZipPackedSizes(stream, entries);
+            entries = [.. entries.Select((e, i) => e with { PackedSize = packed[i] })];
         }
 
         return new ArchivePlan(format, size, entries, entriesAreInReadOrder: true);
@@ -96,20 +96,11 @@ internal sealed class ArchivePlan
 
     /// <summary>
     /// A 7z's packed sizes come from its own header: the listing pass reads none of the data, so its offsets say
-    /// nothing. Left as listed when the header cannot be read (see <see cref="SevenZip.SevenZipHeader"/>).
+    /// nothing. Null when the header cannot be read or lists another entry count: the listed spans stay (see
+    /// <see cref="SevenZip.SevenZipHeader"/>).
     /// </summary>
-    public static List<T> WithSevenZipPackedSizes<T>(Stream stream, List<T> entries, Func<T, long, T> withPacked)
-    {
-        if (SevenZip.SevenZipHeader.TryReadPackedSizes(stream, entries.Count) is { } packed && packed.Length == entries.Count)
-        {
-            return [.. entries.Select((e, i) => withPacked(e, packed[i]))];
-        }
-
-        return entries;
-    }
-
-    private static List<PlannedEntry> WithSevenZipPackedSizes(Stream stream, List<PlannedEntry> entries) =>
-        WithSevenZipPackedSizes(stream, entries, (e, packed) => e with { PackedSize = packed });
+    public static long[]? SevenZipPackedSizes(Stream stream, int entryCount) =>
+        SevenZip.SevenZipHeader.TryReadPackedSizes(stream, entryCount) is { } packed && packed.Length == entryCount ? packed : null;
 
     private static ArchivePlan FromZipDirectory(Stream stream, ZipDirectory directory, long size, ArchiveLimits limits)
     {
@@ -150,8 +141,7 @@ internal sealed class ArchivePlan
 
         // Damage: plan what was readable. Extraction writes those entries and then reports the same failure,
         // naming the entry.
-        var walked = HeaderWalk.Read(
-            reader, stream.Length, limits.MaxEntries, () => TooMany(limits, $"more than {limits.MaxEntries:N0}"), tolerateDamage: true, CancellationToken.None);
+        var walked = HeaderWalk.Read(reader, stream.Length, limits, tolerateDamage: true, CancellationToken.None);
         return [.. walked.Select(w => new PlannedEntry(w.Entry.Name, w.Entry.Size ?? 0, w.PackedSpan, w.Entry.Kind == ArchiveEntryKind.Directory))];
     }
 
@@ -196,6 +186,6 @@ internal sealed class ArchivePlan
         }
     }
 
-    private static ArchiveException TooMany(ArchiveLimits limits, string count) =>
+    internal static ArchiveException TooMany(ArchiveLimits limits, string count) =>
         new(ArchiveErrorCode.TooManyEntries, $"the archive holds {count} entries; the limit is {limits.MaxEntries:N0}");
 }

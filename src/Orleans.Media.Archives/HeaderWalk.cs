@@ -9,11 +9,11 @@ namespace Orleans.Media.Archives;
 /// </summary>
 internal static class HeaderWalk
 {
-    /// <param name="maxEntries">More entries than this throws <paramref name="tooMany"/>'s exception.</param>
+    /// <param name="limits">When given, more entries than its <see cref="ArchiveLimits.MaxEntries"/> are refused.</param>
     /// <param name="tolerateDamage">Damage ends the walk with what was readable (the extraction reports it later,
     /// naming the entry); otherwise the <see cref="ArchiveException"/> propagates.</param>
     public static List<(RawEntry Entry, long PackedSpan)> Read(
-        ArchiveReader reader, long size, int maxEntries, Func<ArchiveException> tooMany, bool tolerateDamage, CancellationToken cancellationToken)
+        ArchiveReader reader, long size, ArchiveLimits? limits, bool tolerateDamage, CancellationToken cancellationToken)
     {
         var entries = new List<(RawEntry, long)>();
         if (!reader.MoveNext(out var entry, out _))
@@ -26,9 +26,9 @@ internal static class HeaderWalk
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (entries.Count >= maxEntries)
+            if (limits is not null && entries.Count >= limits.MaxEntries)
             {
-                throw tooMany();
+                throw ArchivePlan.TooMany(limits, $"more than {limits.MaxEntries:N0}");
             }
 
             bool more;
