@@ -11,12 +11,6 @@ namespace Orleans.Media.Runtime.Stores.Postgres;
 /// </summary>
 internal sealed class PostgresGrainReader(NpgsqlDataSource dataSource) : PostgresMicroBatcher<PostgresGrainReader.Pending>(maxBatch: 256, loops: 2)
 {
-    /// <summary>Rows of the grains asked for (by position in the request); absent rows were never written.</summary>
-    private const string ReadGrains =
-        "SELECT v.i, g.version, g.partition_key, CASE WHEN g.version = v.cv THEN NULL ELSE g.state::text END " +
-        "FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS v(t, k, cv, i) " +
-        "JOIN grains g ON g.grain_type = v.t AND g.grain_key = v.k";
-
     public Task<GrainRecord?> ReadAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
     {
         var pending = new Pending(grainId, cachedVersion, new TaskCompletionSource<GrainRecord?>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -42,14 +36,13 @@ internal sealed class PostgresGrainReader(NpgsqlDataSource dataSource) : Postgre
         }
 
         var records = new GrainRecord?[groups.Count];
-        await using (var cmd = dataSource.CreateCommand(ReadGrains))
+        await using (var cmd = dataSource.CreateCommand(PostgresSql.ReadGrains))
         {
             cmd.Add(types, keys, cached);
             await using var reader = await cmd.ExecuteReaderAsync(Stopping).ConfigureAwait(false);
             while (await reader.ReadAsync(Stopping).ConfigureAwait(false))
             {
-                records[(int)reader.GetInt64(0) - 1] = new GrainRecord(
-                    reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+                records[(int)reader.GetInt64(0) - 1] = PostgresSql.ReadRecord(reader, first: 1);
             }
         }
 

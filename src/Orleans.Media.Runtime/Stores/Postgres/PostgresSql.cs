@@ -16,12 +16,20 @@ internal static class PostgresSql
     public const string LockGrain =
         "SELECT version, partition_key, CASE WHEN version = $3 THEN NULL ELSE state::text END FROM grains WHERE grain_type = $1 AND grain_key = $2 FOR UPDATE";
 
-    /// <summary>Locks several grain rows in (type, key) order: the lock node sits above the sort, so rows are locked
-    /// in that order. v.i is the 1-based position in the request; missing rows are simply absent.</summary>
-    public const string LockGrains =
+    /// <summary>Rows of several grains: v.i is the 1-based position in the request; missing rows are simply absent.
+    /// State text is left out where the stored version equals the caller's ($3).</summary>
+    public const string ReadGrains =
         "SELECT v.i, g.version, g.partition_key, CASE WHEN g.version = v.cv THEN NULL ELSE g.state::text END " +
         "FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS v(t, k, cv, i) " +
-        "JOIN grains g ON g.grain_type = v.t AND g.grain_key = v.k ORDER BY g.grain_type, g.grain_key FOR UPDATE OF g";
+        "JOIN grains g ON g.grain_type = v.t AND g.grain_key = v.k";
+
+    /// <summary><see cref="ReadGrains"/> locking the rows in (type, key) order: the lock node sits above the sort, so
+    /// rows are locked in that order.</summary>
+    public const string LockGrains = ReadGrains + " ORDER BY g.grain_type, g.grain_key FOR UPDATE OF g";
+
+    /// <summary>A <see cref="GrainRecord"/> from (version, partition, state text) columns starting at <paramref name="first"/>.</summary>
+    public static GrainRecord ReadRecord(Npgsql.NpgsqlDataReader reader, int first) =>
+        new(reader.GetInt64(first), reader.IsDBNull(first + 1) ? null : reader.GetString(first + 1), reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
 
     public const string ReadGrain =
         "SELECT version, partition_key, CASE WHEN version = $3 THEN NULL ELSE state::text END FROM grains WHERE grain_type = $1 AND grain_key = $2";

@@ -18,7 +18,7 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
     public async Task<(bool GuardPassed, GrainRecord? Record)> LockGrainAsync(
         GrainId grainId, long cachedVersion, TurnGuard? guard, CancellationToken cancellationToken)
     {
-        await using var batch = StartLockBatch(guard);
+        await using var batch = StartBatch(guard);
         batch.BatchCommands.Add(Command(PostgresSql.LockGrain, grainId.Type, grainId.Key, cachedVersion));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await ReadGuardAsync(reader, guard, cancellationToken).ConfigureAwait(false))
@@ -31,13 +31,13 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
             return (true, null);
         }
 
-        return (true, new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        return (true, PostgresSql.ReadRecord(reader, first: 0));
     }
 
     public async Task<(bool GuardPassed, IReadOnlyList<GrainRecord?> Records)> LockGrainsAsync(
         IReadOnlyList<(GrainId GrainId, long CachedVersion)> grains, TurnGuard? guard, CancellationToken cancellationToken)
     {
-        await using var batch = StartLockBatch(guard);
+        await using var batch = StartBatch(guard);
         batch.BatchCommands.Add(Command(PostgresSql.LockGrains, grains.Select(g => g.GrainId.Type).ToArray(), grains.Select(g => g.GrainId.Key).ToArray(),
             grains.Select(g => g.CachedVersion).ToArray()));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -49,8 +49,7 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         var records = new GrainRecord?[grains.Count];
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            records[reader.GetInt64(0) - 1] = new GrainRecord(reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3));
+            records[reader.GetInt64(0) - 1] = PostgresSql.ReadRecord(reader, first: 1);
         }
 
         return (true, records);
@@ -58,13 +57,7 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
 
     public async Task<GrainRecord?> ReadGrainAsync(GrainId grainId, long cachedVersion, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection);
-        if (!_begun)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-            _begun = true;
-        }
-
+        await using var batch = StartBatch(guard: null);
         batch.BatchCommands.Add(Command(PostgresSql.ReadGrain, grainId.Type, grainId.Key, cachedVersion));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -72,7 +65,7 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
             return null;
         }
 
-        return new GrainRecord(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        return PostgresSql.ReadRecord(reader, first: 0);
     }
 
     public async Task CommitAsync(IReadOnlyList<GrainWrite> writes, TurnEffects effects, CancellationToken cancellationToken)
@@ -177,8 +170,8 @@ internal sealed class PostgresTurnTransaction(NpgsqlConnection connection, Postg
         }
     }
 
-    /// <summary>The first batch of the turn opens the transaction; a guard runs before any row is locked.</summary>
-    private NpgsqlBatch StartLockBatch(TurnGuard? guard)
+    /// <summary>The first batch of the turn (a lock or a read) opens the transaction; a guard runs before any row is locked.</summary>
+    private NpgsqlBatch StartBatch(TurnGuard? guard)
     {
         var batch = new NpgsqlBatch(connection);
         if (!_begun)
