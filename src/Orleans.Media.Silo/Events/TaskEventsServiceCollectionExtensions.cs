@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Orleans.Media.Silo.Events;
 
@@ -9,8 +8,7 @@ public static class TaskEventsServiceCollectionExtensions
     /// <summary>The live-progress endpoints' settings from <c>OrleansMedia:Events</c>, validated at start.</summary>
     public static IServiceCollection AddTaskEvents(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TaskEventsOptions>().Bind(configuration.GetSection(TaskEventsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TaskEventsOptions>, TaskEventsOptionsValidator>();
+        services.AddOptions<TaskEventsOptions>().Bind(configuration.GetSection(TaskEventsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }
