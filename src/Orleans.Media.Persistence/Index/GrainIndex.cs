@@ -1,0 +1,20 @@
+namespace Orleans.Media.Persistence.Index;
+
+internal sealed class GrainIndex(IGrainIndexStore store) : IGrainIndex
+{
+    public Task UpsertAsync(GrainIndexEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrEmpty(entry.GrainType);
+        ArgumentException.ThrowIfNullOrEmpty(entry.Key);
+        ArgumentException.ThrowIfNullOrEmpty(entry.StateJson);
+        return store.UpsertAsync(entry, cancellationToken);
+    }
+
+    public Task DeleteAsync(string grainType, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(grainType);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return store.DeleteAsync(grainType, key, cancellationToken);
+    }
+}

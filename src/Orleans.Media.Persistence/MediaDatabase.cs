@@ -1,0 +1,109 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Orleans.Media.Persistence;
+
+public enum DatabaseKind
+{
+    Postgres,
+    Sqlite,
+}
+
+/// <summary>
+/// The one relational database of a deployment: PostgreSQL for a cluster, a SQLite file for the embedded single
+/// silo. Orleans' ADO.NET providers, the listing index and the nonces all live in it.
+/// </summary>
+public sealed class MediaDatabase
+{
+    /// <summary>Orleans' ADO.NET invariant for Npgsql.</summary>
+    public const string PostgresInvariant = "Npgsql";
+
+    /// <summary>Orleans' ADO.NET invariant that loads Microsoft.Data.Sqlite (its factory map says so).</summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+
+    private MediaDatabase(DatabaseKind kind, string connectionString)
+    {
+        Kind = kind;
+        ConnectionString = connectionString;
+    }
+
+    public DatabaseKind Kind { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>The invariant name the Orleans ADO.NET providers are configured with.</summary>
+    public string Invariant => Kind == DatabaseKind.Postgres ? PostgresInvariant : SqliteInvariant;
+
+    public static MediaDatabase ForPostgres(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+
+        // Parsing now turns a malformed setting into an error at start, not at the first query.
+        _ = new NpgsqlConnectionStringBuilder(connectionString);
+        return new MediaDatabase(DatabaseKind.Postgres, connectionString);
+    }
+
+    public static MediaDatabase ForSqlite(string filePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(filePath),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+
+            // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout: one writer at a time in WAL, so a
+            // writer waits behind another instead of failing.
+            DefaultTimeout = 30,
+        };
+        return new MediaDatabase(DatabaseKind.Sqlite, builder.ConnectionString);
+    }
+
+    /// <summary>An open connection (SQLite: with the busy timeout this project relies on).</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (Kind == DatabaseKind.Postgres)
+        {
+            var pg = new NpgsqlConnection(ConnectionString);
+            try
+            {
+                await pg.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return pg;
+            }
+            catch
+            {
+                await pg.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        // SQLite creates the file, not its directory (a fresh data directory).
+        var directory = Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var conn = new SqliteConnection(ConnectionString);
+        try
+        {
+            await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pragmas = conn.CreateCommand();
+
+            // busy_timeout covers lock waits inside SQLite itself (BEGIN IMMEDIATE), not only the driver's retries.
+            pragmas.CommandText = "PRAGMA busy_timeout = 30000;";
+            await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return conn;
+        }
+        catch
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public override string ToString() => Kind == DatabaseKind.Postgres
+        ? $"PostgreSQL {new NpgsqlConnectionStringBuilder(ConnectionString) { Password = null }.Host}"
+        : $"SQLite {new SqliteConnectionStringBuilder(ConnectionString).DataSource}";
+}

@@ -1,0 +1,10 @@
+namespace Orleans.Media.Persistence;
+
+public enum StateFilterOp
+{
+    Eq,
+    In,
+    Gte,
+    Lte,
+    Prefix,
+}
