@@ -12,15 +12,18 @@ CREATE TABLE grain_index (
     PRIMARY KEY (grain_type, grain_key)
 );
 
--- Listings of one partition (a project's tasks) by key, by status, by start/end time; retention by expiry.
--- The expressions are those the query builder writes (PostgresStateQuery), so the planner can match them.
+-- Listings of one partition (a project's tasks): by key, by status, by start/end time; the queue of waiting
+-- tasks (Phase, oldest first); retention (expiry). The expressions are those the query builder writes
+-- (PostgresIndexStore), so the planner matches them; a partition of 80,000 rows is then read a page at a time.
 CREATE INDEX grain_index_partition ON grain_index (grain_type, partition_key, grain_key);
 CREATE INDEX grain_index_status ON grain_index (grain_type, partition_key, (state #>> '{Status}'), grain_key);
 CREATE INDEX grain_index_start ON grain_index
     (grain_type, partition_key, (coalesce((state #>> '{StartTimeMs}')::numeric, 0)), grain_key);
 CREATE INDEX grain_index_end ON grain_index
     (grain_type, partition_key, (coalesce((state #>> '{EndTimeMs}')::numeric, 0)), grain_key);
-CREATE INDEX grain_index_expiry ON grain_index (grain_type, ((state #>> '{ExpiresAtMs}')::numeric));
+CREATE INDEX grain_index_phase_start ON grain_index
+    (grain_type, partition_key, (state #>> '{Phase}'), (coalesce((state #>> '{StartTimeMs}')::numeric, 0)), grain_key);
+CREATE INDEX grain_index_expiry ON grain_index (grain_type, partition_key, ((state #>> '{ExpiresAtMs}')::numeric));
 
 CREATE TABLE nonces (
     scope      text        NOT NULL,

@@ -11,14 +11,17 @@ CREATE TABLE grain_index (
     PRIMARY KEY (grain_type, grain_key)
 ) WITHOUT ROWID;
 
--- The expressions are those SqliteStateQuery writes, so the planner can match them.
+-- As on PostgreSQL: by key, status, start/end time, the waiting queue, expiry. The expressions are those
+-- SqliteIndexStore writes, so the planner matches them.
 CREATE INDEX grain_index_partition ON grain_index (grain_type, partition_key, grain_key);
 CREATE INDEX grain_index_status ON grain_index (grain_type, partition_key, json_extract(state, '$.Status'), grain_key);
 CREATE INDEX grain_index_start ON grain_index
     (grain_type, partition_key, coalesce(CAST(json_extract(state, '$.StartTimeMs') AS REAL), 0.0), grain_key);
 CREATE INDEX grain_index_end ON grain_index
     (grain_type, partition_key, coalesce(CAST(json_extract(state, '$.EndTimeMs') AS REAL), 0.0), grain_key);
-CREATE INDEX grain_index_expiry ON grain_index (grain_type, CAST(json_extract(state, '$.ExpiresAtMs') AS REAL));
+CREATE INDEX grain_index_phase_start ON grain_index
+    (grain_type, partition_key, json_extract(state, '$.Phase'), coalesce(CAST(json_extract(state, '$.StartTimeMs') AS REAL), 0.0), grain_key);
+CREATE INDEX grain_index_expiry ON grain_index (grain_type, partition_key, CAST(json_extract(state, '$.ExpiresAtMs') AS REAL));
 
 -- expires_at in Unix milliseconds.
 CREATE TABLE nonces (
