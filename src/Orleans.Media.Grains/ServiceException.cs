@@ -6,12 +6,22 @@ namespace Orleans.Media.Grains;
 /// <c>{RequestId, HostId, Code, Message, Recommend}</c> or Huawei <c>{error_code, error_msg}</c>).
 /// Anything else that escapes is an internal error (500) whose details are logged, not returned.
 /// </summary>
-public sealed class ServiceException(string code, string message, int httpStatus = 400) : Exception(message)
+[GenerateSerializer]
+public sealed class ServiceException : Exception
 {
-    /// <summary>The vendor's error code, e.g. <c>InvalidArgument</c> or <c>ResourceNotFound</c>.</summary>
-    public string Code { get; } = code;
+    public ServiceException(string code, string message, int httpStatus = 400)
+        : base(message)
+    {
+        Code = code;
+        HttpStatus = httpStatus;
+    }
 
-    public int HttpStatus { get; } = httpStatus;
+    /// <summary>The vendor's error code, e.g. <c>InvalidArgument</c> or <c>ResourceNotFound</c>.</summary>
+    [Id(0)]
+    public string Code { get; }
+
+    [Id(1)]
+    public int HttpStatus { get; }
 
     public static ServiceException Missing(string parameter) =>
         new("Missing" + parameter, $"{parameter} is mandatory for this action.", 400);

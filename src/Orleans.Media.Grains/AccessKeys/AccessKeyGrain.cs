@@ -1,4 +1,6 @@
-using Orleans.Media.Runtime;
+using Orleans.Storage;
+using Orleans.Media.Grains.Indexing;
+using Orleans.Runtime;
 
 namespace Orleans.Media.Grains.AccessKeys;
 
@@ -7,35 +9,64 @@ namespace Orleans.Media.Grains.AccessKeys;
 /// becomes active again, and its id is never reissued.
 /// </summary>
 [GrainType(GrainTypeName)]
-public sealed class AccessKeyGrain : Grain<AccessKeyState>, IAccessKeyGrain
+public sealed class AccessKeyGrain(
+    [PersistentState("access-key", MediaProviders.Storage)] IPersistentState<AccessKeyState> state,
+    StateIndex index) : Grain, IAccessKeyGrain
 {
     public const string GrainTypeName = "access-key";
 
-    public Task<bool> Create(AccessKeyState state)
+    private AccessKeyState State => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        State.Exists ? WriteIndexAsync() : Task.CompletedTask; // Repairs an index copy lost to a crash.
+
+    public async Task<bool> Create(AccessKeyState created)
     {
-        if (RecordExists || State.Exists)
+        if (state.RecordExists || State.Exists)
         {
-            return Task.FromResult(false);
+            return false;
         }
 
-        State = state with { Exists = true, Status = AccessKeyStatus.Active, RevokeTime = null };
-        return Task.FromResult(true);
+        await WriteAsync(created with { Exists = true, Status = AccessKeyStatus.Active, RevokeTime = null });
+        return true;
     }
 
     public Task<AccessKeyState?> Get() => Task.FromResult(State.Exists ? State : null);
 
-    public Task<bool> Revoke(DateTimeOffset when)
+    public async Task<bool> Revoke(DateTimeOffset when)
     {
         if (!State.Exists)
         {
-            return Task.FromResult(false);
+            return false;
         }
 
         if (State.Status != AccessKeyStatus.Revoked)
         {
-            State = State with { Status = AccessKeyStatus.Revoked, RevokeTime = when };
+            await WriteAsync(State with { Status = AccessKeyStatus.Revoked, RevokeTime = when });
         }
 
-        return Task.FromResult(true);
+        return true;
     }
+
+    private async Task WriteAsync(AccessKeyState next)
+    {
+        var previous = State;
+        state.State = next with { Revision = previous.Revision + 1 };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            state.State = previous;
+            DeactivateOnIdle();
+            throw;
+        }
+
+        await WriteIndexAsync();
+    }
+
+    // The index copy carries no secret, not even encrypted.
+    private Task WriteIndexAsync() =>
+        index.WriteAsync(GrainTypeName, this.GetPrimaryKeyString(), null, State.Revision, State with { EncryptedSecret = [] });
 }

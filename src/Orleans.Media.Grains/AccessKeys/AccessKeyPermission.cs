@@ -4,6 +4,7 @@ namespace Orleans.Media.Grains.AccessKeys;
 /// One grant: an action pattern × a resource pattern, both globs where <c>*</c> matches any run of characters,
 /// e.g. <c>imm:*</c> on <c>project/media-*</c>. Admin is <c>*</c> on <c>*</c>.
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record AccessKeyPermission(string Action, string Resource)
 {
     public static AccessKeyPermission Admin { get; } = new("*", "*");

@@ -1,5 +1,6 @@
 namespace Orleans.Media.Grains.AccessKeys;
 
+[GenerateSerializer]
 public enum AccessKeyStatus
 {
     Active,

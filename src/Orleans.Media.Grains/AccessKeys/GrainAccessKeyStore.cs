@@ -1,4 +1,5 @@
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence.Queries;
+using Orleans.Media.Persistence;
 
 namespace Orleans.Media.Grains.AccessKeys;
 

@@ -1,4 +1,4 @@
-using Orleans.Media.Runtime;
+using Orleans.Concurrency;
 
 namespace Orleans.Media.Grains.AccessKeys;
 

@@ -6,7 +6,7 @@ namespace Orleans.Media.Grains.FileUncompression;
 /// Collects the engine's progress and checkpoint callbacks (called on upload threads) so a single pump can push
 /// the latest of each to the store at a steady pace, never blocking the extraction.
 /// </summary>
-internal sealed class ExtractionReporter
+public sealed class ExtractionReporter
 {
     private volatile ExtractionCheckpoint? _checkpoint;
     private volatile int _percent;

@@ -1,99 +1,405 @@
+using Orleans.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Grains.AccessKeys;
+using Orleans.Media.Grains.Indexing;
 using Orleans.Media.Grains.Notifications;
 using Orleans.Media.Grains.Projects;
 using Orleans.Media.Grains.Tasks;
-using Orleans.Media.Runtime;
+using Orleans.Media.Grains.Work;
+using Orleans.Runtime;
+using Orleans.Streams;
+using System.Text.Json;
+using Orleans.Media.Persistence;
 
 namespace Orleans.Media.Grains.FileUncompression;
 
+/// <summary>
+/// A file-decompression task. Its activation owns the task's extraction: the call that creates the task returns at
+/// once; the task then asks its project for an engine slot, runs the extraction off the grain scheduler (at most
+/// <see cref="WorkOptions.MaxConcurrentExtractions"/> per silo), and a grain timer saves its checkpoint and progress
+/// into the state and ends the task when the extraction completes. While the task is unfinished it holds a
+/// reminder: after its silo dies, the reminder (or any call) activates it elsewhere and the extraction resumes from
+/// the checkpoint. A write refused with <see cref="InconsistentStateException"/> (a stale or duplicate activation)
+/// stops this activation's extraction at once.
+/// </summary>
 [GrainType(GrainTypeName)]
-public sealed class FileUncompressionTaskGrain(TimeProvider time, Microsoft.Extensions.Options.IOptions<NotificationOptions> notifications)
-    : Grain<FileUncompressionTaskState>, IFileUncompressionTaskGrain, IJobOutcomeReceiver
+[WorkerPlacementFilter]
+public sealed partial class FileUncompressionTaskGrain(
+    [PersistentState("task", MediaProviders.Storage)] IPersistentState<FileUncompressionTaskState> state,
+    FileUncompressionWork work,
+    ExtractionCapacity capacity,
+    StateIndex index,
+    AccessKeySecretProtector secrets,
+    IOptions<WorkOptions> workOptions,
+    IOptions<NotificationOptions> notifications,
+    TimeProvider time,
+    ILogger<FileUncompressionTaskGrain> logger) : Grain, IFileUncompressionTaskGrain, IRemindable
 {
     public const string GrainTypeName = "task-fileuncompression";
 
-    /// <summary>Extraction attempts before the task fails (a crashed silo's attempt counts as one).</summary>
-    public const int MaxAttempts = 5;
+    /// <summary>The reminder an unfinished task holds.</summary>
+    public const string WorkReminder = "work";
 
-    public Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits)
+    private static readonly TimeSpan SlotRenewal = TimeSpan.FromSeconds(20);
+
+    private ExtractionRun? _run;
+    private IGrainTimer? _timer;
+    private DateTimeOffset _slotRenewedAt;
+    private bool _fenced;
+
+    private FileUncompressionTaskState State => state.State;
+
+    private string TaskId => this.GetPrimaryKeyString();
+
+    private WorkOptions Options => workOptions.Value;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var jobId = Guid.NewGuid();
-        var (state, ev) = FileUncompressionTransitions.Create(State, GrainId.Key, eventId, request, jobId, limits.TaskRetention, time.GetUtcNow());
-        Partition = request.ProjectName;
-        ScheduleJob(new JobRequest(FileUncompressionJob.Kind, new FileUncompressionJob(GrainId.Key, request, limits))
-        {
-            JobId = jobId,
-            Partition = ProjectJobPartitions.Tasks(request.ProjectName),
-            MaxAttempts = MaxAttempts,
-        });
-        Commit(state, ev);
-        return Task.FromResult(State);
-    }
-
-    public Task<FileUncompressionTaskState> Get() => Task.FromResult(State);
-
-    public Task ReportProgress(int progress)
-    {
-        var (state, ev) = FileUncompressionTransitions.ReportProgress(State, progress, time.GetUtcNow());
-        if (ev is not null)
-        {
-            Commit(state, ev);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task OnJobCompletedAsync(JobOutcome outcome)
-    {
-        if (outcome.Kind != FileUncompressionJob.Kind || outcome.JobId != State.JobId || State.Status != Tasks.TaskStatus.Running)
-        {
-            return Task.CompletedTask; // Not this task's extraction, or it has already ended.
-        }
-
-        var result = outcome.Succeeded
-            ? outcome.GetResult<FileUncompressionResult>() ?? new FileUncompressionResult { Succeeded = false, Code = "InternalError", Message = "The extraction reported no result." }
-            : new FileUncompressionResult
-            {
-                Succeeded = false,
-                Code = "InternalError",
-                Message = $"The extraction failed {outcome.Attempts} time(s); last error: {outcome.Error}",
-            };
-        var (state, ev) = FileUncompressionTransitions.End(State, result, time.GetUtcNow());
-        Commit(state, ev);
-        return NotifyAsync(ev);
-    }
-
-    /// <summary>Hands the end of the task to each topic of its Notification (delivery itself is a job per topic).</summary>
-    private async Task NotifyAsync(TaskEnded ev)
-    {
-        if (State.Request?.Notification is not { } notification)
+        if (!State.Exists)
         {
             return;
         }
 
-        var message = ImmNotifications.TaskEnded(
-            State.ProjectName, State.Type, State.TaskId, State.Request.RequestId ?? "", ev.Status, ev.Code, ev.Message,
-            State.StartTime, ev.Time, State.Request.UserData, notifications.Value.RegionId, notifications.Value.AccountId);
-        foreach (var topic in notification.Topics().Distinct())
+        // Repairs an index copy lost to a crash between the state write and the index write.
+        await WriteIndexAsync();
+        if (HasWorkLeft)
         {
-            await GrainFactory.GetGrain<INotificationGrain>(message.Id).Send(message, topic);
+            // Activated after its silo died (by the reminder, or by any call): the work goes on here.
+            this.AsReference<IFileUncompressionTaskGrain>().Wake().Ignore();
         }
     }
 
-    public Task Purge()
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (State.Exists && State.Status != Tasks.TaskStatus.Running && State.IsExpired(time.GetUtcNow()))
+        if (_run is not { } run)
         {
-            ClearState();
+            return;
         }
 
-        return Task.CompletedTask;
+        // Graceful stop (silo shutdown, idle collection): checkpoint and release the work for another activation.
+        _timer?.Dispose();
+        _run = null;
+        await run.StopAsync(TimeSpan.FromSeconds(20));
+        if (!_fenced && State.Phase == TaskPhase.Running)
+        {
+            try
+            {
+                if (run.PendingCheckpoint() is ({ } json, var marker))
+                {
+                    await WriteAsync(State with { Checkpoint = json });
+                    run.Saved(marker);
+                }
+            }
+            catch (Exception e)
+            {
+                LogCheckpointFailed(logger, TaskId, e);
+            }
+
+            // A new activation (on a silo that is not stopping) resumes from the checkpoint now, not at the next
+            // reminder tick: the message reaches it once this activation is gone.
+            LogHandedOver(logger, TaskId, reason.ReasonCode.ToString());
+            GrainFactory.GetGrain<IFileUncompressionTaskGrain>(TaskId).Wake().Ignore();
+        }
     }
 
-    private void Commit(FileUncompressionTaskState state, TaskEvent ev)
+    public async Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits)
     {
-        State = state;
-        var type = ev.GetType().Name;
-        PublishEvent(TaskStreams.Task(state.TaskId), type, ev);
-        PublishEvent(TaskStreams.Project(state.ProjectName), type, ev);
+        var password = request.Password is { Length: > 0 } p ? secrets.Protect(PasswordBinding(TaskId), p) : null;
+        var (next, ev) = FileUncompressionTransitions.Create(State, TaskId, eventId, request, password, limits, time.GetUtcNow());
+        await WriteAsync(next);
+        await this.RegisterOrUpdateReminder(WorkReminder, Options.ReminderPeriod, Options.ReminderPeriod);
+        await PublishAsync(ev);
+        this.AsReference<IFileUncompressionTaskGrain>().Wake().Ignore();
+        return State;
     }
+
+    public Task<FileUncompressionTaskState> Get() => Task.FromResult(State);
+
+    public Task Wake() => AdvanceAsync();
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == WorkReminder)
+        {
+            await AdvanceAsync();
+        }
+    }
+
+    public async Task Purge()
+    {
+        if (!FileUncompressionTransitions.CanPurge(State, time.GetUtcNow()))
+        {
+            return;
+        }
+
+        await state.ClearStateAsync();
+        await index.RemoveAsync(GrainTypeName, TaskId);
+        DeactivateOnIdle();
+    }
+
+    private bool HasWorkLeft => State.Exists && (State.Phase != TaskPhase.Ended || State.Outbox.Count > 0);
+
+    /// <summary>Moves the work on from wherever it stands; safe to call any number of times.</summary>
+    private async Task AdvanceAsync()
+    {
+        if (_fenced)
+        {
+            return;
+        }
+
+        if (!HasWorkLeft)
+        {
+            await DropReminderAsync();
+            return;
+        }
+
+        if (State.Phase == TaskPhase.Ended)
+        {
+            await FlushOutboxAsync();
+            return;
+        }
+
+        if (_run is not null)
+        {
+            return; // Running here: the timer moves it on.
+        }
+
+        var now = time.GetUtcNow();
+        if (!FileUncompressionTransitions.CanStart(State, now))
+        {
+            EnsureTimer(); // A retry is pending: the timer starts it when due.
+            return;
+        }
+
+        if (!await GrainFactory.GetGrain<IProjectGrain>(State.ProjectName).AcquireSlot(TaskId))
+        {
+            if (State.Phase == TaskPhase.Running)
+            {
+                await WriteAsync(FileUncompressionTransitions.Requeue(State));
+            }
+
+            return; // Waiting: the project wakes the oldest waiting tasks when a slot frees.
+        }
+
+        _slotRenewedAt = now;
+        var started = FileUncompressionTransitions.Start(State, now);
+        if (started.Attempts > FileUncompressionTransitions.MaxAttempts)
+        {
+            var (failed, ev) = FileUncompressionTransitions.End(State, new FileUncompressionResult
+            {
+                Succeeded = false,
+                Code = "InternalError",
+                Message = $"The extraction was interrupted {State.Attempts} time(s); last error: {State.LastError ?? "its silo stopped"}",
+            }, now);
+            await EndAsync(failed, ev);
+            return;
+        }
+
+        await WriteAsync(started);
+        StartRun();
+    }
+
+    private void StartRun()
+    {
+        var request = State.Request! with
+        {
+            Password = State.EncryptedPassword is { } encrypted ? secrets.Unprotect(PasswordBinding(TaskId), encrypted) : null,
+        };
+        var (limits, checkpoint, attempt) = (State.Limits, State.Checkpoint, State.Attempts);
+        _run = ExtractionRun.Start(async (reporter, ct) =>
+        {
+            using var slot = await capacity.AcquireAsync(ct);
+            return await work.RunAsync(TaskId, request, limits, checkpoint, attempt, reporter, ct);
+        });
+        EnsureTimer();
+    }
+
+    private void EnsureTimer() =>
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(Options.CheckpointInterval, Options.CheckpointInterval)
+        {
+            // A long extraction must not let idle collection deactivate its activation.
+            KeepAlive = true,
+        });
+
+    /// <summary>The timer's turn: saves the checkpoint and progress, retries when due, ends the task when the run completes.</summary>
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_run is null)
+            {
+                if (State.Phase == TaskPhase.Ended || FileUncompressionTransitions.CanStart(State, time.GetUtcNow()))
+                {
+                    StopTimer();
+                    await AdvanceAsync();
+                }
+
+                return;
+            }
+
+            if (_run.Completion.IsCompleted)
+            {
+                await CompleteRunAsync(_run);
+                return;
+            }
+
+            await SaveProgressAsync(_run);
+            if (time.GetUtcNow() - _slotRenewedAt >= SlotRenewal)
+            {
+                _slotRenewedAt = time.GetUtcNow();
+                await GrainFactory.GetGrain<IProjectGrain>(State.ProjectName).AcquireSlot(TaskId);
+            }
+        }
+        catch (InconsistentStateException)
+        {
+            // WriteAsync has stopped the run and deactivates this activation; the current one carries on.
+        }
+    }
+
+    private async Task SaveProgressAsync(ExtractionRun run)
+    {
+        var (json, marker) = run.PendingCheckpoint();
+        var (next, ev) = FileUncompressionTransitions.Checkpoint(State, json, run.Reporter.Percent, time.GetUtcNow());
+        if (json is null && ev is null)
+        {
+            return;
+        }
+
+        await WriteAsync(next);
+        run.Saved(marker);
+        if (ev is not null)
+        {
+            await PublishAsync(ev);
+        }
+    }
+
+    private async Task CompleteRunAsync(ExtractionRun run)
+    {
+        _run = null;
+        StopTimer();
+        var now = time.GetUtcNow();
+        try
+        {
+            var result = await run.Completion;
+            var (ended, ev) = FileUncompressionTransitions.End(State, result, now);
+            await EndAsync(ended, ev);
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // Transient (storage unreachable, a lost connection): keep the checkpoint and retry after a backoff.
+            var (json, _) = run.PendingCheckpoint();
+            var current = json is null ? State : State with { Checkpoint = json };
+            var (next, ended) = FileUncompressionTransitions.AttemptFailed(current, e.Message, Options.RetryDelay(State.Attempts + 1), now);
+            LogAttemptFailed(logger, TaskId, State.Attempts, e.Message);
+            if (ended is not null)
+            {
+                await EndAsync(next, ended);
+                return;
+            }
+
+            await WriteAsync(next);
+            EnsureTimer();
+        }
+    }
+
+    private async Task EndAsync(FileUncompressionTaskState ended, TaskEnded ev)
+    {
+        await WriteAsync(ended);
+        await PublishAsync(ev);
+        await GrainFactory.GetGrain<IProjectGrain>(State.ProjectName).ReleaseSlot(TaskId);
+        await FlushOutboxAsync();
+    }
+
+    /// <summary>Hands the end of the task to each topic still in the outbox (idempotent: a notification grain keeps one delivery per topic).</summary>
+    private async Task FlushOutboxAsync()
+    {
+        if (State.Outbox.Count > 0)
+        {
+            var message = ImmNotifications.TaskEnded(
+                State.ProjectName, State.Type, State.TaskId, State.Request?.RequestId ?? "", State.Status, State.Code, State.Message,
+                State.StartTime, State.EndTime ?? State.StartTime, State.Request?.UserData, notifications.Value.RegionId, notifications.Value.AccountId);
+            foreach (var topic in State.Outbox)
+            {
+                await GrainFactory.GetGrain<INotificationGrain>(message.Id).Send(message, topic);
+            }
+
+            await WriteAsync(FileUncompressionTransitions.OutboxSent(State));
+        }
+
+        await DropReminderAsync();
+    }
+
+    private async Task DropReminderAsync()
+    {
+        if (await this.GetReminder(WorkReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private void StopTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    /// <summary>
+    /// Writes the state, then its index copy. A write refused with InconsistentStateException means another
+    /// activation owns the task now (or the record changed behind this one's back): this activation's extraction
+    /// stops at once and the activation goes away; the caller sees the failure.
+    /// </summary>
+    private async Task WriteAsync(FileUncompressionTaskState next)
+    {
+        var previous = State;
+        state.State = next with { Revision = previous.Revision + 1 };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            state.State = previous;
+            Fence();
+            throw;
+        }
+
+        await WriteIndexAsync();
+    }
+
+    private void Fence()
+    {
+        _fenced = true;
+        LogFenced(logger, TaskId);
+        _run?.Cancel();
+        _run = null;
+        StopTimer();
+        DeactivateOnIdle();
+    }
+
+    private Task WriteIndexAsync() =>
+        index.WriteAsync(GrainTypeName, TaskId, State.ProjectName, State.Revision, State.ForIndex());
+
+    private async Task PublishAsync(TaskEvent ev)
+    {
+        var live = new LiveEvent(ev.GetType().Name, TaskId, State.EventSequence, ev.Time.ToUnixTimeMilliseconds(), JsonSerializer.Serialize(ev, ev.GetType(), MediaJson.Options));
+        var streams = this.GetStreamProvider(MediaProviders.Streams);
+        await streams.GetStream<LiveEvent>(TaskStreams.Task(TaskId)).OnNextAsync(live);
+        await streams.GetStream<LiveEvent>(TaskStreams.Project(State.ProjectName)).OnNextAsync(live);
+    }
+
+    /// <summary>The associated data the password is encrypted under: a ciphertext moved to another task does not open.</summary>
+    private static string PasswordBinding(string taskId) => "task-password/" + taskId;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: its state changed behind this activation (InconsistentStateException); its extraction here stops")]
+    private static partial void LogFenced(ILogger logger, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: attempt {Attempt} failed, retrying from its checkpoint: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string taskId, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: could not save its checkpoint while stopping")]
+    private static partial void LogCheckpointFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId}: activation stopping ({Reason}); its extraction resumes in a new activation")]
+    private static partial void LogHandedOver(ILogger logger, string taskId, string reason);
 }

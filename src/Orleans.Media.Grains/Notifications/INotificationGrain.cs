@@ -1,4 +1,4 @@
-using Orleans.Media.Runtime;
+using Orleans.Concurrency;
 
 namespace Orleans.Media.Grains.Notifications;
 
@@ -9,10 +9,9 @@ namespace Orleans.Media.Grains.Notifications;
 public interface INotificationGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Schedules delivery of <paramref name="message"/> to <paramref name="topic"/>, in the caller's transaction when
-    /// called from a turn. Idempotent: a message already sent to that topic is left as it is. A topic that is not
-    /// configured (task creation refuses those; it may have been removed since) dead-letters that delivery at once
-    /// instead of failing the caller's turn.
+    /// Records delivery of <paramref name="message"/> to <paramref name="topic"/> and starts it. Idempotent: a message
+    /// already sent to that topic is left as it is. A topic that is not configured (task creation refuses those; it
+    /// may have been removed since) dead-letters that delivery at once instead of failing the caller.
     /// </summary>
     Task Send(NotificationMessage message, string topic);
 

@@ -1,149 +1,208 @@
-using System.Text.Json;
+using Orleans.Storage;
 using Microsoft.Extensions.Logging;
-using Orleans.Media.Runtime;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Grains.Indexing;
+using Orleans.Media.Grains.Work;
+using Orleans.Runtime;
 
 namespace Orleans.Media.Grains.Notifications;
 
 /// <summary>
-/// Owns one message's deliveries. Each delivery is a "notification-delivery" job (partition = the project) whose
-/// outcome turn records Delivered or DeadLettered; retries and backoff are the runtime's job retries.
+/// Owns one message's deliveries. Attempts run in a grain timer's turns, one topic at a time; a failure is retried
+/// with exponential backoff (<see cref="WorkOptions.RetryBaseDelay"/>) until the topic's <c>MaxAttempts</c>, then
+/// dead-lettered. While a delivery is pending the grain holds a reminder, so a silo that dies mid-way only delays it.
 /// </summary>
-[GrainType("notification")]
-public sealed class NotificationGrain(INotificationTopics topics, TimeProvider time, ILogger<NotificationGrain> logger)
-    : Grain<NotificationState>, INotificationGrain, IJobOutcomeReceiver
+[GrainType(GrainTypeName)]
+[WorkerPlacementFilter]
+public sealed class NotificationGrain(
+    [PersistentState("notification", MediaProviders.Storage)] IPersistentState<NotificationState> state,
+    INotificationTopics topics,
+    INotificationSinks sinks,
+    StateIndex index,
+    IOptions<WorkOptions> work,
+    TimeProvider time,
+    ILogger<NotificationGrain> logger) : Grain, INotificationGrain, IRemindable
 {
-    public Task Send(NotificationMessage message, string topic)
+    public const string GrainTypeName = "notification";
+
+    /// <summary>The reminder a message with a pending delivery holds.</summary>
+    public const string DeliveryReminder = "deliver";
+
+    private IGrainTimer? _timer;
+
+    private NotificationState State => state.State;
+
+    private string MessageId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Message is null)
+        {
+            return;
+        }
+
+        await WriteIndexAsync(); // Repairs an index copy lost to a crash between the two writes.
+        ScheduleAttempts();
+    }
+
+    public async Task Send(NotificationMessage message, string topic)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        if (message.Id != GrainId.Key)
+        if (message.Id != MessageId)
         {
-            throw new ArgumentException($"Message {message.Id} sent to the notification grain {GrainId.Key}.", nameof(message));
+            throw new ArgumentException($"Message {message.Id} sent to the notification grain {MessageId}.", nameof(message));
         }
-        if (State.Deliveries.Any(d => d.Topic == topic))
+
+        var next = NotificationTransitions.Send(State, message, topic, topics.Exists(topic), time.GetUtcNow());
+        if (ReferenceEquals(next, State))
         {
-            return Task.CompletedTask; // Already sent (a retried task turn, a duplicate call): at most one delivery per topic.
+            return;
         }
-        var now = time.GetUtcNow();
-        // Every topic gets the message as first stored: one id, one content.
-        var stored = State.Message ?? message;
-        var project = State.Message is null ? ProjectOf(message) : State.Project;
-        Partition = project;
-        NotificationDelivery delivery;
-        if (topics.Exists(topic))
+
+        await WriteAsync(next);
+        if (State.Deliveries.Single(d => d.Topic == topic).Status == NotificationStatus.Pending)
         {
-            delivery = new NotificationDelivery(topic, NotificationStatus.Pending, Schedule(stored, topic, topics.Get(topic), project), 0, 0, null, now);
             NotificationLog.Scheduled(logger, message.Id, message.Type, topic);
+            await this.RegisterOrUpdateReminder(DeliveryReminder, work.Value.ReminderPeriod, work.Value.ReminderPeriod);
         }
         else
         {
-            // Task creation refuses unknown topics; one removed from the configuration since must not fail the task's
-            // end (its turn would be retried forever): the message is kept dead-lettered, to replay once configured.
-            var error = UnknownTopic(topic);
-            delivery = new NotificationDelivery(topic, NotificationStatus.DeadLettered, Guid.Empty, 0, 0, error, now);
-            NotificationLog.DeadLettered(logger, message.Id, topic, 0, error);
+            NotificationLog.DeadLettered(logger, message.Id, topic, 0, NotificationTransitions.UnknownTopic(topic));
         }
-        var deliveries = State.Deliveries.Append(delivery).ToList();
-        State = State with
-        {
-            Message = stored,
-            Project = project,
-            Deliveries = deliveries,
-            Status = Summarize(deliveries),
-            CreatedAt = State.Message is null ? now : State.CreatedAt,
-            UpdatedAt = now,
-        };
-        return Task.CompletedTask;
+
+        ScheduleAttempts();
     }
 
-    public Task<NotificationState> Replay()
+    public async Task<NotificationState> Replay()
     {
-        if (State.Message is not { } message)
+        var next = NotificationTransitions.Replay(State, MessageId, topics.Exists, time.GetUtcNow());
+        var replayed = next.Deliveries.Where(d => d.Status == NotificationStatus.Pending)
+            .Select(d => d.Topic).Except(State.Deliveries.Where(d => d.Status == NotificationStatus.Pending).Select(d => d.Topic)).ToList();
+        await WriteAsync(next);
+        foreach (var topic in replayed)
         {
-            throw ServiceException.NotFound($"The notification {GrainId.Key} does not exist.");
+            NotificationLog.Replayed(logger, MessageId, topic);
         }
-        var replayable = State.Deliveries.Where(d => d.Status != NotificationStatus.Pending).ToList();
-        if (replayable.Count == 0)
-        {
-            throw ServiceException.Conflict($"The notification {GrainId.Key} is still being delivered.");
-        }
-        if (replayable.All(d => !topics.Exists(d.Topic)))
-        {
-            throw ServiceException.InvalidArgument(UnknownTopic(replayable[0].Topic));
-        }
-        var now = time.GetUtcNow();
-        Partition = State.Project;
-        var deliveries = State.Deliveries.Select(d =>
-        {
-            if (d.Status == NotificationStatus.Pending || !topics.Exists(d.Topic))
-            {
-                return d; // In flight, or still nowhere to deliver to: stays dead-lettered.
-            }
-            var jobId = Schedule(message, d.Topic, topics.Get(d.Topic), State.Project);
-            NotificationLog.Replayed(logger, message.Id, d.Topic);
-            return d with { Status = NotificationStatus.Pending, JobId = jobId, Replays = d.Replays + 1, UpdatedAt = now };
-        }).ToList();
-        State = State with { Deliveries = deliveries, Status = Summarize(deliveries), UpdatedAt = now };
-        return Task.FromResult(State);
+
+        await this.RegisterOrUpdateReminder(DeliveryReminder, work.Value.ReminderPeriod, work.Value.ReminderPeriod);
+        ScheduleAttempts();
+        return State;
     }
 
     public Task<NotificationState?> Get() => Task.FromResult(State.Message is null ? null : State);
 
-    public Task OnJobCompletedAsync(JobOutcome outcome)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        var index = State.Deliveries.ToList().FindIndex(d => d.JobId == outcome.JobId);
-        if (index < 0 || State.Message is not { } message)
+        if (NotificationTransitions.NextDue(State) is null)
         {
-            return Task.CompletedTask; // The outcome of a job this state no longer tracks.
+            if (await this.GetReminder(reminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            return;
         }
-        var now = time.GetUtcNow();
-        var current = State.Deliveries[index];
-        var attempts = current.Attempts + outcome.Attempts;
-        var updated = outcome.Succeeded
-            ? current with { Status = NotificationStatus.Delivered, Attempts = attempts, LastError = null, UpdatedAt = now }
-            : current with { Status = NotificationStatus.DeadLettered, Attempts = attempts, LastError = outcome.Error, UpdatedAt = now };
-        if (outcome.Succeeded)
+
+        ScheduleAttempts();
+    }
+
+    /// <summary>Points the timer at the next due delivery (none pending: no timer).</summary>
+    private void ScheduleAttempts()
+    {
+        if (NotificationTransitions.NextDue(State) is not { } due)
         {
-            NotificationLog.Delivered(logger, message.Id, current.Topic, outcome.Attempts);
+            _timer?.Dispose();
+            _timer = null;
+            return;
+        }
+
+        var delay = due - time.GetUtcNow();
+        delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+        if (_timer is null)
+        {
+            _timer = this.RegisterGrainTimer(AttemptDueAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
         }
         else
         {
-            NotificationLog.DeadLettered(logger, message.Id, current.Topic, outcome.Attempts, outcome.Error);
+            _timer.Change(delay, Timeout.InfiniteTimeSpan);
         }
-        var deliveries = State.Deliveries.ToList();
-        deliveries[index] = updated;
-        State = State with { Deliveries = deliveries, Status = Summarize(deliveries), UpdatedAt = now };
-        return Task.CompletedTask;
     }
 
-    private Guid Schedule(NotificationMessage message, string topic, NotificationTopicOptions settings, string project) =>
-        ScheduleJob(new JobRequest(NotificationDeliveryHandler.Kind, new NotificationDeliveryJob(message, topic))
-        {
-            Partition = Projects.ProjectJobPartitions.Housekeeping(project),
-            MaxAttempts = settings.MaxAttempts,
-        });
-
-    private static string UnknownTopic(string topic) => $"The notification topic '{topic}' does not exist.";
-
-    private static NotificationStatus Summarize(IReadOnlyList<NotificationDelivery> deliveries) =>
-        deliveries.Any(d => d.Status == NotificationStatus.DeadLettered) ? NotificationStatus.DeadLettered
-        : deliveries.Any(d => d.Status == NotificationStatus.Pending) ? NotificationStatus.Pending
-        : NotificationStatus.Delivered;
-
-    /// <summary>The project named in an IMM content; "" for other messages (the default job partition).</summary>
-    private static string ProjectOf(NotificationMessage message)
+    private async Task AttemptDueAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var doc = JsonDocument.Parse(message.Content);
-            return doc.RootElement.ValueKind == JsonValueKind.Object &&
-                   doc.RootElement.TryGetProperty("ProjectName", out var p) && p.ValueKind == JsonValueKind.String
-                ? p.GetString() ?? ""
-                : "";
+            foreach (var delivery in NotificationTransitions.Due(State, time.GetUtcNow()))
+            {
+                await AttemptAsync(delivery, cancellationToken);
+            }
         }
-        catch (JsonException)
+        finally
         {
-            return "";
+            ScheduleAttempts();
+        }
+
+        if (NotificationTransitions.NextDue(State) is null && await this.GetReminder(DeliveryReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
         }
     }
+
+    private async Task AttemptAsync(NotificationDelivery delivery, CancellationToken cancellationToken)
+    {
+        var message = State.Message!;
+        var topic = delivery.Topic;
+        if (!topics.Exists(topic))
+        {
+            await WriteAsync(NotificationTransitions.TopicGone(State, topic, time.GetUtcNow()));
+            NotificationLog.DeadLettered(logger, message.Id, topic, delivery.Attempts, NotificationTransitions.UnknownTopic(topic));
+            return;
+        }
+
+        var settings = topics.Get(topic);
+        try
+        {
+            await sinks.Get(topic).DeliverAsync(message, cancellationToken);
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            var round = delivery.RoundAttempts + 1;
+            NotificationLog.AttemptFailed(logger, message.Id, topic, round, settings.MaxAttempts, e.Message);
+            var failed = NotificationTransitions.Failed(State, topic, e.Message, settings.MaxAttempts, work.Value.RetryDelay(round + 1), time.GetUtcNow());
+            await WriteAsync(failed);
+            if (failed.Deliveries.Single(d => d.Topic == topic).Status == NotificationStatus.DeadLettered)
+            {
+                NotificationLog.DeadLettered(logger, message.Id, topic, round, e.Message);
+            }
+
+            return;
+        }
+
+        await WriteAsync(NotificationTransitions.Delivered(State, topic, time.GetUtcNow()));
+        NotificationLog.Delivered(logger, message.Id, topic, delivery.RoundAttempts + 1);
+    }
+
+    /// <summary>Writes the state, then its index copy; a stale activation (InconsistentStateException) goes away.</summary>
+    private async Task WriteAsync(NotificationState next)
+    {
+        var previous = State;
+        state.State = next with { Revision = previous.Revision + 1 };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            state.State = previous;
+            _timer?.Dispose();
+            _timer = null;
+            DeactivateOnIdle();
+            throw;
+        }
+
+        await WriteIndexAsync();
+    }
+
+    private Task WriteIndexAsync() => index.WriteAsync(GrainTypeName, MessageId, State.Project, State.Revision, State);
 }

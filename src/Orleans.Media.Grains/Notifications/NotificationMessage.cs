@@ -9,6 +9,7 @@ namespace Orleans.Media.Grains.Notifications;
 /// a string. Built by <see cref="ImmNotifications"/>; the same message keeps the same <see cref="Id"/> on every retry
 /// and replay, so receivers can deduplicate.
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record NotificationMessage(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("source")] string Source,

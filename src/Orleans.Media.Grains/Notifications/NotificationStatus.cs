@@ -1,5 +1,6 @@
 namespace Orleans.Media.Grains.Notifications;
 
+[GenerateSerializer]
 public enum NotificationStatus
 {
     /// <summary>A delivery job is queued or running (retrying with backoff).</summary>

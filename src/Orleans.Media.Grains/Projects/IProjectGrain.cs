@@ -1,4 +1,4 @@
-using Orleans.Media.Runtime;
+using Orleans.Concurrency;
 
 namespace Orleans.Media.Grains.Projects;
 
@@ -19,4 +19,13 @@ public interface IProjectGrain : IGrainWithStringKey
     /// <summary>Admission of a new task: the limits it runs under; <c>ResourceNotFound</c> when the project is gone.</summary>
     [ReadOnly]
     Task<ProjectLimits> Admit();
+
+    /// <summary>
+    /// One of the project's <see cref="ProjectLimits.EngineConcurrency"/> slots for <paramref name="taskId"/>: true when
+    /// granted (or renewed: a task calls again while it works, and after it resumes elsewhere), false when all are taken.
+    /// </summary>
+    Task<bool> AcquireSlot(string taskId);
+
+    /// <summary>Frees the task's slot and wakes the project's oldest waiting tasks.</summary>
+    Task ReleaseSlot(string taskId);
 }

@@ -1,23 +1,42 @@
+using Orleans.Storage;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orleans.Media.Persistence;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Grains.FileUncompression;
+using Orleans.Media.Grains.Indexing;
 using Orleans.Media.Grains.Tasks;
-using Orleans.Media.Runtime;
+using Orleans.Media.Grains.Work;
+using Orleans.Runtime;
 
 namespace Orleans.Media.Grains.Projects;
 
 [GrainType(GrainTypeName)]
-public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProjectGrain, IRemindable
+public sealed partial class ProjectGrain(
+    [PersistentState("project", MediaProviders.Storage)] IPersistentState<ProjectState> state,
+    StateIndex index,
+    TaskListing tasks,
+    IOptions<WorkOptions> work,
+    TimeProvider time,
+    ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IRemindable
 {
     public const string GrainTypeName = "project";
 
-    /// <summary>The reminder that purges the project's expired task records.</summary>
-    public const string RetentionReminder = "task-retention";
+    /// <summary>The reminder that purges the project's expired task records and wakes its waiting tasks.</summary>
+    public const string HousekeepingReminder = "housekeeping";
 
-    public Task<ProjectState> Create(ProjectSettings settings)
+    private ProjectState State => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        // Repairs an index copy lost to a crash between the state write and the index write.
+        state.RecordExists ? WriteIndexAsync() : Task.CompletedTask;
+
+    public async Task<ProjectState> Create(ProjectSettings settings)
     {
-        var (state, ev) = ProjectTransitions.Create(State, GrainId.Key, settings, time.GetUtcNow());
-        Commit(state, ev);
-        RegisterRetentionReminder();
-        SetJobPartitionLimit(ProjectJobPartitions.Tasks(State.Name), State.Limits.EngineConcurrency);
-        return Task.FromResult(State);
+        var (next, ev) = ProjectTransitions.Create(State, this.GetPrimaryKeyString(), settings, time.GetUtcNow());
+        await CommitAsync(next, ev);
+        await RegisterHousekeepingAsync();
+        return State;
     }
 
     public Task<ProjectState> Get()
@@ -26,55 +45,143 @@ public sealed class ProjectGrain(TimeProvider time) : Grain<ProjectState>, IProj
         return Task.FromResult(State);
     }
 
-    public Task<ProjectState> Update(ProjectSettings settings)
+    public async Task<ProjectState> Update(ProjectSettings settings)
     {
-        var (state, ev) = ProjectTransitions.Update(State, settings, time.GetUtcNow());
-        Commit(state, ev);
-        RegisterRetentionReminder();
-        SetJobPartitionLimit(ProjectJobPartitions.Tasks(State.Name), State.Limits.EngineConcurrency);
-        return Task.FromResult(State);
+        var (next, ev) = ProjectTransitions.Update(State, settings, time.GetUtcNow());
+        await CommitAsync(next, ev);
+        await RegisterHousekeepingAsync();
+        await WakeWaitingTasksAsync(); // A raised EngineConcurrency frees slots at once.
+        return State;
     }
 
-    public Task Delete(long unfinishedTasks)
+    public async Task Delete(long unfinishedTasks)
     {
-        var (state, ev) = ProjectTransitions.Delete(State, unfinishedTasks, time.GetUtcNow());
-        Commit(state, ev);
-        UnregisterReminder(RetentionReminder);
-        SetJobPartitionLimit(ProjectJobPartitions.Tasks(GrainId.Key), null);
-        return Task.CompletedTask;
+        var (next, ev) = ProjectTransitions.Delete(State, unfinishedTasks, time.GetUtcNow());
+        await CommitAsync(next, ev);
+        if (await this.GetReminder(HousekeepingReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
     }
 
     public Task<ProjectLimits> Admit() => Task.FromResult(ProjectTransitions.Admit(State));
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task<bool> AcquireSlot(string taskId)
     {
-        if (reminderName == RetentionReminder && State.Exists)
+        var (slots, granted) = State.Slots.Acquire(taskId, State.Limits.EngineConcurrency, time.GetUtcNow(), work.Value.SlotLease);
+        if (granted || slots.Count != State.Slots.Count)
         {
-            // The purge reads and deletes many task records: work outside the turn, as a job (idempotent, so a
-            // tick that fires again before the previous purge ended costs a query, nothing more).
-            ScheduleJob(new JobRequest(TaskRetentionJob.Kind, new TaskRetentionJob(State.Name))
-            {
-                Partition = ProjectJobPartitions.Housekeeping(State.Name),
-                MaxAttempts = 3,
-            });
+            await WriteAsync(State with { Slots = slots });
         }
 
-        return Task.CompletedTask;
+        return granted;
     }
 
-    /// <summary>Checks for expired tasks a few dozen times per retention period: between 1 s and 1 h apart.</summary>
-    public static TimeSpan RetentionCheckPeriod(ProjectLimits limits) =>
-        TimeSpan.FromTicks(Math.Clamp(limits.TaskRetention.Ticks / 24, TimeSpan.TicksPerSecond, TimeSpan.TicksPerHour));
-
-    private void RegisterRetentionReminder()
+    public async Task ReleaseSlot(string taskId)
     {
-        var period = RetentionCheckPeriod(State.Limits);
-        RegisterOrUpdateReminder(RetentionReminder, period, period);
+        if (State.Slots.Holds(taskId))
+        {
+            await WriteAsync(State with { Slots = State.Slots.Release(taskId) });
+        }
+
+        await WakeWaitingTasksAsync();
     }
 
-    private void Commit(ProjectState state, ProjectEvent ev)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        State = state;
-        PublishEvent(TaskStreams.Project(ev.ProjectName), ev.GetType().Name, ev);
+        if (reminderName != HousekeepingReminder)
+        {
+            return;
+        }
+
+        if (!State.Exists)
+        {
+            await this.UnregisterReminder(await this.GetReminder(reminderName) ?? throw new InvalidOperationException("No reminder."));
+            return;
+        }
+
+        await PurgeExpiredTasksAsync();
+        await WakeWaitingTasksAsync();
     }
+
+    /// <summary>Checks for expired tasks a few dozen times per retention period: between 1 s and 1 min apart.</summary>
+    public static TimeSpan HousekeepingPeriod(ProjectLimits limits) =>
+        TimeSpan.FromTicks(Math.Clamp(limits.TaskRetention.Ticks / 24, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+
+    /// <summary>Wakes the oldest waiting tasks, as many as there are free slots (each then asks for its slot).</summary>
+    private async Task WakeWaitingTasksAsync()
+    {
+        if (!State.Exists)
+        {
+            return;
+        }
+
+        var free = State.Limits.EngineConcurrency - State.Slots.Expire(time.GetUtcNow()).Count;
+        if (free <= 0)
+        {
+            return;
+        }
+
+        foreach (var taskId in await tasks.WaitingAsync(State.Name, free))
+        {
+            GrainFactory.GetGrain<IFileUncompressionTaskGrain>(taskId).Wake().Ignore();
+        }
+    }
+
+    private async Task PurgeExpiredTasksAsync()
+    {
+        var purged = 0;
+        foreach (var taskId in await tasks.ExpiredAsync(State.Name, time.GetUtcNow(), limit: 500))
+        {
+            await GrainFactory.GetGrain<IFileUncompressionTaskGrain>(taskId).Purge();
+            purged++;
+        }
+
+        if (purged > 0)
+        {
+            LogPurged(logger, State.Name, purged);
+        }
+    }
+
+    private async Task RegisterHousekeepingAsync()
+    {
+        var period = HousekeepingPeriod(State.Limits);
+        await this.RegisterOrUpdateReminder(HousekeepingReminder, period, period);
+    }
+
+    private async Task CommitAsync(ProjectState next, ProjectEvent ev)
+    {
+        await WriteAsync(next);
+        var live = new LiveEvent(ev.GetType().Name, ev.ProjectName, State.Revision, ev.Time.ToUnixTimeMilliseconds(),
+            JsonSerializer.Serialize(ev, ev.GetType(), MediaJson.Options));
+        await this.GetStreamProvider(MediaProviders.Streams).GetStream<LiveEvent>(TaskStreams.Project(ev.ProjectName)).OnNextAsync(live);
+    }
+
+    /// <summary>
+    /// Writes the state, then its index copy. A write refused with InconsistentStateException (another activation
+    /// wrote since this one read) deactivates this stale activation; the caller sees the failure.
+    /// </summary>
+    private async Task WriteAsync(ProjectState next)
+    {
+        state.State = next with { Revision = State.Revision + 1 };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+
+        await WriteIndexAsync();
+    }
+
+    private Task WriteIndexAsync() =>
+        State.Exists
+            ? index.WriteAsync(GrainTypeName, this.GetPrimaryKeyString(), null, State.Revision, State)
+            : index.RemoveAsync(GrainTypeName, this.GetPrimaryKeyString());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Project {Project}: purged {Count} expired task records")]
+    private static partial void LogPurged(ILogger logger, string project, int count);
 }

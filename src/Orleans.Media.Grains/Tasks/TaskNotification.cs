@@ -3,15 +3,16 @@ using System.Text.Json.Serialization;
 namespace Orleans.Media.Grains.Tasks;
 
 /// <summary>The IMM <c>Notification</c> parameter: where the task's end is announced and its detail file written.</summary>
+[GenerateSerializer, Immutable]
 public sealed record TaskNotification
 {
     [JsonPropertyName("MNS")]
-    public TopicRef? Mns { get; init; }
+    [Id(0)] public TopicRef? Mns { get; init; }
 
-    public RocketMqTopicRef? RocketMQ { get; init; }
+    [Id(1)] public RocketMqTopicRef? RocketMQ { get; init; }
 
     /// <summary>An object (oss://bucket/key) the task writes its per-entry detail file to.</summary>
-    public string? ExtendedMessageURI { get; init; }
+    [Id(2)] public string? ExtendedMessageURI { get; init; }
 
     /// <summary>The topic names this notification targets (MNS and RocketMQ alike map to configured sinks).</summary>
     public IEnumerable<string> Topics()
@@ -28,6 +29,8 @@ public sealed record TaskNotification
     }
 }
 
+[GenerateSerializer, Immutable]
 public sealed record TopicRef(string? TopicName);
 
+[GenerateSerializer, Immutable]
 public sealed record RocketMqTopicRef(string? TopicName, string? InstanceId);

@@ -7,16 +7,20 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Media.Grains;
+using Orleans.Media.Grains.FileUncompression;
 using Orleans.Media.Grains.Tasks;
-using Orleans.Media.Runtime;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Protocols;
 using Orleans.Media.Silo.Security;
 
 namespace Orleans.Media.Silo.Events;
 
 /// <summary>
-/// Live progress as server-sent events, from the task grains' streams in the durable log (named by
-/// <see cref="TaskStreams"/>, which the grains publish to):
+/// Live progress as server-sent events, from the task grains' Orleans streams (named by <see cref="TaskStreams"/>,
+/// which the grains publish to), each client first caught up from stored state:
 /// <c>GET /api/v1/projects/{ProjectName}/tasks/{TaskId}/events</c> (the task's stream, from its first event)
 /// and <c>GET /api/v1/projects/{ProjectName}/events</c> (the project's stream, from now).
 /// Either resumes after the <c>Last-Event-ID</c> header (or <c>?lastEventId=</c>). Authenticated like the REST API
@@ -46,24 +50,30 @@ public static class TaskEventsApi
         var requestId = Guid.NewGuid().ToString("D").ToUpperInvariant();
         http.Response.Headers["X-Request-Id"] = requestId;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TaskEventsApi).FullName!);
-        var reader = services.GetRequiredService<IStreamReader>();
+        var taskId = fromNow ? null : stream.GetKeyAsString();
         ApiPrincipal principal;
-        long after;
+        string? lastEventId;
         try
         {
             var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["ProjectName"] = project };
-            if (stream.Namespace == TaskStreams.TaskNamespace)
+            if (taskId is not null)
             {
-                parameters["TaskId"] = stream.Key;
+                parameters["TaskId"] = taskId;
             }
+
             principal = await services.GetRequiredService<IApiAuthenticator>().AuthenticateAsync(
                 new ApiAuthenticationRequest(ApiProtocol.Rest, http.Request, ReadOnlyMemory<byte>.Empty, parameters), http.RequestAborted);
             if (!principal.IsAllowed(permission, project))
             {
                 throw SecurityErrors.NoPermission("imm", permission, project);
             }
+
             services.GetRequiredService<IApiRateLimiter>().Acquire(principal, "imm", project);
-            after = ResumePosition(http.Request) ?? (fromNow ? await reader.GetLastPositionAsync(http.RequestAborted) : 0);
+            lastEventId = LastEventId(http.Request);
+            if (lastEventId is not null && (taskId is not null ? ParseTaskId(lastEventId) is null : ParseProjectId(lastEventId) is null))
+            {
+                throw ServiceException.InvalidArgument("The Last-Event-ID header must be an event id sent by this stream.");
+            }
         }
         catch (ServiceException e)
         {
@@ -76,33 +86,136 @@ public static class TaskEventsApi
             return;
         }
 
-        EventsLog.Opened(logger, stream.ToString(), principal.AccessKeyId, after);
-        var sse = new ServerSentEventStream(reader, services.GetRequiredService<IOptions<TaskEventsOptions>>().Value);
-        // A task stream only shows events of the project in the route: a key allowed on one project learns nothing of
-        // another project's task by guessing its id.
-        var (last, count) = await sse.RunAsync(http.Response, stream, after, e => BelongsTo(e, project), http.RequestAborted);
+        var sse = new ServerSentEventStream(services.GetRequiredService<IOptions<TaskEventsOptions>>().Value);
+        var orleans = services.GetRequiredService<IClusterClient>();
+        var events = orleans.GetStreamProvider(MediaProviders.Streams).GetStream<LiveEvent>(stream);
+        EventsLog.Opened(logger, stream.ToString(), principal.AccessKeyId, lastEventId);
+        var (last, count) = taskId is not null
+            ? await ServeTaskAsync(http, sse, events, orleans, project, taskId, lastEventId is null ? 0 : ParseTaskId(lastEventId)!.Value)
+            : await ServeProjectAsync(http, sse, events, services, project, lastEventId);
         EventsLog.Closed(logger, stream.ToString(), last, count);
     }
 
-    private static long? ResumePosition(HttpRequest request)
+    /// <summary>
+    /// A task's stream: ids are the task's event sequence numbers. The client first gets what it misses from the
+    /// task's state (TaskCreated, then its latest progress or its end), then live events; a task of another project
+    /// shows nothing, so a key allowed on one project learns nothing of another project's task by guessing its id.
+    /// </summary>
+    private static Task<(string?, long)> ServeTaskAsync(
+        HttpContext http, ServerSentEventStream sse, IAsyncStream<LiveEvent> events, IGrainFactory grains, string project, string taskId, long lastSeen)
+    {
+        var caughtUp = lastSeen;
+        return sse.RunAsync(
+            http.Response,
+            events,
+            async () =>
+            {
+                var state = taskId.StartsWith(FileUncompressionTaskState.TaskType + "-", StringComparison.Ordinal)
+                    ? await grains.GetGrain<IFileUncompressionTaskGrain>(taskId).Get()
+                    : null;
+                if (state is not { Exists: true } || state.ProjectName != project)
+                {
+                    return [];
+                }
+
+                var missing = FileUncompressionTransitions.CatchUp(state, lastSeen)
+                    .Select(c => new LiveEvent(c.Event.GetType().Name, taskId, c.Sequence, c.Event.Time.ToUnixTimeMilliseconds(),
+                        JsonSerializer.Serialize(c.Event, c.Event.GetType(), MediaJson.Options)))
+                    .ToList();
+                caughtUp = Math.Max(lastSeen, state.EventSequence);
+                return missing;
+            },
+            e => e.Sequence > caughtUp && BelongsTo(e, project),
+            e => e.Sequence.ToString(CultureInfo.InvariantCulture),
+            http.RequestAborted);
+    }
+
+    /// <summary>
+    /// A project's stream, live from now: ids are <c>&lt;time ms&gt;:&lt;key&gt;:&lt;sequence&gt;</c>. A client that
+    /// reconnects with the last id it got first receives the TaskEnded of every task of the project that ended since
+    /// (from the task index), so it never misses an end; progress in the gap is not replayed (the next live event,
+    /// or the task's own stream, carries it).
+    /// </summary>
+    private static Task<(string?, long)> ServeProjectAsync(
+        HttpContext http, ServerSentEventStream sse, IAsyncStream<LiveEvent> events, IServiceProvider services, string project, string? lastEventId) =>
+        sse.RunAsync(
+            http.Response,
+            events,
+            async () =>
+            {
+                if (lastEventId is null || ParseProjectId(lastEventId) is not { } since)
+                {
+                    return [];
+                }
+
+                var ended = new List<LiveEvent>();
+                var query = services.GetRequiredService<IGrainStateQuery>();
+                string? page = null;
+                do
+                {
+                    var result = await query.QueryAsync<FileUncompressionTaskState>(new GrainStateQuery(FileUncompressionTaskGrain.GrainTypeName)
+                    {
+                        Partition = project,
+                        Filters =
+                        [
+                            StateFilter.Eq(nameof(FileUncompressionTaskState.Exists), true),
+                            StateFilter.Gte(nameof(FileUncompressionTaskState.EndTimeMs), since),
+                        ],
+                        OrderBy = nameof(FileUncompressionTaskState.EndTimeMs),
+                        OrderByKind = StateValueKind.Number,
+                        PageToken = page,
+                        Limit = 1000,
+                    }, http.RequestAborted);
+                    foreach (var t in result.Items.Select(i => i.State))
+                    {
+                        var end = new TaskEnded(t.ProjectName, t.TaskId, t.Type, t.LastEventTime, t.Status, t.Code, t.Message);
+                        var e = new LiveEvent(nameof(TaskEnded), t.TaskId, t.EventSequence, end.Time.ToUnixTimeMilliseconds(),
+                            JsonSerializer.Serialize(end, MediaJson.Options));
+                        if (ProjectId(e) != lastEventId)
+                        {
+                            ended.Add(e);
+                        }
+                    }
+
+                    page = result.NextPageToken;
+                }
+                while (page is not null);
+                return ended;
+            },
+            _ => true,
+            ProjectId,
+            http.RequestAborted);
+
+    private static string ProjectId(LiveEvent e) =>
+        string.Create(CultureInfo.InvariantCulture, $"{e.TimeMs}:{e.Key}:{e.Sequence}");
+
+    private static long? ParseTaskId(string id) =>
+        long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>The time (Unix ms) of a project stream's event id.</summary>
+    private static long? ParseProjectId(string id)
+    {
+        var parts = id.Split(':');
+        return parts.Length == 3 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            ? ms
+            : null;
+    }
+
+    private static string? LastEventId(HttpRequest request)
     {
         var text = request.Headers["Last-Event-ID"].ToString();
         if (text.Length == 0)
         {
             text = request.Query["lastEventId"].ToString();
         }
-        if (text.Length == 0)
-        {
-            return null;
-        }
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var position)
-            ? position
-            : throw ServiceException.InvalidArgument("The Last-Event-ID header must be an event id sent by this stream.");
+
+        return text.Length == 0 ? null : text;
     }
 
-    private static bool BelongsTo(StreamEvent e, string project) =>
-        e.Payload.ValueKind != JsonValueKind.Object ||
-        !e.Payload.TryGetProperty("ProjectName", out var p) ||
-        p.ValueKind != JsonValueKind.String ||
-        p.ValueEquals(project);
+    private static bool BelongsTo(LiveEvent e, string project)
+    {
+        using var doc = JsonDocument.Parse(e.Json);
+        return !doc.RootElement.TryGetProperty("ProjectName", out var p) || p.ValueKind != JsonValueKind.String || p.ValueEquals(project);
+    }
 }

@@ -4,7 +4,7 @@ using Orleans.Media.Grains;
 using Orleans.Media.Silo.Api;
 using Orleans.Media.Silo.Events;
 using Orleans.Media.Silo.Notifications;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
 using Orleans.Media.Silo.Protocols;
 using Orleans.Media.Silo.Storage;
 using Orleans.Media.Storage;
@@ -12,8 +12,8 @@ using Orleans.Media.Storage;
 namespace Orleans.Media.Silo.Hosting;
 
 /// <summary>
-/// Wires one silo: the grain runtime on PostgreSQL (<c>ConnectionStrings:Postgres</c>) or, by default, SQLite in the
-/// data directory; object storage (any bucket not configured is the folder <c>&lt;data dir&gt;/buckets/&lt;bucket&gt;</c>);
+/// Wires one silo: Orleans (<see cref="OrleansHosting"/>) on PostgreSQL (<c>ConnectionStrings:Postgres</c>) or, by
+/// default, SQLite in the data directory, with the front co-hosted on the same ASP.NET host; object storage (any bucket not configured is the folder <c>&lt;data dir&gt;/buckets/&lt;bucket&gt;</c>);
 /// the API protocols and operations; health endpoints.
 /// </summary>
 public static class SiloHostExtensions
@@ -61,23 +61,11 @@ public static class SiloHostExtensions
         services.AddOptions<SiloOptions>().Bind(siloSection).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
 
-        var runtime = services.AddGrainRuntime(o =>
-        {
-            configuration.GetSection(SiloOptions.Section + ":Runtime").Bind(o);
-            o.SiloName = silo.SiloName ?? $"{Environment.MachineName}-{Environment.ProcessId}";
-            o.Roles = [.. silo.RoleList];
-            o.Endpoint = advertised;
-        });
-        if (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres)
-        {
-            runtime.UsePostgres(postgres);
-        }
-        else
-        {
-            runtime.UseSqlite(data.SqliteStore);
-        }
-
-        services.AddMediaGrains();
+        var database = configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
+            ? MediaDatabase.ForPostgres(postgres)
+            : MediaDatabase.ForSqlite(data.SqliteStore);
+        builder.UseOrleans(orleans => orleans.UseMediaCluster(configuration, silo, database));
+        services.AddMediaGrains(configuration);
         services.AddNotifications(configuration);
         services.AddTaskEvents(configuration);
         services.AddObjectStorage(configuration);

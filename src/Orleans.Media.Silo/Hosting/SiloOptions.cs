@@ -28,6 +28,23 @@ public sealed class SiloOptions
     /// <summary>The URL other silos and users reach this silo at (shown in membership; signs local upload URLs).</summary>
     public string? AdvertisedUrl { get; set; }
 
+    /// <summary>The port silos of a cluster talk to each other on (Orleans' silo port); 0 picks a free one at start.
+    /// Several silos on one machine need distinct ports.</summary>
+    [Range(0, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The port Orleans clients connect to (the <c>keys</c> verb, tools); 0 picks a free one at start.</summary>
+    [Range(0, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address this silo advertises to the others: set it to the machine's address when the cluster spans machines.</summary>
+    [Required]
+    public string SiloHost { get; set; } = "127.0.0.1";
+
+    /// <summary>Orleans' cluster id: silos with the same database and cluster id form one cluster.</summary>
+    [Required]
+    public string ClusterId { get; set; } = "orleans-media";
+
     public IReadOnlyList<string> RoleList =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(r => r.ToLowerInvariant()).Distinct().ToArray();

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Media.Grains;
 using Orleans.Media.Grains.Notifications;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Protocols;
 
 namespace Orleans.Media.Silo.Notifications;
@@ -98,6 +99,5 @@ public static class NotificationsAdminApi
     private static INotificationGrain Grain(ApiRequest request, string id) =>
         request.Services.GetRequiredService<IGrainFactory>().GetGrain<INotificationGrain>(id);
 
-    private static string GrainTypeName { get; } =
-        ((GrainTypeAttribute)Attribute.GetCustomAttribute(typeof(NotificationGrain), typeof(GrainTypeAttribute))!).Name;
+    private const string GrainTypeName = NotificationGrain.GrainTypeName;
 }

@@ -3,7 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Media.Grains.Notifications;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Protocols;
 
 namespace Orleans.Media.Silo.Notifications;
@@ -26,7 +27,6 @@ public static class NotificationsServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.TryAddSingleton<INotificationTopics, NotificationTopics>();
         services.TryAddSingleton<INotificationSinks, NotificationSinks>();
-        services.AddJobHandler<NotificationDeliveryHandler>(NotificationDeliveryHandler.Kind);
         services.AddApiOperations(NotificationsAdminApi.Register);
         return services;
     }

@@ -1,4 +1,5 @@
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;

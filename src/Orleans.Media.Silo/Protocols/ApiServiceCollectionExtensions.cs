@@ -2,7 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Media.Grains.AccessKeys;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Security;
 
 namespace Orleans.Media.Silo.Protocols;
@@ -39,8 +40,8 @@ public static class ApiServiceCollectionExtensions
 
         services.TryAddSingleton(sp => AccessKeySecretProtector.FromFile(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessKeyOptions>>().Value.MasterKeyPath));
-        // On the grain runtime (AddGrainRuntime registered before or after this call): keys as grains, nonces in the
-        // cluster store. Without it (tools, tests of the protocol layer alone): this process's memory.
+        // In a silo (Orleans and the media persistence registered before or after this call): keys as grains, nonces
+        // in the cluster database. Without it (tools, tests of the protocol layer alone): this process's memory.
         services.TryAddSingleton<IAccessKeyStore>(sp => sp.GetService<IGrainFactory>() is { } grains
             ? new GrainAccessKeyStore(grains, sp.GetRequiredService<IGrainStateQuery>(), sp.GetRequiredService<AccessKeySecretProtector>(), sp.GetRequiredService<TimeProvider>())
             : new InMemoryAccessKeyStore(sp.GetRequiredService<AccessKeySecretProtector>(), sp.GetRequiredService<TimeProvider>()));
@@ -52,7 +53,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IProjectRateLimits>(sp => sp.GetService<IGrainFactory>() is { } grains
             ? ActivatorUtilities.CreateInstance<ProjectGrainRateLimits>(sp, grains)
             : new DefaultProjectRateLimits());
-        services.TryAddSingleton<IApiSiloCount>(sp => sp.GetService<IClusterMembership>() is { } membership
+        services.TryAddSingleton<IApiSiloCount>(sp => sp.GetService<Orleans.Runtime.IClusterMembershipService>() is { } membership
             ? ActivatorUtilities.CreateInstance<MembershipApiSiloCount>(sp, membership)
             : new SingleApiSilo());
         services.TryAddSingleton<IApiRateLimiter, TokenBucketRateLimiter>();

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Orleans.Media.Grains.Projects;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 
 namespace Orleans.Media.Silo.Security;
 

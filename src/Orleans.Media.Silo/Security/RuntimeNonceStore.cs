@@ -1,4 +1,5 @@
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 
 namespace Orleans.Media.Silo.Security;
 

@@ -1,7 +1,8 @@
 using Orleans.Media.Grains;
 using Orleans.Media.Grains.FileUncompression;
 using Orleans.Media.Grains.Projects;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Protocols;
 
 namespace Orleans.Media.Silo.Api.Imm;

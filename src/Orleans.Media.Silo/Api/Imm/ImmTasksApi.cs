@@ -4,7 +4,8 @@ using Orleans.Media.Grains.FileUncompression;
 using Orleans.Media.Grains.Notifications;
 using Orleans.Media.Grains.Projects;
 using Orleans.Media.Grains.Tasks;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Protocols;
 using Orleans.Media.Storage;
 

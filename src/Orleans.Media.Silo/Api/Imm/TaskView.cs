@@ -46,17 +46,17 @@ public sealed record TaskView
         Progress = t.Progress,
         UserData = t.Request?.UserData,
         Tags = t.Request?.Tags,
-        TaskRequestDefinition = withDefinition && t.Request is { } r ? Definition(r) : null,
+        TaskRequestDefinition = withDefinition && t.Request is { } r ? Definition(r, t.PasswordGiven) : null,
     };
 
     /// <summary>The creating request as a JSON string; the password never leaves the task.</summary>
-    private static string Definition(FileUncompressionRequest r) => JsonSerializer.Serialize(new
+    private static string Definition(FileUncompressionRequest r, bool passwordGiven) => JsonSerializer.Serialize(new
     {
         r.ProjectName,
         r.SourceURI,
         r.TargetURI,
         r.SelectedFiles,
-        Password = string.IsNullOrEmpty(r.Password) ? null : "******",
+        Password = passwordGiven ? "******" : null,
         r.UserData,
         r.Notification,
         CredentialConfig = AsJson(r.CredentialConfig),

@@ -2,31 +2,23 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.Media.Archives;
 using Orleans.Media.Grains.Projects;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
 using Orleans.Media.Storage;
 
 namespace Orleans.Media.Grains.FileUncompression;
 
 /// <summary>
-/// Runs one task's extraction on a worker silo: streams the archive from object storage through the archive
-/// engine into the target, saves a checkpoint and reports progress as it goes (a re-run after a crash skips what
-/// is done), writes the detail file, and returns the result the task grain ends with.
-/// Storage failures throw (the runtime retries from the checkpoint); the archive's own faults end the task.
+/// One task's extraction: streams the archive from object storage through the archive engine into the target,
+/// reporting progress and checkpoints as it goes (a resumed attempt skips what is done), writes the detail file,
+/// and returns the result the task ends with. Storage failures throw (the task retries from its checkpoint);
+/// the archive's own faults end the task.
 /// </summary>
-public sealed partial class FileUncompressionJobHandler(
-    ObjectArchiveExtractor extractor,
-    IObjectStorage storage,
-    IGrainFactory grains,
-    ILogger<FileUncompressionJobHandler> logger) : IJobHandler
+public sealed partial class FileUncompressionWork(ObjectArchiveExtractor extractor, IObjectStorage storage, ILogger<FileUncompressionWork> logger)
 {
-    /// <summary>How often progress and checkpoints are pushed to the store while an extraction runs.</summary>
-    public static TimeSpan ReportInterval { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    public async Task<object?> ExecuteAsync(JobContext context)
+    public async Task<FileUncompressionResult> RunAsync(
+        string taskId, FileUncompressionRequest request, ProjectLimits limits, string? checkpoint, int attempt,
+        ExtractionReporter reporter, CancellationToken ct)
     {
-        var job = context.GetPayload<FileUncompressionJob>();
-        var request = job.Request;
-        var ct = context.CancellationToken;
         var source = ObjectUri.Parse(request.SourceURI);
         var target = ObjectUri.Parse(request.TargetURI);
         if (!storage.HasBucket(source.Bucket) || await storage.GetBucket(source.Bucket).HeadAsync(source.Key, ct) is null)
@@ -34,26 +26,22 @@ public sealed partial class FileUncompressionJobHandler(
             return Failed(FileUncompressionCodes.SourceNotFound, $"The source {request.SourceURI} does not exist.");
         }
 
-        var resume = context.Checkpoint is { } saved ? JsonSerializer.Deserialize<ExtractionCheckpoint>(saved, RuntimeJson.Options) : null;
-        var reporter = new ExtractionReporter();
+        var resume = checkpoint is { } saved ? JsonSerializer.Deserialize<ExtractionCheckpoint>(saved, MediaJson.Options) : null;
         var options = new ExtractionOptions
         {
             Passphrases = request.Password is { Length: > 0 } p ? [p] : [],
             SelectedPaths = request.SelectedFiles,
-            Limits = ToArchiveLimits(job.Limits),
+            Limits = ToArchiveLimits(limits),
             ResumeFrom = resume,
             Progress = reporter.OnProgress,
             Checkpoint = reporter.OnCheckpoint,
 
-            // Fresh checkpoints in memory every few entries; the pump writes at most one per ReportInterval, so a
-            // crash redoes at most a few entries' work instead of up to a hundred.
+            // Fresh checkpoints in memory every few entries; the task saves at most one per checkpoint interval, so
+            // a crash redoes at most a few entries' work instead of up to a hundred.
             CheckpointEveryEntries = 5,
         };
 
-        LogStarting(logger, job.TaskId, context.Attempt, resume?.Count ?? 0);
-        var task = grains.GetGrain<IFileUncompressionTaskGrain>(job.TaskId);
-        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var pump = PumpAsync(reporter, context, task, reporting.Token);
+        LogStarting(logger, taskId, attempt, resume?.Count ?? 0);
         ExtractionResult result;
         try
         {
@@ -63,14 +51,9 @@ public sealed partial class FileUncompressionJobHandler(
         {
             return Failed(FileUncompressionCodes.For(e.Code), e.Error.ToString());
         }
-        finally
-        {
-            await reporting.CancelAsync();
-            await pump;
-        }
 
-        // Final checkpoint first: a crash from here on re-runs nothing but the detail file.
-        await context.SaveCheckpointAsync(JsonSerializer.Serialize(result.Checkpoint, RuntimeJson.Options));
+        // The final checkpoint first: a failure from here on re-runs nothing but the detail file.
+        reporter.OnCheckpoint(result.Checkpoint);
         if (result.Error is { } error && FileUncompressionCodes.IsTransient(error.Code))
         {
             throw new IOException($"Extraction of {request.SourceURI} stopped on a storage error; it resumes from its checkpoint: {error}");
@@ -85,7 +68,7 @@ public sealed partial class FileUncompressionJobHandler(
 
         var refused = result.Entries.Count(e => !e.Succeeded);
         var (code, message) = Outcome(result);
-        LogEnded(logger, job.TaskId, result.Entries.Count - refused, refused, code ?? "none");
+        LogEnded(logger, taskId, result.Entries.Count - refused, refused, code ?? "none");
         return new FileUncompressionResult
         {
             Succeeded = code is null,
@@ -139,43 +122,6 @@ public sealed partial class FileUncompressionJobHandler(
 
     private static FileUncompressionResult Failed(string code, string message) =>
         new() { Succeeded = false, Code = code, Message = message };
-
-    /// <summary>Pushes the latest progress to the task grain and the latest checkpoint to the job, at most every <see cref="ReportInterval"/>.</summary>
-    private static async Task PumpAsync(ExtractionReporter reporter, JobContext context, IFileUncompressionTaskGrain task, CancellationToken ct)
-    {
-        var lastProgress = -1;
-        ExtractionCheckpoint? lastCheckpoint = null;
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(ReportInterval, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                if (reporter.Checkpoint is { } checkpoint && !ReferenceEquals(checkpoint, lastCheckpoint))
-                {
-                    await context.SaveCheckpointAsync(JsonSerializer.Serialize(checkpoint, RuntimeJson.Options));
-                    lastCheckpoint = checkpoint;
-                }
-
-                if (reporter.Percent is var percent && percent > lastProgress)
-                {
-                    await task.ReportProgress(percent);
-                    lastProgress = percent;
-                }
-            }
-            catch (Exception) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Extracting task {TaskId}, attempt {Attempt}, resuming after {Done} entries")]
     private static partial void LogStarting(ILogger logger, string taskId, int attempt, int done);
