@@ -125,6 +125,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
         start.Environment["OrleansMedia__DataDir"] = DataDir;
         start.Environment["OrleansMedia__SiloName"] = Name;
+
+        // Several silos share this machine: each picks free Orleans ports unless the test fixes them.
+        start.Environment["OrleansMedia__SiloPort"] = "0";
+        start.Environment["OrleansMedia__GatewayPort"] = "0";
         foreach (var (key, value) in _options.Environment)
         {
             start.Environment[key] = value;

@@ -9,28 +9,28 @@ public sealed class SiloProcessOptions
     /// <summary>The data directory; null = a fresh temp folder owned (and deleted) by the process wrapper.</summary>
     public string? DataDir { get; set; }
 
-    /// <summary>Settings as environment variables (<c>ConnectionStrings__Postgres</c>, <c>OrleansMedia__Runtime__JobLeaseTime</c>, …).</summary>
+    /// <summary>Settings as environment variables (<c>ConnectionStrings__Postgres</c>, <c>OrleansMedia__Work__ReminderPeriod</c>, …).</summary>
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
     /// <summary>How long to wait for <c>/readyz</c> to answer 200.</summary>
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Short runtime timings (heartbeat 500 ms, silo lease 4 s, job lease 6 s) so a killed silo's work moves within
-    /// seconds, yet a silo starved of CPU on a loaded 2-core machine does not fence itself.
+    /// Short timings so a killed silo's work moves within seconds, yet a silo starved of CPU on a loaded 2-core
+    /// machine is not declared dead: Orleans probes every second and declares a silo dead after 3 missed probes
+    /// (README "Running a cluster" recommends the same), unfinished work's reminders tick every 2 s, retries back
+    /// off from 200 ms to 1 s.
     /// </summary>
     public SiloProcessOptions WithFastTimings()
     {
-        Environment["OrleansMedia__Runtime__HeartbeatInterval"] = "00:00:00.500";
-        Environment["OrleansMedia__Runtime__SiloLeaseTime"] = "00:00:04";
-        Environment["OrleansMedia__Runtime__JobLeaseTime"] = "00:00:06";
-        Environment["OrleansMedia__Runtime__DeadSiloTimeout"] = "00:00:10";
-        Environment["OrleansMedia__Runtime__JobPollInterval"] = "00:00:00.200";
-        Environment["OrleansMedia__Runtime__JobRetryBaseDelay"] = "00:00:00.200";
-        Environment["OrleansMedia__Runtime__JobRetryMaxDelay"] = "00:00:01";
-        Environment["OrleansMedia__Runtime__ReminderPollInterval"] = "00:00:00.250";
-        Environment["OrleansMedia__Runtime__ReminderLeaseTime"] = "00:00:03";
-        Environment["OrleansMedia__Runtime__ShutdownTimeout"] = "00:00:03";
+        Environment["OrleansMedia__Membership__ProbeTimeout"] = "00:00:01";
+        Environment["OrleansMedia__Membership__NumMissedProbesLimit"] = "3";
+        Environment["OrleansMedia__Membership__IAmAliveTablePublishTimeout"] = "00:00:05";
+        Environment["OrleansMedia__Membership__TableRefreshTimeout"] = "00:00:05";
+        Environment["OrleansMedia__Work__ReminderPeriod"] = "00:00:02";
+        Environment["OrleansMedia__Work__CheckpointInterval"] = "00:00:00.200";
+        Environment["OrleansMedia__Work__RetryBaseDelay"] = "00:00:00.200";
+        Environment["OrleansMedia__Work__RetryMaxDelay"] = "00:00:01";
         return this;
     }
 

@@ -32,6 +32,7 @@ public sealed partial class FileUncompressionTaskGrain(
     StateIndex index,
     AccessKeySecretProtector secrets,
     IOptions<WorkOptions> workOptions,
+    ILocalSiloDetails silo,
     IOptions<NotificationOptions> notifications,
     TimeProvider time,
     ILogger<FileUncompressionTaskGrain> logger) : Grain, IFileUncompressionTaskGrain, IRemindable
@@ -87,7 +88,7 @@ public sealed partial class FileUncompressionTaskGrain(
             {
                 if (run.PendingCheckpoint() is ({ } json, var marker))
                 {
-                    await WriteAsync(State with { Checkpoint = json });
+                    await WriteAsync(State with { Checkpoint = json, CheckpointSaved = true });
                     run.Saved(marker);
                 }
             }
@@ -183,7 +184,7 @@ public sealed partial class FileUncompressionTaskGrain(
         }
 
         _slotRenewedAt = now;
-        var started = FileUncompressionTransitions.Start(State, now);
+        var started = FileUncompressionTransitions.Start(State, silo.Name, now);
         if (started.Attempts > FileUncompressionTransitions.MaxAttempts)
         {
             var (failed, ev) = FileUncompressionTransitions.End(State, new FileUncompressionResult
@@ -289,7 +290,7 @@ public sealed partial class FileUncompressionTaskGrain(
         {
             // Transient (storage unreachable, a lost connection): keep the checkpoint and retry after a backoff.
             var (json, _) = run.PendingCheckpoint();
-            var current = json is null ? State : State with { Checkpoint = json };
+            var current = json is null ? State : State with { Checkpoint = json, CheckpointSaved = true };
             var (next, ended) = FileUncompressionTransitions.AttemptFailed(current, e.Message, Options.RetryDelay(State.Attempts + 1), now);
             LogAttemptFailed(logger, TaskId, State.Attempts, e.Message);
             if (ended is not null)

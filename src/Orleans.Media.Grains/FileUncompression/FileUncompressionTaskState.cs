@@ -102,6 +102,12 @@ public sealed record FileUncompressionTaskState
     /// <summary>When the last event (<see cref="EventSequence"/>) was raised: a reconnecting stream client gets it again from the state.</summary>
     [Id(28)] public DateTimeOffset LastEventTime { get; init; }
 
+    /// <summary>The silo running (or that last ran) the extraction: operators, and tests, see where work is.</summary>
+    [Id(29)] public string? Worker { get; init; }
+
+    /// <summary>Whether a checkpoint is saved (the index copy leaves the checkpoint itself out).</summary>
+    [Id(30)] public bool CheckpointSaved { get; init; }
+
     public bool IsExpired(DateTimeOffset now) => ExpiresAtMs <= now.ToUnixTimeMilliseconds();
 
     /// <summary>The copy the listing index keeps: no secret, no checkpoint.</summary>

@@ -47,14 +47,14 @@ public static class FileUncompressionTransitions
         state.Exists && state.Phase != TaskPhase.Ended && (state.RetryAtMs is not { } at || at <= now.ToUnixTimeMilliseconds());
 
     /// <summary>An attempt starts (with the project's slot granted): counted before any work is done.</summary>
-    public static FileUncompressionTaskState Start(FileUncompressionTaskState state, DateTimeOffset now)
+    public static FileUncompressionTaskState Start(FileUncompressionTaskState state, string worker, DateTimeOffset now)
     {
         if (!CanStart(state, now))
         {
             throw new InvalidOperationException($"Task {state.TaskId} cannot start: it is {state.Phase}, retry at {state.RetryAtMs}.");
         }
 
-        return state with { Phase = TaskPhase.Running, Attempts = state.Attempts + 1, RetryAtMs = null };
+        return state with { Phase = TaskPhase.Running, Attempts = state.Attempts + 1, RetryAtMs = null, Worker = worker };
     }
 
     /// <summary>Back to the queue: the slot was lost (its lease ran out while the task was away) and is taken.</summary>
@@ -74,7 +74,7 @@ public static class FileUncompressionTransitions
         }
 
         var clamped = Math.Clamp(progress, 0, 99);
-        var next = state with { Checkpoint = checkpoint ?? state.Checkpoint };
+        var next = state with { Checkpoint = checkpoint ?? state.Checkpoint, CheckpointSaved = checkpoint is not null || state.CheckpointSaved };
         if (clamped <= state.Progress)
         {
             return (next, null);

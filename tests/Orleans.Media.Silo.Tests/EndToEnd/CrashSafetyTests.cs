@@ -18,7 +18,6 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Topic = "e2e-hooks";
     private const string HookSecret = "e2e-webhook-secret-0123456789";
-    private const string ExtractionKind = "file-uncompression";
     private readonly ArchiveFactory _archives = new();
     private readonly List<SiloProcess> _silos = [];
     private PostgresDatabase _database = null!;
@@ -71,7 +70,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
             .WithWebhookTopic(Topic, _receiver.Url, HookSecret)
             .With("OrleansMedia__Storage__LocalSigningKey", signingKey)
             .With("AccessKeys__MasterKeyPath", masterKey)
-            .With("OrleansMedia__Runtime__MaxConcurrentJobs", "6")
+            .With("OrleansMedia__Work__MaxConcurrentExtractions", "6")
             .With("OrleansMedia__Notifications__RegionId", "cn-hangzhou")
             .With("OrleansMedia__Notifications__AccountId", "1234567890123456");
         _silos.Add(await SiloProcess.StartAsync(Options(0)));
@@ -168,7 +167,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The kills hit running extractions: some jobs needed more than one attempt, and some resumed from a checkpoint.
         var (retried, resumedFromCheckpoint) = await AttemptsAsync();
-        output.WriteLine($"jobs with >1 attempt: {retried}; attempts resumed after a checkpoint: {resumedFromCheckpoint}");
+        output.WriteLine($"tasks with >1 attempt: {retried}; attempts resumed after a checkpoint: {resumedFromCheckpoint}");
         Assert.True(retried >= 1, "no extraction was interrupted by the kills");
         Assert.True(resumedFromCheckpoint >= 1, "no extraction resumed from a checkpoint");
 
@@ -236,8 +235,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits until extractions are running with a checkpoint saved, and returns the silo (by name, from the jobs
-    /// table's lease owner joined with the membership table) running the most of them.
+    /// Waits until extractions are running with a checkpoint saved, and returns the silo (by name: the Worker the task
+    /// index names for each running task) running the most of them.
     /// </summary>
     private async Task<(string Name, long Running, long Checkpointed)> BusiestExtractingSiloAsync(IReadOnlySet<string> exclude, TimeSpan timeout)
     {
@@ -245,20 +244,13 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
         var preferCheckpointed = DateTime.UtcNow + timeout / 2;
         while (true)
         {
-            await using var conn = new NpgsqlConnection(_database.ConnectionString);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand(
-                "SELECT s.name, count(*), count(j.checkpoint) FROM jobs j JOIN silos s ON s.id = j.lease_owner " +
-                "WHERE j.status = 'running' AND j.kind = @kind AND j.lease_until > now() AND NOT (s.name = ANY(@exclude)) " +
-                "GROUP BY s.name ORDER BY count(j.checkpoint) DESC, count(*) DESC LIMIT 1", conn);
-            cmd.Parameters.AddWithValue("kind", ExtractionKind);
-            cmd.Parameters.AddWithValue("exclude", exclude.ToArray());
-            await using var reader = await cmd.ExecuteReaderAsync();
+            var candidates = (await StoredTasks.RunningByWorkerAsync(_database.ConnectionString))
+                .Where(w => !exclude.Contains(w.Worker) && _silos.Any(s => s.Name == w.Worker && s.IsRunning))
+                .ToList();
             // Prefer a silo whose extraction has saved a checkpoint (so the resume is from it); accept any running one later.
-            if (await reader.ReadAsync() && (reader.GetInt64(2) > 0 || DateTime.UtcNow > preferCheckpointed) &&
-                _silos.Any(s => s.Name == reader.GetString(0) && s.IsRunning))
+            if (candidates.FirstOrDefault() is { Worker: not null } busiest && (busiest.Checkpointed > 0 || DateTime.UtcNow > preferCheckpointed))
             {
-                return (reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
+                return busiest;
             }
 
             Assert.True(DateTime.UtcNow < deadline, "no extraction was running to kill");
@@ -266,15 +258,12 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    /// <summary>Extraction jobs that took more than one attempt, and how many attempts started after a checkpoint (from the silo logs).</summary>
+    /// <summary>Tasks whose extraction took more than one attempt, and how many attempts started after a checkpoint (from the silo logs).</summary>
     private async Task<(long Retried, int ResumedFromCheckpoint)> AttemptsAsync()
     {
-        await using var conn = new NpgsqlConnection(_database.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM jobs WHERE kind = @kind AND attempt > 1", conn);
-        cmd.Parameters.AddWithValue("kind", ExtractionKind);
-        var retried = (long)(await cmd.ExecuteScalarAsync())!;
+        var retried = await StoredTasks.RetriedAsync(_database.ConnectionString);
         var resumed = _silos.Sum(s => System.Text.RegularExpressions.Regex.Matches(s.ReadLog(), @"resuming after ([1-9]\d*) entries").Count);
         return (retried, resumed);
     }
+
 }

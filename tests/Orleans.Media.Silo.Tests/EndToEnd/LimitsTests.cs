@@ -192,36 +192,24 @@ public sealed class LimitsTests(PostgresSiloFixture silo) : IClassFixture<Postgr
 
     public void Dispose() => _archives.Dispose();
 
+    /// <summary>The project's EngineConcurrency as GetProject reports it; null once the project is gone.</summary>
     private async Task<int?> PartitionLimitAsync(string project)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(silo.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT max_running FROM job_partition_limits WHERE partition_key = $1", connection)
-        {
-            Parameters = { new() { Value = project } },
-        };
-        return await command.ExecuteScalarAsync() as int?;
+        var get = await silo.Client.CallAsync("GetProject", new Dictionary<string, string> { ["ProjectName"] = project });
+        return get.Ok ? int.Parse(get.Body.GetProperty("Project").GetProperty("EngineConcurrency").ToString(), System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
-    /// <summary>Samples the project's running extraction jobs every few milliseconds until none is queued or running.</summary>
+    /// <summary>Samples the project's running extractions (tasks holding an engine slot, from the task index) every few
+    /// milliseconds until none is queued or running.</summary>
     private async Task<long> MaxRunningUntilIdleAsync(string project)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(silo.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status IN ('queued', 'running')) FROM jobs WHERE partition_key = $1",
-            connection)
-        {
-            Parameters = { new() { Value = project } },
-        };
         long max = 0;
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline)
         {
-            await using var reader = await command.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            max = Math.Max(max, reader.GetInt64(0));
-            if (reader.GetInt64(1) == 0)
+            var (running, unfinished) = await StoredTasks.PhasesAsync(silo.Database.ConnectionString, project);
+            max = Math.Max(max, running);
+            if (unfinished == 0)
             {
                 return max;
             }

@@ -68,14 +68,7 @@ public sealed class RetentionTests(PostgresSiloFixture silo) : IClassFixture<Pos
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>How many of the tasks still hold their request in the grain table (a purged task's state is empty).</summary>
-    private async Task<long> StoredRequestsAsync(IReadOnlyList<string> ids)
-    {
-        await using var conn = new NpgsqlConnection(silo.Database.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(
-            "SELECT count(*) FROM grains WHERE grain_key = ANY(@ids) AND state::text LIKE '%SourceURI%'", conn);
-        cmd.Parameters.AddWithValue("ids", ids.ToArray());
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    /// <summary>How many of the tasks still have a stored state in Orleans' grain storage (a purged task's is cleared).</summary>
+    private Task<long> StoredRequestsAsync(IReadOnlyList<string> ids) => StoredTasks.StoredStatesAsync(silo.Database.ConnectionString, ids);
+
 }

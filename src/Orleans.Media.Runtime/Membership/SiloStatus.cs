@@ -1,9 +1,0 @@
-namespace Orleans.Media.Runtime;
-
-public enum SiloStatus
-{
-    Joining,
-    Active,
-    ShuttingDown,
-    Dead,
-}
