@@ -55,6 +55,23 @@ public sealed class ProjectTransitionsTests
     }
 
     [Fact]
+    public void Update_changes_only_what_it_names_and_keeps_the_slots()
+    {
+        var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Description = "d", TemplateId = "t" }, Now);
+        p = p with { Slots = p.Slots.Acquire("task-1", 1, Now, TimeSpan.FromMinutes(2)).Slots };
+
+        var (updated, ev) = ProjectTransitions.Update(p, new ProjectSettings { Description = "e" }, Now.AddMinutes(1));
+
+        Assert.Equal("e", updated.Description);
+        Assert.Equal("t", updated.TemplateId);
+        Assert.Equal(Now, updated.CreateTime);
+        Assert.Equal(Now.AddMinutes(1), updated.UpdateTime);
+        Assert.True(updated.Slots.Holds("task-1"));
+        Assert.IsType<ProjectUpdated>(ev);
+        Assert.Equal("ResourceNotFound", Assert.Throws<ServiceException>(() => ProjectTransitions.Update(new ProjectState(), new ProjectSettings(), Now)).Code);
+    }
+
+    [Fact]
     public void Missing_project_is_not_found() =>
         Assert.Equal("ResourceNotFound", Assert.Throws<ServiceException>(() => ProjectTransitions.Admit(new ProjectState())).Code);
 }
