@@ -51,7 +51,7 @@ public sealed class SchemaMigrationTests
         string[] reminders = ["ReadReminderRowsKey", "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey", "UpsertReminderRowKey",
             "DeleteReminderRowKey", "DeleteReminderRowsKey"];
         string[] clustering = ["GatewaysQueryKey", "MembershipReadRowKey", "MembershipReadAllKey", "InsertMembershipVersionKey",
-            "UpdateIAmAlivetimeKey", "InsertMembershipKey", "UpdateMembershipKey", "DeleteMembershipTableEntriesKey", "CleanupDefunctSiloEntriesKey"];
+            "UpdateIAmAlivetimeKey", "InsertMembershipKey", "UpdateMembershipKey", "DeleteMembershipTableEntriesKey", "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey"];
         var expected = storage.Concat(reminders).Concat(kind == DatabaseKind.Postgres ? clustering : []).Order().ToList();
         Assert.Equal(expected, keys.Order().ToList());
     }

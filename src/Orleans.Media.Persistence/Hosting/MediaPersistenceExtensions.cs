@@ -53,6 +53,11 @@ public static class MediaPersistenceExtensions
                 o.Invariant = database.Invariant;
                 o.ConnectionString = database.ConnectionString;
             });
+
+            // Replaces the provider registered above (the last keyed registration wins; the lifecycle registration
+            // AddAdoNetGrainStorage made resolves this one): rows keyed by the exact grain id.
+            silo.Services.AddKeyedSingleton<IGrainStorage>(name,
+                static (sp, key) => new GrainIdKeyedStorage(AdoNetGrainStorageFactory.Create(sp, (string)key!)));
         }
 
         silo.UseAdoNetReminderService(o =>

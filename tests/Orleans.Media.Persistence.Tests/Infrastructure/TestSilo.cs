@@ -26,6 +26,14 @@ public sealed class TestSilo : IAsyncDisposable
     public static async Task<TestSilo> StartAsync(MediaDatabase database, string serviceId, string? clusterId = null,
         Action<ISiloBuilder>? configure = null)
     {
+        var host = Build(database, serviceId, clusterId, configure);
+        await host.StartAsync();
+        return new TestSilo(host);
+    }
+
+    /// <summary>A silo host built but not started: its providers can be resolved and driven directly.</summary>
+    public static IHost Build(MediaDatabase database, string serviceId, string? clusterId = null, Action<ISiloBuilder>? configure = null)
+    {
         clusterId ??= serviceId;
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -56,9 +64,7 @@ public sealed class TestSilo : IAsyncDisposable
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             configure?.Invoke(silo);
         });
-        var host = builder.Build();
-        await host.StartAsync();
-        return new TestSilo(host);
+        return builder.Build();
     }
 
     public async Task StopAsync()

@@ -151,10 +151,19 @@ DELETE FROM orleans_membership WHERE deployment_id = @DeploymentId;
 DELETE FROM orleans_membership_version WHERE deployment_id = @DeploymentId
 $q$),
 
--- Dead silos' rows older than the cut-off; an Active (3) row is never removed.
+-- Orleans 10 prefers the per-silo query below when it exists: it reads the table, picks the Dead (6) silos whose
+-- start, last heartbeat and every suspicion vote are older than the cut-off, and deletes each row only if it is still
+-- as read. This bulk form is the fallback contract; it too removes Dead rows only.
 ('CleanupDefunctSiloEntriesKey', $q$
 DELETE FROM orleans_membership
-WHERE deployment_id = @DeploymentId AND i_am_alive_time < @IAmAliveTime AND status <> 3
+WHERE deployment_id = @DeploymentId AND i_am_alive_time < @IAmAliveTime AND status = 6
+$q$),
+
+('CleanupDefunctSiloEntryKey', $q$
+DELETE FROM orleans_membership
+WHERE deployment_id = @DeploymentId AND address = @Address AND port = @Port AND generation = @Generation
+  AND status = 6 AND start_time = @StartTime AND i_am_alive_time = @IAmAliveTime
+  AND suspect_times IS NOT DISTINCT FROM @SuspectTimes
 $q$),
 
 -- ---- grain storage ----------------------------------------------------------------------------------------
