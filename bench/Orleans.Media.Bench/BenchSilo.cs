@@ -7,12 +7,18 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Media.Grains.AccessKeys;
 using Orleans.Media.Grains.FileUncompression;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence;
 using Orleans.Media.Silo.Hosting;
+using Orleans.Media.Silo.Protocols;
 
 namespace Orleans.Media.Bench;
 
-/// <summary>One in-process silo (the real host), an admin key, and a pooled HTTP client to it.</summary>
+/// <summary>
+/// One in-process silo (the real Orleans host of <c>AddOrleansMediaSilo</c>, PostgreSQL clustering, storage and
+/// reminders), an admin key, and a pooled HTTP client to it. The host also serves the bench-only RPC operation
+/// <see cref="NoopAction"/>: signed, authenticated, authorized, validated and rate-limited like any operation,
+/// then answers without touching a grain or writing anything (the baseline of the request-rate ratios).
+/// </summary>
 public sealed class BenchSilo : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -40,7 +46,14 @@ public sealed class BenchSilo : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<BenchSilo> StartAsync(string workDir, string postgres, string roles, string project, CancellationToken cancellationToken)
+    /// <summary>The host's services (the Orleans grain factory, the grain index queries).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The bench-only no-op RPC action (IMM version 2020-09-30, project-scoped).</summary>
+    public const string NoopAction = "BenchNoop";
+
+    public static async Task<BenchSilo> StartAsync(
+        string workDir, string postgres, string roles, string project, CancellationToken cancellationToken, IDictionary<string, string?>? settings = null)
     {
         var dataDir = Path.Combine(workDir, "silo-" + Guid.NewGuid().ToString("N")[..8]);
         // As the silo binary does: settings beside the binary, so the settings watcher does not watch the repository
@@ -51,14 +64,24 @@ public sealed class BenchSilo : IAsyncDisposable
             ["urls"] = "http://127.0.0.1:0",
             ["OrleansMedia:DataDir"] = dataDir,
             ["OrleansMedia:Roles"] = roles,
-            ["OrleansMedia:Runtime:MaxConcurrentJobs"] = "16",
-            ["OrleansMedia:Runtime:MaxConcurrentPerPartition"] = "16",
             ["ConnectionStrings:Postgres"] = postgres,
             ["Logging:LogLevel:Default"] = "Warning",
             // Measure the task path, not the throttle: the key is unlimited, the project's rate is raised.
             ["Api:RateLimits:PerKeyRequestsPerSecond"] = "0",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.AddOrleansMediaSilo();
+        builder.Services.AddApiOperations(catalog => catalog.Add(new ApiOperation("imm", "2020-09-30", NoopAction,
+            static (_, _) => Task.FromResult<object>(new NoopResponse()))
+        {
+            ProjectParameter = "ProjectName",
+            Parameters = [new ApiParameter("ProjectName", ApiParameterType.String) { Required = true, MaxLength = 128 }],
+            Summary = "Bench only: authenticates and answers; touches no grain, writes nothing.",
+        }));
         var app = builder.Build();
         app.MapOrleansMediaSilo();
         await app.StartAsync(cancellationToken);
@@ -67,9 +90,10 @@ public sealed class BenchSilo : IAsyncDisposable
         return new BenchSilo(app, key, address, dataDir, project);
     }
 
-    public async Task CreateProjectAsync(CancellationToken cancellationToken)
+    public async Task CreateProjectAsync(CancellationToken cancellationToken, int engineConcurrency = 10000)
     {
-        using var response = await Client.SendAsync(_rpc.Request("CreateProject", ("ProjectQueriesPerSecond", "1000000"), ("EngineConcurrency", "10000")), cancellationToken);
+        using var response = await Client.SendAsync(_rpc.Request("CreateProject", ("ProjectQueriesPerSecond", "1000000"),
+            ("EngineConcurrency", engineConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))), cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException("CreateProject failed: " + await response.Content.ReadAsStringAsync(cancellationToken));
@@ -93,6 +117,8 @@ public sealed class BenchSilo : IAsyncDisposable
     public HttpRequestMessage GetTask(string taskId) => new(HttpMethod.Get, GetTaskPath(taskId));
 
     public string CreateTaskPath(string source) => _rpc.Path("CreateFileUncompressionTask", ("SourceURI", source));
+
+    public string NoopPath() => _rpc.Path(NoopAction);
 
     public string GetTaskPath(string taskId) => _rpc.Path("GetTask", ("TaskType", "FileUncompression"), ("TaskId", taskId));
 
@@ -160,4 +186,6 @@ public sealed class BenchSilo : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    private sealed record NoopResponse;
 }

@@ -8,7 +8,8 @@ namespace Orleans.Media.Bench;
 /// <summary>
 /// <c>deploy/bench.sh front [--seconds 10] [--concurrency 64]</c>: signed (V2) GetProject requests per second against
 /// one silo on PostgreSQL over loopback — the real host, operations, signature check, cluster-wide nonce, permission
-/// check and rate limiter — with p50/p99 latency; then the CPU cost of verifying one V2 and one V3 signature.
+/// check and rate limiter — with p50/p99 latency, then the bench-only signed no-op through the same pipeline
+/// (<see cref="BenchSilo.NoopAction"/>: no grain, no write); then the CPU cost of verifying one V2 and one V3 signature.
 /// The load generator (<see cref="HttpLoad"/>: keep-alive sockets, requests signed before the timed window) runs in
 /// the same process and shares the machine's two cores with the silo and PostgreSQL.
 /// </summary>
@@ -30,6 +31,11 @@ public sealed class FrontBenchmark : IBenchScenario
             var load = await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(seconds), _ => silo.Rpc.Path("GetProject"), null, cancellationToken);
             load.Report(report, "getproject");
             BenchReport.Note($"{load.Count} signed GetProject in {load.Elapsed.TotalSeconds:0.0} s, {concurrency} connections, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
+
+            // The same pipeline without the project grain: the bench-only signed no-op.
+            await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(5), _ => silo.NoopPath(), null, cancellationToken);
+            var noop = await HttpLoad.RunAsync(silo.Address, concurrency, TimeSpan.FromSeconds(seconds), _ => silo.NoopPath(), null, cancellationToken);
+            noop.Report(report, "noop");
         }
 
         MeasureVerification(report);

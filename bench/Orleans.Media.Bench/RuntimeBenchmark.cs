@@ -1,17 +1,17 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
-using Orleans.Media.Runtime;
+using Orleans.Media.Persistence.Hosting;
 using Orleans.Media.Testing;
 
 namespace Orleans.Media.Bench;
 
 /// <summary>
-/// <c>deploy/bench.sh runtime</c>: grain turns with a state write (64 callers over 1,000 grains) against a
-/// hand-written BEGIN; SELECT … FOR UPDATE; UPDATE; COMMIT loop doing the same work on an identical table, and the
-/// job path schedule → claim → run → outcome turn on one silo. PostgreSQL with durability on (fsync).
+/// <c>deploy/bench.sh runtime</c>: Orleans grain calls that each make a durable state write (64 callers over 1,000
+/// grains; <c>[PersistentState]</c> on the project's storage provider <c>media</c>: Orleans' ADO.NET grain storage on
+/// PostgreSQL with fsync on, in the real silo host) against a hand-written <c>BEGIN; UPDATE …; COMMIT</c> loop at the
+/// same concurrency on a table shaped like Orleans' storage table. Rounds alternate (Orleans, hand-written, …) so
+/// both see the same background load; <c>ratio</c> = Orleans / hand-written.
 /// </summary>
 public sealed class RuntimeBenchmark : IBenchScenario
 {
@@ -19,77 +19,49 @@ public sealed class RuntimeBenchmark : IBenchScenario
     private const int Grains = 1000;
     private const int Rounds = 3;
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(5);
-    private const int Jobs = 6000;
 
     public string Name => "runtime";
 
     public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
     {
         await using var database = await PostgresDatabase.CreateAsync();
-        var cs = new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = Callers + 8, MaxAutoPrepare = 64 }.ConnectionString;
-        using var host = await StartSiloAsync(cs, cancellationToken);
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        await using var silo = await BenchSilo.StartAsync(workDir, database.ConnectionString, "api,worker", "bench-runtime", cancellationToken);
+        var grains = silo.Services.GetRequiredService<IGrainFactory>();
 
-        // Warm-up: create every grain row, JIT, fill the pool.
+        // Warm-up: activate every grain (its first write inserts its row), JIT, fill the pools.
         await Task.WhenAll(Enumerable.Range(0, Grains).Select(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment()));
-        await RunTurnsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), TimeSpan.FromSeconds(3));
-        if (!args.Contains("jobs", StringComparer.OrdinalIgnoreCase))
-        {
-            await RunTurnRoundsAsync(report, cs, grains, cancellationToken);
-        }
+        await RunCallsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), TimeSpan.FromSeconds(3));
 
-        // "jobs" alone (deploy/bench.sh runtime jobs) skips the turn rounds: the job figures, measured the same way.
-        var query = host.Services.GetRequiredService<IGrainStateQuery>();
-        report.Metric("jobs", await RunBatchJobsAsync(grains, query, cancellationToken), "per_s");
-        report.Metric("jobs_one_per_turn", await RunTaskJobsAsync(grains, query, cancellationToken), "per_s");
-        await host.StopAsync(cancellationToken);
-    }
-
-    private static async Task RunTurnRoundsAsync(BenchReport report, string cs, IGrainFactory grains, CancellationToken cancellationToken)
-    {
-        // Alternate runtime and hand-written rounds so both see the same background load.
-        await using var handwritten = await HandwrittenLoop.CreateAsync(cs, cancellationToken);
-        await RunTurnsAsync(handwritten.TurnAsync, TimeSpan.FromSeconds(3));
-        long turns = 0, manual = 0;
-        var latencies = new List<double>();
+        await using var handwritten = await HandwrittenLoop.CreateAsync(database.ConnectionString, cancellationToken);
+        await RunCallsAsync(handwritten.WriteAsync, TimeSpan.FromSeconds(3));
+        long calls = 0, manual = 0;
+        List<double> callLatencies = [], manualLatencies = [];
+        var rounds = new List<string>();
         for (var round = 0; round < Rounds; round++)
         {
-            var (count, samples) = await RunTurnsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), Duration);
-            turns += count;
-            latencies.AddRange(samples);
-            manual += (await RunTurnsAsync(handwritten.TurnAsync, Duration)).Count;
+            var (count, samples) = await RunCallsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), Duration);
+            calls += count;
+            callLatencies.AddRange(samples);
+            var (manualCount, manualSamples) = await RunCallsAsync(handwritten.WriteAsync, Duration);
+            manual += manualCount;
+            manualLatencies.AddRange(manualSamples);
+            rounds.Add($"{count / Duration.TotalSeconds:0}/{manualCount / Duration.TotalSeconds:0}");
         }
 
         var seconds = Rounds * Duration.TotalSeconds;
-        report.Metric("turns", turns / seconds, "per_s");
-        report.Metric("turns_p50", BenchReport.Percentile(latencies, 50), "ms");
-        report.Metric("turns_p99", BenchReport.Percentile(latencies, 99), "ms");
+        report.Metric("turns", calls / seconds, "per_s");
+        report.Metric("turns_p50", BenchReport.Percentile(callLatencies, 50), "ms");
+        report.Metric("turns_p99", BenchReport.Percentile(callLatencies, 99), "ms");
         report.Metric("handwritten", manual / seconds, "per_s");
-        report.Metric("ratio", (double)turns / manual, "x");
-    }
-
-    private static async Task<IHost> StartSiloAsync(string connectionString, CancellationToken cancellationToken)
-    {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddConsole();
-        builder.Services.AddGrainRuntime(o =>
-        {
-            o.SiloName = "bench";
-            // No-op handlers: the slot limit only bounds jobs in flight; more slots mean bigger (fewer) claims.
-            o.MaxConcurrentJobs = 256;
-        })
-            .UsePostgres(connectionString)
-            .AddGrain<IBenchCounterGrain, BenchCounterGrain>()
-            .AddGrain<IBenchTaskGrain, BenchTaskGrain>()
-            .AddGrain<IBenchBatchGrain, BenchBatchGrain>()
-            .AddJobHandler<NoopJobHandler>("noop");
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return host;
+        report.Metric("handwritten_p50", BenchReport.Percentile(manualLatencies, 50), "ms");
+        report.Metric("handwritten_p99", BenchReport.Percentile(manualLatencies, 99), "ms");
+        report.Metric("ratio", (double)calls / manual, "x");
+        BenchReport.Note($"per round, grain calls/s / hand-written/s: {string.Join(", ", rounds)}; {Callers} callers, {Grains} grains, {Environment.ProcessorCount} cores shared with PostgreSQL");
+        BenchReport.Note($"rows written: {await handwritten.StorageRowsAsync(cancellationToken)} Orleans grain-state rows of type bench-counter");
     }
 
     /// <summary>64 callers, each picking random grains, for a fixed time; returns the count and latencies (ms).</summary>
-    private static async Task<(long Count, List<double> Latencies)> RunTurnsAsync(Func<int, Task> call, TimeSpan duration)
+    private static async Task<(long Count, List<double> Latencies)> RunCallsAsync(Func<int, Task> call, TimeSpan duration)
     {
         var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var perCaller = await Task.WhenAll(Enumerable.Range(0, Callers).Select(c => Task.Run(async () =>
@@ -109,7 +81,11 @@ public sealed class RuntimeBenchmark : IBenchScenario
         return (all.Count, all);
     }
 
-    /// <summary>The same work by hand on a table shaped like the runtime's: lock the row, bump version and jsonb state.</summary>
+    /// <summary>
+    /// The same durable write by hand: <c>BEGIN; UPDATE … SET payload, version = version + 1 … RETURNING version;
+    /// COMMIT</c> on a table with Orleans' storage table's columns and key, a payload the size Orleans' serializer
+    /// writes for the counter. Its own pool (Npgsql, auto-prepared statements).
+    /// </summary>
     private sealed class HandwrittenLoop : IAsyncDisposable
     {
         private readonly NpgsqlDataSource _dataSource;
@@ -118,163 +94,63 @@ public sealed class RuntimeBenchmark : IBenchScenario
 
         public static async Task<HandwrittenLoop> CreateAsync(string connectionString, CancellationToken cancellationToken)
         {
-            var dataSource = NpgsqlDataSource.Create(connectionString);
+            var cs = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Callers + 8, MaxAutoPrepare = 16 }.ConnectionString;
+            var dataSource = NpgsqlDataSource.Create(cs);
             await using var setup = dataSource.CreateCommand(
-                "CREATE TABLE bench_rows (grain_type text, grain_key text, version bigint NOT NULL, state jsonb NOT NULL, PRIMARY KEY (grain_type, grain_key));" +
-                "INSERT INTO bench_rows SELECT 'counter', 'g' || i, 1, '{\"Count\":0}' FROM generate_series(0, 999) i");
+                "CREATE TABLE bench_storage (LIKE orleans_storage INCLUDING ALL);" +
+                "INSERT INTO bench_storage (service_id, grain_type, grain_key, grain_id_n0, grain_id_n1, payload, version) " +
+                "SELECT 'bench', 'bench-counter', 'g' || i, 0, 0, '\\x0102030405060708'::bytea, 1 FROM generate_series(0, 999) i");
             await setup.ExecuteNonQueryAsync(cancellationToken);
             return new HandwrittenLoop(dataSource);
         }
 
-        public async Task TurnAsync(int i)
+        public async Task WriteAsync(int i)
         {
             await using var conn = await _dataSource.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
-            long count;
-            await using (var select = new NpgsqlCommand("SELECT version, state->>'Count' FROM bench_rows WHERE grain_type = $1 AND grain_key = $2 FOR UPDATE", conn, tx))
+            await using (var update = new NpgsqlCommand(
+                             "UPDATE bench_storage SET payload = $1, version = version + 1, modified_at = now() " +
+                             "WHERE service_id = 'bench' AND grain_type = 'bench-counter' AND grain_key = $2 AND grain_id_n0 = 0 AND grain_id_n1 = 0 RETURNING version",
+                             conn, tx))
             {
-                select.Parameters.Add(new NpgsqlParameter { Value = "counter" });
-                select.Parameters.Add(new NpgsqlParameter { Value = "g" + i });
-                await using var reader = await select.ExecuteReaderAsync();
-                await reader.ReadAsync();
-                count = long.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            await using (var update = new NpgsqlCommand("UPDATE bench_rows SET version = version + 1, state = $3::jsonb WHERE grain_type = $1 AND grain_key = $2", conn, tx))
-            {
-                update.Parameters.Add(new NpgsqlParameter { Value = "counter" });
+                update.Parameters.Add(new NpgsqlParameter { Value = BitConverter.GetBytes((long)i) });
                 update.Parameters.Add(new NpgsqlParameter { Value = "g" + i });
-                update.Parameters.Add(new NpgsqlParameter { Value = $"{{\"Count\":{count + 1}}}" });
-                await update.ExecuteNonQueryAsync();
+                _ = await update.ExecuteScalarAsync();
             }
 
             await tx.CommitAsync();
         }
 
+        public async Task<long> StorageRowsAsync(CancellationToken cancellationToken)
+        {
+            await using var count = _dataSource.CreateCommand("SELECT count(*) FROM orleans_storage WHERE grain_type LIKE '%bench-counter%'");
+            return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
         public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
     }
+}
 
-    /// <summary>
-    /// The "jobs" figure: 60 batch grains each schedule 100 jobs in one turn; the worker claims them in batches, runs a
-    /// no-op handler and delivers every outcome to its grain as a turn that marks the job done.
-    /// Rate = jobs / (first schedule → last outcome committed).
-    /// </summary>
-    private static async Task<double> RunBatchJobsAsync(IGrainFactory grains, IGrainStateQuery query, CancellationToken cancellationToken)
+public interface IBenchCounterGrain : IGrainWithStringKey
+{
+    Task<int> Increment();
+}
+
+[GenerateSerializer]
+public sealed record BenchCounterState
+{
+    [Id(0)] public int Count { get; init; }
+}
+
+/// <summary>Each call increments and durably writes its state before answering.</summary>
+[GrainType("bench-counter")]
+public sealed class BenchCounterGrain(
+    [PersistentState("s", MediaPersistenceExtensions.MediaStorage)] IPersistentState<BenchCounterState> state) : Grain, IBenchCounterGrain
+{
+    public async Task<int> Increment()
     {
-        const int Batches = Jobs / 100;
-        var start = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, Batches).Select(i => grains.GetGrain<IBenchBatchGrain>("b" + i).Start(100)));
-        var done = new GrainStateQuery("bench-batch") { Filters = [StateFilter.Eq("Completed", 100)] };
-        while (await query.CountAsync(done, cancellationToken) < Batches)
-        {
-            await Task.Delay(100, cancellationToken);   // coarse: the count query must not steal CPU from the run
-        }
-
-        return Jobs / Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    /// <summary>The task path: each of <see cref="Jobs"/> task grains schedules one job in a turn (64 callers); its
-    /// outcome comes back as a turn. Two turns per job.</summary>
-    private static async Task<double> RunTaskJobsAsync(IGrainFactory grains, IGrainStateQuery query, CancellationToken cancellationToken)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < Jobs)
-            {
-                await grains.GetGrain<IBenchTaskGrain>("t" + i).Start();
-            }
-        })));
-        var done = new GrainStateQuery("bench-task") { Filters = [StateFilter.Eq("Status", "Succeeded")] };
-        while (await query.CountAsync(done, cancellationToken) < Jobs)
-        {
-            await Task.Delay(100, cancellationToken);   // coarse: the count query must not steal CPU from the run
-        }
-
-        return Jobs / Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    public interface IBenchCounterGrain : IGrainWithStringKey
-    {
-        Task<int> Increment();
-    }
-
-    public sealed record BenchCounterState
-    {
-        public int Count { get; init; }
-    }
-
-    [GrainType("bench-counter")]
-    public sealed class BenchCounterGrain : Grain<BenchCounterState>, IBenchCounterGrain
-    {
-        public Task<int> Increment()
-        {
-            State = State with { Count = State.Count + 1 };
-            return Task.FromResult(State.Count);
-        }
-    }
-
-    public interface IBenchTaskGrain : IGrainWithStringKey
-    {
-        Task Start();
-    }
-
-    public sealed record BenchTaskState
-    {
-        public string Status { get; init; } = "New";
-    }
-
-    [GrainType("bench-task")]
-    public sealed class BenchTaskGrain : Grain<BenchTaskState>, IBenchTaskGrain, IJobOutcomeReceiver
-    {
-        public Task Start()
-        {
-            ScheduleJob(new JobRequest("noop", GrainId.Key) { Partition = "p" + (GrainId.Key.GetHashCode() & 31) });
-            State = State with { Status = "Running" };
-            return Task.CompletedTask;
-        }
-
-        public Task OnJobCompletedAsync(JobOutcome outcome)
-        {
-            State = State with { Status = outcome.Succeeded ? "Succeeded" : "Failed" };
-            return Task.CompletedTask;
-        }
-    }
-
-    public interface IBenchBatchGrain : IGrainWithStringKey
-    {
-        Task Start(int jobs);
-    }
-
-    public sealed record BenchBatchState
-    {
-        public int Completed { get; init; }
-    }
-
-    [GrainType("bench-batch")]
-    public sealed class BenchBatchGrain : Grain<BenchBatchState>, IBenchBatchGrain, IJobOutcomeReceiver
-    {
-        public Task Start(int jobs)
-        {
-            for (var i = 0; i < jobs; i++)
-            {
-                ScheduleJob(new JobRequest("noop", i) { Partition = GrainId.Key });
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task OnJobCompletedAsync(JobOutcome outcome)
-        {
-            State = State with { Completed = State.Completed + 1 };
-            return Task.CompletedTask;
-        }
-    }
-
-    public sealed class NoopJobHandler : IJobHandler
-    {
-        public Task<object?> ExecuteAsync(JobContext context) => Task.FromResult<object?>(null);
+        state.State = state.State with { Count = state.State.Count + 1 };
+        await state.WriteStateAsync();
+        return state.State.Count;
     }
 }

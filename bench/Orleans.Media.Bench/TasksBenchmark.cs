@@ -7,16 +7,21 @@ using Orleans.Media.Testing;
 namespace Orleans.Media.Bench;
 
 /// <summary>
-/// <c>deploy/bench.sh tasks [--seconds 10] [--concurrency 64] [--warmup 30] [--tiny 2000] [--api-only]</c>: the IMM file-decompression task path
-/// on one in-process silo (the real host) on PostgreSQL over loopback HTTP, every request signed (V2):
+/// <c>deploy/bench.sh tasks [api] [e2e] [bsdtar] [recovery] [--seconds 10] [--concurrency 64] [--warmup 30] [--tiny 2000]
+/// [--recovery-tasks 9] [--recovery-mb 300]</c>: the IMM file-decompression task path on Orleans. With no part named,
+/// every part runs (in this order); naming parts runs only those (<c>--api-only</c> = <c>api</c>).
 /// <list type="bullet">
-/// <item><c>create</c>: CreateFileUncompressionTask calls/s with p50/p99 (silo with the api role only, so the queued
-/// extractions do not run during the measurement);</item>
-/// <item><c>gettask</c>: GetTask calls/s on those tasks with p50/p99;</item>
-/// <item><c>e2e</c>: tiny-archive tasks/s from the first create to the last Succeeded (api + worker, fresh database);</item>
-/// <item><c>bsdtar_ratio</c>: a ~1 GB zip of ~2,000 mixed entries (generated once under the bench dir) as a task,
-/// wall time from create to Succeeded, against <c>bsdtar -xf</c> of the same file from the local bucket folder
-/// (throughput ratio task/bsdtar).</item>
+/// <item><c>api</c>: one in-process silo (the real host, api + worker roles: task grains live on workers) on
+/// PostgreSQL over loopback HTTP, every request signed (V2). Side by side, in alternating windows: the bench-only
+/// signed no-op (<see cref="BenchSilo.NoopAction"/>: the whole pipeline, no grain, no write), CreateFileUncompressionTask
+/// and GetTask; <c>create_ratio</c> = create/s ÷ no-op/s, <c>gettask_ratio</c> = GetTask/s ÷ no-op/s. The project's
+/// EngineConcurrency is 1, so the created tasks wait in the queue (one tiny extraction at a time drains it) instead of
+/// extracting during the measurement. Per window it also notes PostgreSQL commits and rows written per request.</item>
+/// <item><c>e2e</c>: tiny-archive tasks/s from the first create to the last Succeeded (fresh database).</item>
+/// <item><c>bsdtar</c>: a ~1 GB zip of ~2,000 mixed entries (generated once under the bench dir) as a task, wall time
+/// from create to Succeeded, against <c>bsdtar -xf</c> of the same file (throughput ratio task/bsdtar).</item>
+/// <item><c>recovery</c>: 3 silo processes on one PostgreSQL (<see cref="TasksRecovery"/>), kill -9 of the busiest
+/// extracting silo, time to the work resuming elsewhere.</item>
 /// </list>
 /// The load generator (<see cref="HttpLoad"/>: keep-alive sockets, requests signed before the timed window) runs in
 /// the same process and shares the machine's two cores with the silo and PostgreSQL.
@@ -24,73 +29,139 @@ namespace Orleans.Media.Bench;
 public sealed class TasksBenchmark : IBenchScenario
 {
     private const string Project = "bench-tasks";
+    private static readonly string[] Parts = ["api", "e2e", "bsdtar", "recovery"];
 
     public string Name => "tasks";
 
     public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
     {
-        var seconds = Option(args, "--seconds", 10);
-        var concurrency = Option(args, "--concurrency", 64);
-        var tinyTasks = Option(args, "--tiny", 2000);
-        var warmup = TimeSpan.FromSeconds(Option(args, "--warmup", 30));
-        var bigZip = Path.Combine(workDir, "big.zip");
-        var unpacked = BenchArchives.EnsureBigZip(bigZip);
-
-        // Phase 1: API only (no worker), so create and GetTask are measured without extractions competing.
-        List<string> created;
-        await using (var db = await PostgresDatabase.CreateAsync())
-        await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api", Project, cancellationToken))
-        {
-            await silo.CreateProjectAsync(cancellationToken);
-            silo.PutObject("tiny.zip", TinyZip());
-            // Warm-up until the JIT's tiers settle, then the timed window; requests are signed before each window.
-            await WarmUpAsync(silo, concurrency, warmup, "create", c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
-            var create = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), c => c.CreateTaskPath("oss://bench/tiny.zip"), cancellationToken);
-            create.Load.Report(report, "create");
-            created = create.TaskIds;
-
-            var ids = created.ToArray();
-            var next = 0;
-            await WarmUpAsync(silo, concurrency, warmup, "gettask", c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
-            var get = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(seconds), c => c.GetTaskPath(ids[Interlocked.Increment(ref next) % ids.Length]), cancellationToken);
-            get.Load.Report(report, "gettask");
-            BenchReport.Note($"{create.Load.Count} creates, {get.Load.Count} GetTask in {seconds} s each, {concurrency} concurrent, {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
-        }
-
+        var named = Parts.Where(p => args.Contains(p, StringComparer.OrdinalIgnoreCase)).ToHashSet();
         if (args.Contains("--api-only"))
         {
-            return;
+            named.Add("api");
         }
 
-        // Phase 2: API + worker on a fresh database: tiny tasks end to end, then the 1 GB zip against bsdtar.
+        bool Runs(string part) => named.Count == 0 || named.Contains(part);
+        if (Runs("api"))
+        {
+            await RunApiAsync(report, workDir, args, cancellationToken);
+        }
+
+        if (Runs("e2e") || Runs("bsdtar"))
+        {
+            await RunWorkAsync(report, workDir, args, Runs("e2e"), Runs("bsdtar"), cancellationToken);
+        }
+
+        if (Runs("recovery"))
+        {
+            await TasksRecovery.RunAsync(report, workDir, args, cancellationToken);
+        }
+    }
+
+    private static async Task RunApiAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
+    {
+        var seconds = Option(args, "--seconds", 10);
+        var concurrency = Option(args, "--concurrency", 64);
+        var warmup = TimeSpan.FromSeconds(Option(args, "--warmup", 30));
+        const int Rounds = 2;
+        var window = TimeSpan.FromSeconds(seconds / (double)Rounds);
+        await using var db = await PostgresDatabase.CreateAsync();
+        await using var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api,worker", Project, cancellationToken);
+        await silo.CreateProjectAsync(cancellationToken, engineConcurrency: 1);
+        silo.PutObject("tiny.zip", TinyZip());
+        var created = new List<string>();
+        var next = 0;
+        Func<BenchSilo, string> noop = c => c.NoopPath();
+        Func<BenchSilo, string> create = c => c.CreateTaskPath("oss://bench/tiny.zip");
+        Func<BenchSilo, string> get = c => c.GetTaskPath(created[(int)((uint)Interlocked.Increment(ref next) % (uint)created.Count)]);
+
+        // Warm-up until the JIT's tiers settle (a fresh silo runs tier-0, then instrumented code), then the timed
+        // windows; requests are signed before each window.
+        await WarmUpAsync(silo, concurrency, warmup / 3, "noop", noop, cancellationToken);
+        created.AddRange(await WarmUpAsync(silo, concurrency, warmup, "create", create, cancellationToken));
+        await WarmUpAsync(silo, concurrency, warmup / 2, "gettask", get, cancellationToken);
+
+        var results = new Dictionary<string, List<HttpLoad.Result>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
+        var commits = new Dictionary<string, List<(long Commits, long Rows)>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var (name, request) in new[] { ("noop", noop), ("create", create), ("gettask", get) })
+            {
+                var before = await DatabaseActivityAsync(db.ConnectionString, cancellationToken);
+                var load = await LoadAsync(silo, concurrency, window, request, cancellationToken);
+                var after = await DatabaseActivityAsync(db.ConnectionString, cancellationToken);
+                results[name].Add(load.Load);
+                commits[name].Add((after.Commits - before.Commits, after.Rows - before.Rows));
+                if (name == "create")
+                {
+                    created.AddRange(load.TaskIds);
+                }
+            }
+        }
+
+        var merged = results.ToDictionary(r => r.Key, r => Merge(r.Value));
+        merged["noop"].Report(report, "noop");
+        merged["create"].Report(report, "create");
+        merged["gettask"].Report(report, "gettask");
+        var noopRate = Rate(merged["noop"]);
+        report.Metric("create_ratio", Rate(merged["create"]) / noopRate, "x");
+        report.Metric("gettask_ratio", Rate(merged["gettask"]) / noopRate, "x");
+        foreach (var (name, list) in commits)
+        {
+            var requests = Math.Max(1, merged[name].Count + merged[name].Errors);
+            BenchReport.Note($"{name}: {list.Sum(c => c.Commits) / (double)requests:0.00} PostgreSQL commits and {list.Sum(c => c.Rows) / (double)requests:0.00} rows inserted/updated/deleted per request (whole database, background work included)");
+        }
+
+        var ended = await silo.CountAsync(null, cancellationToken) - await silo.CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Running, cancellationToken);
+        BenchReport.Note($"{merged["noop"].Count} no-ops, {merged["create"].Count} creates, {merged["gettask"].Count} GetTask in {Rounds} alternating windows of {window.TotalSeconds:0.#} s each, {concurrency} concurrent; " +
+            $"{created.Count} tasks created in all, {ended} of them extracted so far (EngineConcurrency 1); {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
+    }
+
+    private static async Task RunWorkAsync(BenchReport report, string workDir, string[] args, bool e2e, bool bsdtar, CancellationToken cancellationToken)
+    {
+        var concurrency = Option(args, "--concurrency", 64);
+        var tinyTasks = Option(args, "--tiny", 2000);
+
+        // API + worker on a fresh database: tiny tasks end to end, then the 1 GB zip against bsdtar.
         await using (var db = await PostgresDatabase.CreateAsync())
         await using (var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api,worker", Project, cancellationToken))
         {
             await silo.CreateProjectAsync(cancellationToken);
             silo.PutObject("tiny.zip", TinyZip());
             var stopwatch = Stopwatch.StartNew();
-            using var gate = new SemaphoreSlim(concurrency);
-            var ids = await Task.WhenAll(Enumerable.Range(0, tinyTasks).Select(async i =>
+            if (e2e)
             {
-                await gate.WaitAsync(cancellationToken);
-                try
+                using var gate = new SemaphoreSlim(concurrency);
+                var ids = await Task.WhenAll(Enumerable.Range(0, tinyTasks).Select(async i =>
                 {
-                    var answer = await silo.Client.SendAsync(silo.CreateTask("oss://bench/tiny.zip", $"oss://bench/tiny-out/{i}/"), cancellationToken);
-                    return await BenchSilo.TaskIdAsync(answer, cancellationToken);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-            await silo.WaitForEndedAsync(ids.Length, TimeSpan.FromMinutes(10), cancellationToken);
-            var e2eSeconds = stopwatch.Elapsed.TotalSeconds;
-            var failed = await silo.CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Failed, cancellationToken);
-            report.Metric("e2e", ids.Length / e2eSeconds, "per_s");
-            report.Metric("e2e_failed", failed, "count");
-            BenchReport.Note($"{ids.Length} tiny-archive tasks created and Succeeded in {e2eSeconds:0.0} s");
+                    await gate.WaitAsync(cancellationToken);
+                    try
+                    {
+                        var answer = await silo.Client.SendAsync(silo.CreateTask("oss://bench/tiny.zip", $"oss://bench/tiny-out/{i}/"), cancellationToken);
+                        return await BenchSilo.TaskIdAsync(answer, cancellationToken);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+                await silo.WaitForEndedAsync(ids.Length, TimeSpan.FromMinutes(10), cancellationToken);
+                var e2eSeconds = stopwatch.Elapsed.TotalSeconds;
+                var failed = await silo.CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Failed, cancellationToken);
+                report.Metric("e2e", ids.Length / e2eSeconds, "per_s");
+                report.Metric("e2e_failed", failed, "count");
+                BenchReport.Note($"{ids.Length} tiny-archive tasks created and ended in {e2eSeconds:0.0} s");
+                Clean(silo.BucketPath("tiny-out"));
+            }
+
+            if (!bsdtar)
+            {
+                return;
+            }
 
             // The 1 GB zip: a task (create → Succeeded) vs bsdtar -xf of the same file.
+            var bigZip = Path.Combine(workDir, "big.zip");
+            var unpacked = BenchArchives.EnsureBigZip(bigZip);
             var bucketCopy = silo.BucketPath("big.zip");
             File.Copy(bigZip, bucketCopy, overwrite: true);
             stopwatch.Restart();
@@ -109,12 +180,31 @@ public sealed class TasksBenchmark : IBenchScenario
             var bsdtarSeconds = stopwatch.Elapsed.TotalSeconds;
             Clean(scratch);
             Clean(silo.BucketPath("big-out"));
-            Clean(silo.BucketPath("tiny-out"));
             report.Metric("task_1gb_mibs", unpacked / 1048576.0 / taskSeconds, "MiB/s");
             report.Metric("bsdtar_1gb_mibs", unpacked / 1048576.0 / bsdtarSeconds, "MiB/s");
             report.Metric("bsdtar_ratio", bsdtarSeconds / taskSeconds, "x");
             BenchReport.Note($"1 GB zip ({new FileInfo(bigZip).Length / 1048576} MiB packed, {unpacked / 1048576} MiB unpacked): task {taskSeconds:0.0} s, bsdtar {bsdtarSeconds:0.0} s");
         }
+    }
+
+    private static double Rate(HttpLoad.Result result) => result.Count / result.Elapsed.TotalSeconds;
+
+    private static HttpLoad.Result Merge(List<HttpLoad.Result> results) => new(
+        results.Sum(r => r.Count), results.Sum(r => r.Errors), [.. results.SelectMany(r => r.LatenciesMs)],
+        TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)), TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)));
+
+    /// <summary>Commits and rows written in the whole benchmark database so far (pg_stat_database; the statistics
+    /// collector lags by up to half a second, so read per window it is approximate).</summary>
+    private static async Task<(long Commits, long Rows)> DatabaseActivityAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
+        await conn.OpenAsync(cancellationToken);
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            "SELECT pg_stat_clear_snapshot(); SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()", conn);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>
@@ -123,18 +213,21 @@ public sealed class TasksBenchmark : IBenchScenario
     /// for 10–20 s before the tier-1 code replaces it, and create runs at 1,800–2,500/s in that phase against
     /// 3,000+/s after it; the timed window measures the steady state a long-running silo serves at.
     /// </summary>
-    private static async Task WarmUpAsync(
+    private static async Task<List<string>> WarmUpAsync(
         BenchSilo silo, int concurrency, TimeSpan duration, string name, Func<BenchSilo, string> request, CancellationToken cancellationToken)
     {
         var rates = new List<string>();
+        var created = new List<string>();
         for (var left = duration; left > TimeSpan.Zero; left -= TimeSpan.FromSeconds(5))
         {
             var window = left < TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5);
             var load = await LoadAsync(silo, concurrency, window, request, cancellationToken);
             rates.Add((load.Load.Count / load.Load.Elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture));
+            created.AddRange(load.TaskIds);
         }
 
         BenchReport.Note($"{name} warm-up, per 5 s window: {string.Join(", ", rates)} /s");
+        return created;
     }
 
     private static async Task<LoadResult> LoadAsync(
@@ -196,7 +289,7 @@ public sealed class TasksBenchmark : IBenchScenario
         }
     }
 
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
