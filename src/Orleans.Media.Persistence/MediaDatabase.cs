@@ -22,15 +22,22 @@ public sealed class MediaDatabase
     /// <summary>Orleans' ADO.NET invariant that loads Microsoft.Data.Sqlite (its factory map says so).</summary>
     public const string SqliteInvariant = "System.Data.SQLite";
 
+    private readonly SqliteDataSource? _sqlite;
+
     private MediaDatabase(DatabaseKind kind, string connectionString)
     {
         Kind = kind;
         ConnectionString = connectionString;
+        _sqlite = kind == DatabaseKind.Sqlite ? new SqliteDataSource(connectionString) : null;
     }
 
     public DatabaseKind Kind { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>SQLite: the data source Orleans' ADO.NET providers are given instead of the connection string, so
+    /// their connections wait on locks like this project's (see <see cref="SqliteDataSource"/>). Null on PostgreSQL.</summary>
+    public DbDataSource? DataSource => _sqlite;
 
     /// <summary>The invariant name the Orleans ADO.NET providers are configured with.</summary>
     public string Invariant => Kind == DatabaseKind.Postgres ? PostgresInvariant : SqliteInvariant;
@@ -78,29 +85,7 @@ public sealed class MediaDatabase
             }
         }
 
-        // SQLite creates the file, not its directory (a fresh data directory).
-        var directory = Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        var conn = new SqliteConnection(ConnectionString);
-        try
-        {
-            await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var pragmas = conn.CreateCommand();
-
-            // busy_timeout covers lock waits inside SQLite itself (BEGIN IMMEDIATE), not only the driver's retries.
-            pragmas.CommandText = "PRAGMA busy_timeout = 30000;";
-            await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return conn;
-        }
-        catch
-        {
-            await conn.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return await _sqlite!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override string ToString() => Kind == DatabaseKind.Postgres
