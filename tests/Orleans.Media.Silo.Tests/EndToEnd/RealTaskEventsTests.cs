@@ -11,7 +11,8 @@ namespace Orleans.Media.Silo.Tests.EndToEnd;
 /// <summary>
 /// Live progress of REAL tasks over server-sent events, on a real silo process (PostgreSQL, s3rver): what the file
 /// decompression task grain publishes reaches the task's and the project's SSE streams (so the grain and the endpoints
-/// name the same streams), in order, and a reconnect with Last-Event-ID resumes without loss or duplicates.
+/// name the same streams), in order; a reconnect with Last-Event-ID gets the task's current state (task stream) or
+/// the ends it missed (project stream) first, then live events, never a repeat of what it had.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHelper output) : IClassFixture<PostgresSiloFixture>, IDisposable
@@ -32,8 +33,10 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         var task = (await silo.Client.GetTaskAsync(project, taskId)).EnsureOk("GetTask").Body;
         output.WriteLine($"{events.Count} events over {TaskAssert.Rfc3339(task, "EndTime") - TaskAssert.Rfc3339(task, "StartTime")}: {string.Join(", ", events.Select(Describe))}");
 
-        // Created, then forward-only progress below 100, then the end that GetTask reports.
+        // Created (caught up from the task's state: the stream opened after the creation), then forward-only
+        // progress below 100, then the end that GetTask reports; ids are the task's event numbers, increasing.
         Assert.Equal("TaskCreated", events[0].Type);
+        Assert.Equal(1, events[0].Sequence);
         Assert.Equal("TaskEnded", events[^1].Type);
         var progress = events[1..^1];
         Assert.NotEmpty(progress);
@@ -42,8 +45,8 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         Assert.Equal(percents.Order(), percents);
         Assert.Equal(percents.Count, percents.Distinct().Count());
         Assert.All(percents, p => Assert.InRange(p, 1, 99));
-        Assert.Equal(events.Select(e => e.Id).Order(), events.Select(e => e.Id));
-        Assert.Equal(events.Count, events.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
+        Assert.Equal(events.Count, events.Select(e => e.Sequence).Distinct().Count());
         Assert.All(events, e =>
         {
             Assert.Equal(taskId, e.Data.GetProperty("TaskId").GetString());
@@ -55,14 +58,21 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         Assert.Equal("Succeeded", ended.GetProperty("Status").GetString());
         Assert.Equal(TaskAssert.Rfc3339(task, "EndTime"), ended.GetProperty("Time").GetDateTimeOffset(), TimeSpan.FromMilliseconds(1));
 
-        // The project's stream (opened before the task existed) carried the same events, in the same order.
+        // The project's stream (opened before the task existed) carried every event live, in order: the task stream's
+        // events (a catch-up may stand for progress it joined after) are among them, identical and in the same order.
         var fromProject = await ReadUntilEndedAsync(projectStream, taskId);
-        Assert.Equal(events.Select(e => (e.Type, e.Data.GetRawText())), fromProject.Select(e => (e.Type, e.Data.GetRawText())));
-        Assert.Equal(fromProject.Select(e => e.Id).Order(), fromProject.Select(e => e.Id));
+        Assert.Equal("TaskCreated", fromProject[0].Type);
+        Assert.Equal(events[0].Data.GetRawText(), fromProject[0].Data.GetRawText());
+        Assert.Equal(events[^1].Data.GetRawText(), fromProject[^1].Data.GetRawText());
+        var projectPayloads = fromProject.Select(e => (e.Type, e.Data.GetRawText())).ToList();
+        var positions = events.Select(e => projectPayloads.IndexOf((e.Type, e.Data.GetRawText()))).ToList();
+        Assert.DoesNotContain(-1, positions);
+        Assert.Equal(positions.Order(), positions);
+        Assert.Equal(fromProject.Select(ProjectTime).Order(), fromProject.Select(ProjectTime));
     }
 
     [Fact]
-    public async Task Reconnecting_to_the_project_stream_with_Last_Event_ID_resumes_without_loss_or_duplicates()
+    public async Task Reconnecting_to_the_project_stream_with_Last_Event_ID_delivers_the_TaskEnded_it_missed_then_live_events()
     {
         var (project, source) = await ProjectWithArchiveAsync("resume");
         using var http = Client();
@@ -77,25 +87,56 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         Assert.Equal(("TaskCreated", taskId), (created.Type, created.Data.GetProperty("TaskId").GetString()));
         TaskAssert.Succeeded(await silo.Client.WaitForTaskAsync(project, taskId));
         await using var resumed = await OpenAsync(http, $"/api/v1/projects/{project}/events", created.Id);
-        var rest = await ReadUntilEndedAsync(resumed, taskId);
 
-        // Nothing follows the task's end but what happens next: a second task's creation is the very next event.
+        // The end the client missed while away comes first (caught up from the task index), exactly once.
+        var missed = await resumed.NextAsync(Timeout);
+        await using var whole = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events");
+        var all = await ReadUntilEndedAsync(whole, taskId);
+        output.WriteLine($"before the reconnect: {Describe(created)}; after: {Describe(missed)}");
+        Assert.Equal("TaskEnded", missed.Type);
+        Assert.Equal(all[^1].Data.GetRawText(), missed.Data.GetRawText());
+        Assert.Equal(all[0].Data.GetRawText(), created.Data.GetRawText());
+        Assert.True(ProjectTime(missed) >= ProjectTime(created));
+
+        // Then live events only: a second task's creation is the very next event (nothing repeated).
         var next = await silo.Client.StartTaskAsync(project, source, silo.Bucket.Uri($"{project}/next/"));
         var after = await resumed.NextAsync(Timeout);
         Assert.Equal(("TaskCreated", next), (after.Type, after.Data.GetProperty("TaskId").GetString()));
-
-        // Against the task's own stream, read whole from its start: the two connections together hold every event
-        // exactly once, in order.
-        await using var whole = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events");
-        var all = await ReadUntilEndedAsync(whole, taskId);
-        output.WriteLine($"before the reconnect: {Describe(created)}; after: {string.Join(", ", rest.Select(Describe))}");
-        Assert.Equal(all.Select(e => e.Data.GetRawText()), rest.Prepend(created).Select(e => e.Data.GetRawText()));
-        Assert.Contains(rest, e => e.Type == "TaskProgressed");
-        Assert.All(rest, e => Assert.True(e.Id > created.Id, $"event {e.Id} is not after the resume point {created.Id}"));
-        Assert.Equal(rest.Select(e => e.Id).Order(), rest.Select(e => e.Id));
-        Assert.Equal(rest.Count, rest.Select(e => e.Id).Distinct().Count());
-        Assert.True(after.Id > rest[^1].Id);
+        Assert.True(ProjectTime(after) >= ProjectTime(missed));
         await silo.Client.WaitForTaskAsync(project, next);
+    }
+
+    [Fact]
+    public async Task Reconnecting_to_a_task_stream_with_Last_Event_ID_gets_its_current_state_then_live_events_without_repeats()
+    {
+        var (project, source) = await ProjectWithArchiveAsync("task-resume");
+        using var http = Client();
+        var taskId = await silo.Client.StartTaskAsync(project, source, silo.Bucket.Uri($"{project}/out/"));
+        SseEvent firstSeen;
+        await using (var first = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events"))
+        {
+            firstSeen = await first.NextAsync(Timeout);
+        }
+
+        Assert.Equal(("TaskCreated", "1"), (firstSeen.Type, firstSeen.Id));
+        await using var resumed = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events", firstSeen.Id);
+        var rest = await ReadUntilEndedAsync(resumed, taskId);
+        output.WriteLine($"after the reconnect: {string.Join(", ", rest.Select(Describe))}");
+
+        Assert.DoesNotContain(rest, e => e.Type == "TaskCreated");
+        Assert.All(rest, e => Assert.True(e.Sequence > firstSeen.Sequence));
+        Assert.Equal(rest.Select(e => e.Sequence).Order(), rest.Select(e => e.Sequence));
+        Assert.Equal(rest.Count, rest.Select(e => e.Sequence).Distinct().Count());
+        var task = await silo.Client.WaitForTaskAsync(project, taskId);
+        TaskAssert.Succeeded(task);
+        Assert.Equal("Succeeded", rest[^1].Data.GetProperty("Status").GetString());
+
+        // A client that reconnects after the end gets the end (never a repeat of what it has), and one that saw the end gets nothing more.
+        await using (var late = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events", firstSeen.Id))
+        {
+            var end = await late.NextAsync(Timeout);
+            Assert.Equal((rest[^1].Id, rest[^1].Data.GetRawText()), (end.Id, end.Data.GetRawText()));
+        }
     }
 
     [Fact]
@@ -139,9 +180,9 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
     }
 
     [Fact]
-    public async Task On_the_embedded_SQLite_store_a_real_tasks_events_arrive_live_and_resume_after_Last_Event_ID()
+    public async Task On_the_embedded_SQLite_store_a_real_tasks_events_arrive_live_and_a_reconnect_gets_the_end_it_missed()
     {
-        // The default deployment: one silo on SQLite (its log is polled, not LISTEN/NOTIFY), the same s3rver bucket.
+        // The default deployment: one silo on SQLite, the same s3rver bucket.
         await using var embedded = await SiloProcess.StartAsync(new SiloProcessOptions { Name = "sse-embedded" }
             .WithFastTimings()
             .WithS3Bucket(silo.Bucket.Name));
@@ -151,28 +192,32 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         using var http = Client(embedded.BaseAddress, credentials);
         SseEvent created;
         string taskId;
+        List<SseEvent> live;
         await using (var first = await OpenAsync(http, $"/api/v1/projects/{project}/events"))
         {
             taskId = await client.StartTaskAsync(project, source, silo.Bucket.Uri($"{project}/out/"));
             created = await first.NextAsync(Timeout);
+            live = [created, await first.NextAsync(Timeout)];
         }
 
-        await using var resumed = await OpenAsync(http, $"/api/v1/projects/{project}/events", created.Id);
-        var rest = await ReadUntilEndedAsync(resumed, taskId);
+        Assert.Equal(("TaskCreated", taskId), (created.Type, created.Data.GetProperty("TaskId").GetString()));
+        Assert.Equal("TaskProgressed", live[1].Type);
+        TaskAssert.Succeeded(await client.WaitForTaskAsync(project, taskId));
+        await using var resumed = await OpenAsync(http, $"/api/v1/projects/{project}/events", live[1].Id);
+        var missed = await resumed.NextAsync(Timeout);
         await using var whole = await OpenAsync(http, $"/api/v1/projects/{project}/tasks/{taskId}/events");
         var all = await ReadUntilEndedAsync(whole, taskId);
-        output.WriteLine($"SQLite: {Describe(created)}, then {string.Join(", ", rest.Select(Describe))}");
+        output.WriteLine($"SQLite: {string.Join(", ", live.Select(Describe))}, then {Describe(missed)}");
 
-        Assert.Equal(("TaskCreated", taskId), (created.Type, created.Data.GetProperty("TaskId").GetString()));
-        Assert.Contains(rest, e => e.Type == "TaskProgressed");
-        Assert.Equal(all.Select(e => e.Data.GetRawText()), rest.Prepend(created).Select(e => e.Data.GetRawText()));
-        Assert.Equal(rest.Select(e => e.Id).Order(), rest.Select(e => e.Id));
-        Assert.All(rest, e => Assert.True(e.Id > created.Id));
-        TaskAssert.Succeeded(await client.WaitForTaskAsync(project, taskId));
-        Assert.Equal("Succeeded", rest[^1].Data.GetProperty("Status").GetString());
+        Assert.Equal("TaskEnded", missed.Type);
+        Assert.Equal(all[^1].Data.GetRawText(), missed.Data.GetRawText());
+        Assert.Equal("Succeeded", missed.Data.GetProperty("Status").GetString());
     }
 
     public void Dispose() => _archives.Dispose();
+
+    /// <summary>The time (Unix ms) a project stream's event id starts with (<c>&lt;ms&gt;:&lt;key&gt;:&lt;sequence&gt;</c>).</summary>
+    private static long ProjectTime(SseEvent e) => long.Parse(e.Id.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Describe(SseEvent e) =>
         e.Type == "TaskProgressed" ? $"{e.Id}:{e.Data.GetProperty("Progress").GetInt32()}%" : $"{e.Id}:{e.Type}";
@@ -201,7 +246,7 @@ public sealed class RealTaskEventsTests(PostgresSiloFixture silo, ITestOutputHel
         return http;
     }
 
-    private static async Task<SseClient> OpenAsync(HttpClient http, string path, long? lastEventId = null)
+    private static async Task<SseClient> OpenAsync(HttpClient http, string path, string? lastEventId = null)
     {
         var sse = await SseClient.OpenAsync(http, path, lastEventId);
         Assert.Equal(HttpStatusCode.OK, sse.Response.StatusCode);
