@@ -22,22 +22,24 @@ public sealed class MediaDatabase
     /// <summary>Orleans' ADO.NET invariant that loads Microsoft.Data.Sqlite (its factory map says so).</summary>
     public const string SqliteInvariant = "System.Data.SQLite";
 
-    private readonly SqliteDataSource? _sqlite;
-
     private MediaDatabase(DatabaseKind kind, string connectionString)
     {
         Kind = kind;
         ConnectionString = connectionString;
-        _sqlite = kind == DatabaseKind.Sqlite ? new SqliteDataSource(connectionString) : null;
+
+        // One pool per database and process: Orleans' providers, the index, the nonces and listings share it, so a
+        // silo's connections to PostgreSQL are bounded by one pool's size (not one pool per component).
+        DataSource = kind == DatabaseKind.Postgres ? NpgsqlDataSource.Create(connectionString) : new SqliteDataSource(connectionString);
     }
 
     public DatabaseKind Kind { get; }
 
     public string ConnectionString { get; }
 
-    /// <summary>SQLite: the data source Orleans' ADO.NET providers are given instead of the connection string, so
-    /// their connections wait on locks like this project's (see <see cref="SqliteDataSource"/>). Null on PostgreSQL.</summary>
-    public DbDataSource? DataSource => _sqlite;
+    /// <summary>Where every connection comes from, Orleans' ADO.NET providers' included (they are given it instead of
+    /// the connection string): PostgreSQL, one Npgsql pool; SQLite, connections opened with the settings of
+    /// <see cref="SqliteDataSource"/>.</summary>
+    public DbDataSource DataSource { get; }
 
     /// <summary>The invariant name the Orleans ADO.NET providers are configured with.</summary>
     public string Invariant => Kind == DatabaseKind.Postgres ? PostgresInvariant : SqliteInvariant;
@@ -67,26 +69,9 @@ public sealed class MediaDatabase
         return new MediaDatabase(DatabaseKind.Sqlite, builder.ConnectionString);
     }
 
-    /// <summary>An open connection (SQLite: with the busy timeout this project relies on).</summary>
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        if (Kind == DatabaseKind.Postgres)
-        {
-            var pg = new NpgsqlConnection(ConnectionString);
-            try
-            {
-                await pg.OpenAsync(cancellationToken).ConfigureAwait(false);
-                return pg;
-            }
-            catch
-            {
-                await pg.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        return await _sqlite!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>An open connection from <see cref="DataSource"/>.</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>
+        await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     public override string ToString() => Kind == DatabaseKind.Postgres
         ? $"PostgreSQL {new NpgsqlConnectionStringBuilder(ConnectionString) { Password = null }.Host}"

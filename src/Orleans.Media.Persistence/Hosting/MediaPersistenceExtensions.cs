@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -39,7 +38,7 @@ public static class MediaPersistenceExtensions
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = database.Invariant;
-                o.ConnectionString = database.ConnectionString;
+                o.DataSource = database.DataSource;
             });
         }
 
@@ -52,7 +51,7 @@ public static class MediaPersistenceExtensions
             silo.AddAdoNetGrainStorage(name, o =>
             {
                 o.Invariant = database.Invariant;
-                (o.ConnectionString, o.DataSource) = ProviderConnection(database);
+                o.DataSource = database.DataSource;
             });
 
             // Replaces the provider registered above (the last keyed registration wins; the lifecycle registration
@@ -64,14 +63,10 @@ public static class MediaPersistenceExtensions
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = database.Invariant;
-            (o.ConnectionString, o.DataSource) = ProviderConnection(database);
+            o.DataSource = database.DataSource;
         });
         return silo;
     }
-
-    /// <summary>Exactly one of the two, as the providers require: SQLite goes through its data source.</summary>
-    private static (string? ConnectionString, DbDataSource? DataSource) ProviderConnection(MediaDatabase database) =>
-        database.DataSource is { } source ? (null, source) : (database.ConnectionString, null);
 
     /// <summary>
     /// The database and the project's services on it: <see cref="MediaDatabase"/>, <see cref="IGrainIndex"/>,

@@ -7,9 +7,9 @@ using Orleans.Media.Persistence.Queries;
 namespace Orleans.Media.Persistence.Index;
 
 /// <summary>grain_index on PostgreSQL: state as jsonb, read with <c>state #&gt;&gt; path</c>; keyset pagination.</summary>
-internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexStore, IAsyncDisposable
+internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexStore
 {
-    private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(database.ConnectionString);
+    private readonly NpgsqlDataSource _data = (NpgsqlDataSource)database.DataSource;
 
     public async Task UpsertAsync(GrainIndexEntry entry, CancellationToken cancellationToken)
     {
@@ -69,8 +69,6 @@ internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexSt
             _ => true,
         };
     }
-
-    public ValueTask DisposeAsync() => _data.DisposeAsync();
 
     /// <summary>timestamptz::text under the default DateStyle (ISO): "2026-11-21 21:08:17.940398+00", the fraction
     /// only when non-zero, the offset as +hh or +hh:mm.</summary>

@@ -10,9 +10,9 @@ namespace Orleans.Media.Persistence.Nonces;
 /// transaction): a database crash may forget the nonces of its last few hundred milliseconds, a signed request
 /// then replayable within its short validity window — the price of not putting a disk flush on every request.
 /// </summary>
-internal sealed class NonceRegistry(MediaDatabase database, TimeProvider time) : INonceRegistry, IAsyncDisposable
+internal sealed class NonceRegistry(MediaDatabase database, TimeProvider time) : INonceRegistry
 {
-    private readonly NpgsqlDataSource? _pg = database.Kind == DatabaseKind.Postgres ? NpgsqlDataSource.Create(database.ConnectionString) : null;
+    private readonly NpgsqlDataSource? _pg = database.DataSource as NpgsqlDataSource;
 
     public async Task<bool> TryRegisterAsync(string scope, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
@@ -85,6 +85,4 @@ internal sealed class NonceRegistry(MediaDatabase database, TimeProvider time) :
             : "DELETE FROM nonces WHERE expires_at <= $now";
         return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    public ValueTask DisposeAsync() => _pg?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
