@@ -9,6 +9,8 @@ if (keysCommand)
     // The verb runs as a short-lived api-only member of the cluster: it claims no jobs and listens on no fixed port.
     builder.Configuration["OrleansMedia:Roles"] = "api";
     builder.Configuration["urls"] = "http://127.0.0.1:0";
+    builder.Configuration["OrleansMedia:SiloPort"] = "0";
+    builder.Configuration["OrleansMedia:GatewayPort"] = "0";
 
     // Standard output carries the verb's answer (JSON) alone; logs go to standard error.
     builder.Logging.ClearProviders();

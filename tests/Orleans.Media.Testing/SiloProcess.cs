@@ -77,6 +77,9 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A silo not started yet (see <see cref="StartAsync()"/>); the caller disposes it.</summary>
+    public static SiloProcess Create(SiloProcessOptions options) => new(options);
+
     /// <summary>Starts a silo and waits until it answers <c>/readyz</c> 200.</summary>
     public static async Task<SiloProcess> StartAsync(SiloProcessOptions options)
     {

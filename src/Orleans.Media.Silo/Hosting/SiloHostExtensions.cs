@@ -65,6 +65,9 @@ public static class SiloHostExtensions
             ? MediaDatabase.ForPostgres(postgres)
             : MediaDatabase.ForSqlite(data.SqliteStore);
         builder.UseOrleans(orleans => orleans.UseMediaCluster(configuration, silo, database));
+
+        // After Orleans (hosted services start in order), before the server: refuse to serve with the wrong master key.
+        services.AddHostedService<Security.MasterKeyCheck>();
         services.AddMediaGrains(configuration);
         services.AddNotifications(configuration);
         services.AddTaskEvents(configuration);

@@ -48,6 +48,41 @@ public static partial class AccessKeyBootstrap
         return true;
     }
 
+    /// <summary>
+    /// Whether this silo's master key opens the cluster's stored access keys (checked on one of them). A silo started
+    /// with another master key than the cluster's (a fresh data directory, a mistyped path) would accept no signed
+    /// call; it refuses to start instead, naming the setting to fix.
+    /// </summary>
+    public static async Task<bool> VerifyMasterKeyAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<IAccessKeyStore>();
+        var protector = services.GetRequiredService<AccessKeySecretProtector>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AccessKeyBootstrap).FullName!);
+        var sample = (await store.ListAsync(cancellationToken)).FirstOrDefault(k => k.Status == AccessKeyStatus.Active);
+        if (sample is null || await store.GetAsync(sample.AccessKeyId, cancellationToken) is not { } stored)
+        {
+            return true; // An empty cluster: this silo's key becomes the cluster's.
+        }
+
+        try
+        {
+            protector.Unprotect(stored.Id, stored.EncryptedSecret);
+            return true;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            var path = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessKeyOptions>>().Value.MasterKeyPath;
+            MasterKeyMismatch(logger, path, stored.Id);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Critical,
+        Message = "This silo's master key ({MasterKeyPath}) does not decrypt the cluster's access keys (tried {AccessKeyId}): " +
+                  "every silo of a cluster must use the same master key file. Set AccessKeys:MasterKeyPath to the cluster's key " +
+                  "(copy it from the first silo's data directory). The silo stops.")]
+    private static partial void MasterKeyMismatch(ILogger logger, string masterKeyPath, string accessKeyId);
+
     [LoggerMessage(EventId = 1110, Level = LogLevel.Warning,
         Message = "Created admin access key {AccessKeyId}; its credentials are in {Path} (readable by this user only)")]
     private static partial void AdminKeyWritten(ILogger logger, string accessKeyId, string path);
