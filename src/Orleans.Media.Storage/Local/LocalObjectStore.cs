@@ -63,6 +63,16 @@ public sealed class LocalObjectStore : IObjectStore
         set => Volatile.Write(ref _unnamedFiles, value && PosixFiles.UnnamedFilesPossible);
     }
 
+    /// <summary>
+    /// The file that holds <paramref name="key"/>, or null when there is none: tools (ffmpeg, ffprobe, LibreOffice) read
+    /// local objects in place rather than through a copy.
+    /// </summary>
+    public string? FilePathOf(string key)
+    {
+        var path = _paths.Resolve(key);
+        return !key.EndsWith('/') && File.Exists(path) ? path : null;
+    }
+
     public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = _paths.Resolve(key);
