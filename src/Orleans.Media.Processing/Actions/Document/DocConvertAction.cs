@@ -58,11 +58,19 @@ public sealed partial class DocConvertAction(ActionRuntime runtime) : ToolAction
                 "jpg" => "jpg",
                 _ => format,
             };
-            string[] args =
+            List<string> args =
             [
                 "-env:UserInstallation=" + profile, "--headless", "--invisible", "--nocrashreport", "--nodefault", "--nofirststartwizard",
-                "--nolockcheck", "--nologo", "--norestore", "--convert-to", filter, "--outdir", outDir, input,
+                "--nolockcheck", "--nologo", "--norestore",
             ];
+
+            // LibreOffice opens HTML as a web page (Writer/Web), which exports to almost nothing: open it as a text document.
+            if (Path.GetExtension(input).ToLowerInvariant() is ".html" or ".htm")
+            {
+                args.Add("--infilter=HTML (StarWriter)");
+            }
+
+            args.AddRange(["--convert-to", filter, "--outdir", outDir, input]);
             return new ToolPlan([(Runtime.Options.SofficePath, args)], format, ContentTypes[format])
             {
                 Environment = new Dictionary<string, string?> { ["HOME"] = run },
