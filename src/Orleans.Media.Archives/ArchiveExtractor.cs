@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Media.Archives.Managed;
 using Orleans.Media.Archives.Native;
 using Orleans.Media.Archives.Pipeline;
 using Orleans.Media.Archives.Zip;
@@ -46,16 +47,29 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
 
     private static ArchiveListing List(Stream source, IReadOnlyList<string> passphrases, CancellationToken cancellationToken)
     {
+        var sniffed = ArchiveSignature.Sniff(source);
+        if (ManagedDecoding.Choose(source, sniffed, passphrases, limits: null) is { } managed)
+        {
+            return new ArchiveListing(managed.Format, source.Length, [.. managed.Entries.Select((e, i) => new ArchiveEntry(
+                i, EntryPaths.Normalize(e.Name), e.Kind, e.Size ?? 0, managed.PackedSizes[i], e.IsEncrypted || managed.HeadersEncrypted, e.ModifiedTime,
+                e.LinkTarget, e.NameWasEscaped))]);
+        }
+
         source.Seek(0, SeekOrigin.Begin);
         List<ArchiveEntry> entries;
         ArchiveFormat format;
-        using (var reader = ArchiveReader.Open(source, passphrases))
+        try
         {
+            using var reader = ArchiveReader.Open(source, passphrases);
             var walked = HeaderWalk.Read(reader, source.Length, limits: null, tolerateDamage: false, cancellationToken);
             entries = [.. walked.Select((w, i) => new ArchiveEntry(
                 i, EntryPaths.Normalize(w.Entry.Name), w.Entry.Kind, w.Entry.Size ?? 0, w.PackedSpan, w.Entry.IsEncrypted, w.Entry.ModifiedTime,
                 w.Entry.LinkTarget, w.Entry.NameWasEscaped))];
             format = reader.Format;
+        }
+        catch (ArchiveException ex) when (ex.Code == ArchiveErrorCode.EncryptionNotSupported && ManagedDecoding.Handles(sniffed) && passphrases.Count == 0)
+        {
+            throw new ArchiveException(ArchiveErrorCode.NoPassword, "Passphrase required: the archive's headers are encrypted and no password was given", null, ex);
         }
 
         if (format == ArchiveFormat.SevenZip && ArchivePlan.SevenZipPackedSizes(source, entries.Count) is { } sevenZip)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Orleans.Media.Archives.Managed;
 using Orleans.Media.Archives.Native;
 using Orleans.Media.Archives.Zip;
 using Orleans.Media.Storage;
@@ -145,7 +146,12 @@ internal sealed class ExtractionRun
     {
         try
         {
-            var plan = ArchivePlan.Build(_source, _options.Passphrases, _options.Limits);
+            var sniffed = ArchiveSignature.Sniff(_source);
+            _format = sniffed;
+            var managed = ManagedDecoding.Choose(_source, sniffed, _options.Passphrases, _options.Limits);
+            var plan = managed is not null
+                ? ArchivePlan.FromManaged(managed, _source.Length, _options.Limits)
+                : BuildPlan(sniffed);
             _format = plan.Format;
             var wanted = plan.Entries.Where(IsWanted).ToList();
             plan.CheckDeclaredOutput(wanted.Where(e => !e.IsFolder), _options.Limits);
@@ -162,7 +168,10 @@ internal sealed class ExtractionRun
             }
 
             input.Seek(0, SeekOrigin.Begin);
-            using var reader = ArchiveReader.Open(input, _options.Passphrases);
+            using IEntryReader reader = managed is not null
+                ? ManagedArchiveReader.Open(input, managed.Format, managed.Password, managed.HeadersEncrypted)
+                : ArchiveReader.Open(input, _options.Passphrases);
+            _isEncrypted |= managed?.HeadersEncrypted == true;
             var position = 0;
             while (reader.MoveNext(out var entry, out var headerError))
             {
@@ -177,6 +186,7 @@ internal sealed class ExtractionRun
         }
         catch (ArchiveException ex)
         {
+            _isEncrypted |= ex.Code is ArchiveErrorCode.NoPassword or ArchiveErrorCode.WrongPassword or ArchiveErrorCode.EncryptionNotSupported;
             return ex.Error;
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or TimeoutException or Storage.ObjectNotFoundException)
@@ -190,13 +200,31 @@ internal sealed class ExtractionRun
         }
     }
 
+    /// <summary>
+    /// libarchive's plan. A 7z or RAR whose headers are encrypted is refused by libarchive; with no password given that
+    /// is the user's to fix (<see cref="ArchiveErrorCode.NoPassword"/>), not an encryption the engine lacks.
+    /// </summary>
+    private ArchivePlan BuildPlan(ArchiveFormat sniffed)
+    {
+        try
+        {
+            return ArchivePlan.Build(_source, _options.Passphrases, _options.Limits);
+        }
+        catch (ArchiveException ex) when (ex.Code == ArchiveErrorCode.EncryptionNotSupported && ManagedDecoding.Handles(sniffed) && _options.Passphrases.Count == 0)
+        {
+            _format = sniffed;
+            _isEncrypted = true;
+            throw new ArchiveException(ArchiveErrorCode.NoPassword, "Passphrase required: the archive's headers are encrypted and no password was given", null, ex);
+        }
+    }
+
     private bool IsWanted(PlannedEntry e)
     {
         var path = EntryPaths.TryResolve(e.Name, out _);
         return path is not null && (_selections.Length == 0 || EntryPaths.IsSelected(path, _selections));
     }
 
-    private void HandleEntry(ArchiveReader reader, ArchivePlan plan, int index, RawEntry entry, string? headerError)
+    private void HandleEntry(IEntryReader reader, ArchivePlan plan, int index, RawEntry entry, string? headerError)
     {
         var display = EntryPaths.Normalize(entry.Name);
         var packed = plan.PackedSizeOf(index, entry.Name);
@@ -273,21 +301,30 @@ internal sealed class ExtractionRun
                 return;
         }
 
-        if (!entry.IsEncrypted && _format == ArchiveFormat.Rar5 && reader.IsRar5EntryEncrypted(entry.Name))
+        if (reader is ArchiveReader libarchive && !entry.IsEncrypted && _format == ArchiveFormat.Rar5 && libarchive.IsRar5EntryEncrypted(entry.Name))
         {
             _isEncrypted = true;
             entry = entry with { IsEncrypted = true };
         }
 
-        if (entry.IsEncrypted && _format is ArchiveFormat.SevenZip or ArchiveFormat.Rar or ArchiveFormat.Rar5)
+        // libarchive reads a 7z or RAR only when no password was given or SharpCompress could not open the archive.
+        if (entry.IsEncrypted && reader is ArchiveReader && ManagedDecoding.Handles(_format))
         {
-            Refuse(result with { Reason = $"the entry is encrypted; decrypting {_format} is not supported" }, ArchiveErrorCode.EncryptionNotSupported);
+            if (_options.Passphrases.Count == 0)
+            {
+                Refuse(result with { Reason = "Passphrase required: the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
+            }
+            else
+            {
+                Refuse(result with { Reason = $"the entry is encrypted in a way the engine cannot decrypt ({_format})" }, ArchiveErrorCode.EncryptionNotSupported);
+            }
+
             return;
         }
 
         if (entry.IsEncrypted && _options.Passphrases.Count == 0)
         {
-            Refuse(result with { Reason = "the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
+            Refuse(result with { Reason = "Passphrase required: the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
             return;
         }
 
@@ -301,7 +338,7 @@ internal sealed class ExtractionRun
         StreamEntry(reader, path, result, entry.Size, entry.IsEncrypted);
     }
 
-    private void StreamEntry(ArchiveReader reader, string path, ExtractedEntry result, long? declaredSize, bool encrypted)
+    private void StreamEntry(IEntryReader reader, string path, ExtractedEntry result, long? declaredSize, bool encrypted)
     {
         EntryUpload? upload = null;
         var key = _target.KeyPrefix + path;
