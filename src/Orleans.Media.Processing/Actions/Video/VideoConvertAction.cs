@@ -25,9 +25,16 @@ public sealed class VideoConvertAction(ActionRuntime runtime) : ToolAction(runti
         };
     }
 
-    /// <summary>
-    /// The ffmpeg arguments for these parameters (public so the benchmark runs ffmpeg directly with the very same).
-    /// </summary>
+    /// <summary>The ffmpeg arguments this action runs for <paramref name="parameters"/> (the benchmark runs ffmpeg directly with them).</summary>
+    public static IReadOnlyList<string> FfmpegArguments(IReadOnlyList<string> parameters, string input, string output)
+    {
+        var p = ActionParameters.Parse("video/convert", parameters);
+        var arguments = ParseArguments(p, out _);
+        OutputPattern.From(p, multipleOutputs: false);
+        p.EnsureAllUsed();
+        return arguments(input, output);
+    }
+
     internal static Func<string, string, IReadOnlyList<string>> ParseArguments(ActionParameters p, out FfmpegCodecs.Container container)
     {
         var format = p.GetChoice("format", FfmpegCodecs.Containers.Keys.ToArray(), "f") ?? throw p.Invalid("format", "is required");
