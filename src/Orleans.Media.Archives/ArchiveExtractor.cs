@@ -42,7 +42,18 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
     {
         RequireSeekable(source);
         options.Validate();
-        return new ExtractionRun(source, target, options, _logger, cancellationToken).RunAsync();
+
+        // A file can be read at several places at once: parallel zip decoding opens it once per decoder thread.
+        Func<Stream>? openSource = source is FileStream { Name: var path } ? () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1) : null;
+        return new ExtractionRun(source, openSource, target, options, _logger, cancellationToken).RunAsync();
+    }
+
+    /// <summary>As <see cref="ExtractAsync(Stream, ExtractionTarget, ExtractionOptions, CancellationToken)"/>, with <paramref name="openSource"/> opening more independent streams of the same archive (one per parallel zip decoder).</summary>
+    internal Task<ExtractionResult> ExtractAsync(Stream source, Func<Stream> openSource, ExtractionTarget target, ExtractionOptions options, CancellationToken cancellationToken)
+    {
+        RequireSeekable(source);
+        options.Validate();
+        return new ExtractionRun(source, openSource, target, options, _logger, cancellationToken).RunAsync();
     }
 
     private static ArchiveListing List(Stream source, IReadOnlyList<string> passphrases, CancellationToken cancellationToken)

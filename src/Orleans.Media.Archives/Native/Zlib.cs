@@ -10,6 +10,11 @@ internal static unsafe partial class Zlib
 
     public static uint Crc32(uint crc, ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty)
+        {
+            return crc; // zlib answers a NULL buffer with the initial value, 0
+        }
+
         fixed (byte* p = data)
         {
             return (uint)Crc32(crc, p, (uint)data.Length);

@@ -14,9 +14,10 @@ namespace Orleans.Media.Archives.Pipeline;
 /// pool) and hands each entry's data, in pooled chunks, to upload workers through bounded channels. Links are
 /// materialised last, as copies of the files they point to. Everything is recorded per entry.
 /// </summary>
-internal sealed class ExtractionRun
+internal sealed partial class ExtractionRun
 {
     private readonly Stream _source;
+    private readonly Func<Stream>? _openSource;
     private readonly ExtractionTarget _target;
     private readonly ExtractionOptions _options;
     private readonly ILogger _logger;
@@ -43,9 +44,10 @@ internal sealed class ExtractionRun
     private bool _isEncrypted;
     private ArchiveError? _workerError;
 
-    public ExtractionRun(Stream source, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
+    public ExtractionRun(Stream source, Func<Stream>? openSource, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         _source = source;
+        _openSource = openSource;
         _target = target;
         _options = options;
         _logger = logger;
@@ -53,7 +55,7 @@ internal sealed class ExtractionRun
         _pipelineCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _uploads = Channel.CreateBounded<EntryUpload>(new BoundedChannelOptions(options.MaxUploadsInFlight)
         {
-            SingleWriter = true,
+            SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
         _selections = options.SelectedPaths.Select(p => EntryPaths.Normalize(p)).Where(p => p.Length > 0).Distinct().ToArray();
@@ -97,7 +99,7 @@ internal sealed class ExtractionRun
         }
 
         var checkpoint = SnapshotCheckpoint(final: true);
-        var entries = _results.Values.OrderBy(e => e.Index).ToList();
+        var entries = _results.Values.Where(e => e.Index <= _reportThrough).OrderBy(e => e.Index).ToList();
         if (error is null)
         {
             Log.Finished(_logger, _target.Prefix.ToString(), entries.Count(e => e.Succeeded), entries.Count(e => !e.Succeeded), _bytesWritten);
@@ -158,6 +160,11 @@ internal sealed class ExtractionRun
             _entriesTotal = wanted.Count;
             _bytesTotal = wanted.Sum(e => e.Size);
             Log.Started(_logger, plan.Format, plan.ArchiveSize, wanted.Count, _target.Prefix.ToString());
+
+            if (ParallelZipOrder(plan, wanted) is { } order)
+            {
+                return DecodeZipInParallel(order);
+            }
 
             // Selected entries of a zip: read a view holding only them, so unselected entries cost nothing.
             var input = _source;
@@ -484,9 +491,15 @@ internal sealed class ExtractionRun
                     }
                 }
 
+                if (upload.After is { } after && !await after.WaitAsync(Token).ConfigureAwait(false))
+                {
+                    continue; // an earlier entry failed for good: this one is dropped (the finally disposes it)
+                }
+
                 await stream.CompleteAsync(Token).ConfigureAwait(false);
                 _writtenFiles[upload.Path] = upload.Key;
                 Complete(upload.Success with { UnPackedSize = bytes }, bytes, resumed: false);
+                upload.Done?.TrySetResult(true);
             }
             catch (EntryAbortedException)
             {
@@ -502,6 +515,7 @@ internal sealed class ExtractionRun
             }
             finally
             {
+                upload.Done?.TrySetResult(false);
                 if (stream is not null)
                 {
                     await stream.DisposeAsync().ConfigureAwait(false);
