@@ -18,6 +18,13 @@ install_tools() {
   command -v node >/dev/null || need+=(nodejs npm)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
   [ -e /usr/lib/x86_64-linux-gnu/libarchive.so.13 ] || ldconfig -p | grep -q libarchive.so.13 || need+=(libarchive13)
+  # Media data plane: ffmpeg/ffprobe and LibreOffice headless run as child processes; ImageMagick is the benchmark's reference.
+  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
+  command -v soffice >/dev/null || need+=(libreoffice-core)
+  dpkg -s libreoffice-writer >/dev/null 2>&1 || need+=(libreoffice-writer)
+  dpkg -s libreoffice-calc >/dev/null 2>&1 || need+=(libreoffice-calc)
+  dpkg -s libreoffice-impress >/dev/null 2>&1 || need+=(libreoffice-impress)
+  [ -x /usr/bin/convert ] || need+=(imagemagick)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive

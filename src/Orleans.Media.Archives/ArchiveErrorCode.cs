@@ -11,13 +11,23 @@ public enum ArchiveErrorCode
     /// <summary>Damaged or truncated data; entries before the damage are kept.</summary>
     Corrupt,
 
-    /// <summary>The entry is encrypted and no passphrase was given.</summary>
+    /// <summary>
+    /// The entry (or, with <see cref="ArchiveError"/>, the archive's headers) is encrypted and no passphrase was given.
+    /// Nothing encrypted was decoded. Message starts "Passphrase required".
+    /// </summary>
     NoPassword,
 
-    /// <summary>A passphrase was given but none of them opens the entry.</summary>
+    /// <summary>
+    /// A passphrase was given but none of them opens the entry (or the archive's encrypted headers). The entry is never
+    /// written: a check value (RAR 5, WinZip AES, ZipCrypto's byte), a decoder error or the CRC-32 at its end refuses it
+    /// before its object is completed. Message starts "Incorrect passphrase" (libarchive) or "Incorrect password".
+    /// </summary>
     WrongPassword,
 
-    /// <summary>Encrypted 7z or RAR data or headers: libarchive cannot decrypt them.</summary>
+    /// <summary>
+    /// An encryption neither decoder opens (zip strong encryption, a 7z or RAR cipher SharpCompress lacks), whatever the
+    /// passphrase. Encrypted 7z and RAR 4/5 data and headers are decrypted (SharpCompress) when a passphrase is given.
+    /// </summary>
     EncryptionNotSupported,
 
     /// <summary>More entries than <see cref="ArchiveLimits.MaxEntries"/>; nothing was written.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Media.Archives.Managed;
 using Orleans.Media.Archives.Native;
 using Orleans.Media.Archives.Pipeline;
 using Orleans.Media.Archives.Zip;
@@ -41,21 +42,45 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
     {
         RequireSeekable(source);
         options.Validate();
-        return new ExtractionRun(source, target, options, _logger, cancellationToken).RunAsync();
+
+        // A file can be read at several places at once: parallel zip decoding opens it once per decoder thread.
+        Func<Stream>? openSource = source is FileStream { Name: var path } ? () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1) : null;
+        return new ExtractionRun(source, openSource, target, options, _logger, cancellationToken).RunAsync();
+    }
+
+    /// <summary>As <see cref="ExtractAsync(Stream, ExtractionTarget, ExtractionOptions, CancellationToken)"/>, with <paramref name="openSource"/> opening more independent streams of the same archive (one per parallel zip decoder).</summary>
+    internal Task<ExtractionResult> ExtractAsync(Stream source, Func<Stream> openSource, ExtractionTarget target, ExtractionOptions options, CancellationToken cancellationToken)
+    {
+        RequireSeekable(source);
+        options.Validate();
+        return new ExtractionRun(source, openSource, target, options, _logger, cancellationToken).RunAsync();
     }
 
     private static ArchiveListing List(Stream source, IReadOnlyList<string> passphrases, CancellationToken cancellationToken)
     {
+        var sniffed = ArchiveSignature.Sniff(source);
+        if (ManagedDecoding.Choose(source, sniffed, passphrases, limits: null) is { } managed)
+        {
+            return new ArchiveListing(managed.Format, source.Length, [.. managed.Entries.Select((e, i) => new ArchiveEntry(
+                i, EntryPaths.Normalize(e.Name), e.Kind, e.Size ?? 0, managed.PackedSizes[i], e.IsEncrypted || managed.HeadersEncrypted, e.ModifiedTime,
+                e.LinkTarget, e.NameWasEscaped))]);
+        }
+
         source.Seek(0, SeekOrigin.Begin);
         List<ArchiveEntry> entries;
         ArchiveFormat format;
-        using (var reader = ArchiveReader.Open(source, passphrases))
+        try
         {
+            using var reader = ArchiveReader.Open(source, passphrases);
             var walked = HeaderWalk.Read(reader, source.Length, limits: null, tolerateDamage: false, cancellationToken);
             entries = [.. walked.Select((w, i) => new ArchiveEntry(
                 i, EntryPaths.Normalize(w.Entry.Name), w.Entry.Kind, w.Entry.Size ?? 0, w.PackedSpan, w.Entry.IsEncrypted, w.Entry.ModifiedTime,
                 w.Entry.LinkTarget, w.Entry.NameWasEscaped))];
             format = reader.Format;
+        }
+        catch (ArchiveException ex) when (ex.Code == ArchiveErrorCode.EncryptionNotSupported && ManagedDecoding.Handles(sniffed) && passphrases.Count == 0)
+        {
+            throw new ArchiveException(ArchiveErrorCode.NoPassword, "Passphrase required: the archive's headers are encrypted and no password was given", null, ex);
         }
 
         if (format == ArchiveFormat.SevenZip && ArchivePlan.SevenZipPackedSizes(source, entries.Count) is { } sevenZip)

@@ -94,6 +94,19 @@ internal sealed class ArchivePlan
         return new ArchivePlan(format, size, entries, entriesAreInReadOrder: true);
     }
 
+    /// <summary>The plan of an archive SharpCompress decodes: its listing, in reading order, under the same limits.</summary>
+    public static ArchivePlan FromManaged(Managed.ManagedChoice choice, long size, ArchiveLimits limits)
+    {
+        CheckSize(choice.Format, size, limits);
+        if (choice.Entries.Count > limits.MaxEntries)
+        {
+            throw TooMany(limits, choice.Entries.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var entries = choice.Entries.Select((e, i) => new PlannedEntry(e.Name, e.Size ?? 0, choice.PackedSizes[i], e.Kind == ArchiveEntryKind.Directory)).ToList();
+        return new ArchivePlan(choice.Format, size, entries, entriesAreInReadOrder: true);
+    }
+
     /// <summary>
     /// A 7z's packed sizes come from its own header: the listing pass reads none of the data, so its offsets say
     /// nothing. Null when the header cannot be read or lists another entry count: the listed spans stay (see

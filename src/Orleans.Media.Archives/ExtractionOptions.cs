@@ -42,6 +42,15 @@ public sealed record ExtractionOptions
     /// <summary>Read-ahead of the source stream when only selected entries are wanted, so skipped entries cost little.</summary>
     public int SelectiveReadAheadBytes { get; init; } = 4096;
 
+    /// <summary>
+    /// Threads decoding independent zip entries at once (stored and deflated entries, none encrypted or a link: others go
+    /// through libarchive, one at a time). 1 decodes every archive sequentially. Solid 7z and RAR are sequential by nature.
+    /// </summary>
+    public int MaxDecodeThreads { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    /// <summary>Zips with less data than this (declared, of the entries extracted) decode sequentially: threads would not pay off.</summary>
+    public long ParallelZipMinBytes { get; init; } = 32L * 1024 * 1024;
+
     public ExtractionOptions Validate()
     {
         Limits.Validate();
@@ -50,6 +59,8 @@ public sealed record ExtractionOptions
         Require(ChunkBytes is >= 4096 and <= 16 * 1024 * 1024, nameof(ChunkBytes));
         Require(ChunksPerEntry is > 0 and <= 1024, nameof(ChunksPerEntry));
         Require(SelectiveReadAheadBytes > 0, nameof(SelectiveReadAheadBytes));
+        Require(MaxDecodeThreads is > 0 and <= 64, nameof(MaxDecodeThreads));
+        Require(ParallelZipMinBytes >= 0, nameof(ParallelZipMinBytes));
         Require(Passphrases.All(p => !string.IsNullOrEmpty(p) && !p.Contains('\0')), nameof(Passphrases));
         Require(SelectedPaths.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SelectedPaths));
         return this;

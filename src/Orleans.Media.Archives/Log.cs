@@ -13,6 +13,9 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Extraction into {Target} stopped: {Error}")]
     public static partial void Stopped(ILogger logger, string target, ArchiveError error);
 
+    [LoggerMessage(5, LogLevel.Information, "Decoding {Entries} zip entries on {Threads} threads into {Target}")]
+    public static partial void ParallelZip(ILogger logger, int entries, int threads, string target);
+
     [LoggerMessage(4, LogLevel.Debug, "Entry {Index} '{Path}' refused: {Code} {Reason}")]
     public static partial void Refused(ILogger logger, int index, string path, ArchiveErrorCode code, string reason);
 }

@@ -23,7 +23,18 @@ public sealed class ObjectArchiveExtractor(IObjectStorage storage, ArchiveExtrac
         var readOptions = options.SelectedPaths.Count > 0 ? new ReadOptions { ReadAheadBytes = options.SelectiveReadAheadBytes } : null;
         await using var stream = await storage.GetBucket(source.Bucket).OpenReadAsync(source.Key, readOptions, cancellationToken).ConfigureAwait(false);
         var target = new ExtractionTarget(storage.GetBucket(targetPrefix.Bucket), targetPrefix);
-        var result = await extractor.ExtractAsync(stream, target, options, cancellationToken).ConfigureAwait(false);
-        return result with { SourceBytesFetched = stream.BytesFetched };
+
+        // Parallel zip decoders each read their entries' spans through a stream of their own (called on their threads).
+        var extra = new System.Collections.Concurrent.ConcurrentBag<ObjectReadStream>();
+        var bucket = storage.GetBucket(source.Bucket);
+        Stream OpenAnother()
+        {
+            var another = bucket.OpenReadAsync(source.Key, new ReadOptions { ReadAheadBytes = 1024 * 1024 }, cancellationToken).GetAwaiter().GetResult();
+            extra.Add(another);
+            return another;
+        }
+
+        var result = await extractor.ExtractAsync(stream, OpenAnother, target, options, cancellationToken).ConfigureAwait(false);
+        return result with { SourceBytesFetched = stream.BytesFetched + extra.Sum(s => s.BytesFetched) };
     }
 }

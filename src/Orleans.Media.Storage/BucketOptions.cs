@@ -26,4 +26,14 @@ public sealed class BucketOptions
     /// signed for this host, since SigV4 covers the Host header).
     /// </summary>
     public string? PublicUrl { get; set; }
+
+    /// <summary>
+    /// S3 buckets: an STS endpoint that answers AssumeRole (MinIO's, usually the <see cref="ServiceUrl"/>). When set,
+    /// clients uploading directly get temporary credentials limited to one object key; when not, presigned URLs are
+    /// their credential.
+    /// </summary>
+    public string? StsEndpoint { get; set; }
+
+    /// <summary>S3 buckets with an STS endpoint: the role to assume (MinIO ignores it, AWS requires a real ARN).</summary>
+    public string StsRoleArn { get; set; } = "arn:aws:iam::000000000000:role/orleans-media-upload";
 }

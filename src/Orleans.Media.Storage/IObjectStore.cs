@@ -47,6 +47,12 @@ public interface IObjectStore
     Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The parts uploaded so far, by part number. Throws <see cref="ObjectNotFoundException"/> for an unknown upload and
+    /// <see cref="NotSupportedException"/> where the server has no ListParts (s3rver).
+    /// </summary>
+    Task<IReadOnlyList<UploadedPart>> ListPartsAsync(string key, string uploadId, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// A URL that a plain HTTP client can use until <see cref="PresignRequest.ExpiresAt"/>: SigV4 for S3
     /// backends, an HMAC-signed URL served by the silo for local folders.
     /// </summary>
@@ -62,6 +68,9 @@ public sealed record ObjectListing(IReadOnlyList<ObjectInfo> Objects, string? Ne
 
 public sealed record CompletedPart(int PartNumber, string ETag);
 
+/// <summary>A part the server holds for an unfinished multipart upload (ETag bare).</summary>
+public sealed record UploadedPart(int PartNumber, string ETag, long Size, DateTimeOffset LastModified);
+
 public enum PresignMethod
 {
     Get,
@@ -69,7 +78,18 @@ public enum PresignMethod
     UploadPart,
 }
 
-public sealed record PresignRequest(string Key, PresignMethod Method, DateTimeOffset ExpiresAt, string? UploadId = null, int? PartNumber = null, string? ContentType = null);
+/// <summary>
+/// What a presigned URL allows. <see cref="ContentMd5"/> (base64 MD5, as the <c>Content-MD5</c> header carries it) binds a
+/// PUT to one body: the client must send that header, and the server refuses a body with another digest.
+/// </summary>
+public sealed record PresignRequest(
+    string Key,
+    PresignMethod Method,
+    DateTimeOffset ExpiresAt,
+    string? UploadId = null,
+    int? PartNumber = null,
+    string? ContentType = null,
+    string? ContentMd5 = null);
 
 public sealed record ReadOptions
 {

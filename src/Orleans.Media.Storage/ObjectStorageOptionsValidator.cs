@@ -51,6 +51,11 @@ public sealed class ObjectStorageOptionsValidator : IValidateOptions<ObjectStora
                         errors.Add($"{at}:Region must not be empty.");
                     }
 
+                    if (b.StsEndpoint is not null && !IsHttpUrl(b.StsEndpoint))
+                    {
+                        errors.Add($"{at}:StsEndpoint must be an absolute http(s) URL (got '{b.StsEndpoint}').");
+                    }
+
                     if (b.PublicUrl is not null && !IsHttpUrl(b.PublicUrl))
                     {
                         errors.Add($"{at}:PublicUrl must be an absolute http(s) URL (got '{b.PublicUrl}').");

@@ -44,6 +44,9 @@ public static class ObjectStorageServiceCollectionExtensions
         });
         services.TryAddSingleton<ObjectStorage>();
         services.TryAddSingleton<IObjectStorage>(sp => sp.GetRequiredService<ObjectStorage>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Uploads.DirectUploads>();
+        services.TryAddSingleton<Uploads.UploadCredentialIssuer>();
         return services;
     }
 }

@@ -53,22 +53,54 @@ public sealed class RarFixtureTests
     }
 
     [Theory]
-    [InlineData("rar_encryption_data.rar", new[] { "foo.txt", "bar.txt" }, new string[0])]
-    [InlineData("rar4_encrypted.rar", new[] { "b.txt", "d.txt" }, new[] { "a.txt", "c.txt" })]
-    [InlineData("rar5_encrypted.rar", new[] { "b.txt", "d.txt" }, new[] { "a.txt", "c.txt" })]
-    public async Task Encrypted_rar_entries_are_refused_as_encryption_not_supported_and_the_rest_extracted(string fixture, string[] encrypted, string[] plain)
+    [InlineData("rar4_encrypted.rar")]
+    [InlineData("rar5_encrypted.rar")]
+    public async Task Encrypted_rar_entries_decrypt_with_their_password_and_another_passwords_entry_is_refused(string fixture)
     {
         using var h = new ArchiveHarness();
         var archive = Fixtures.Rar(fixture);
 
+        // a.txt and c.txt are plain; b.txt is encrypted with "password", d.txt with some other password.
         var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["password"] });
+
+        Assert.True(result.IsEncrypted);
+        Assert.Equal(ArchiveErrorCode.WrongPassword, result.PasswordProblem);
+        Assert.Equal(["a.txt", "b.txt", "c.txt"], h.OutputHashes().Keys);
+        var bsdtar = h.BsdtarHashes(archive);
+        Assert.Equal(bsdtar["a.txt"], h.OutputHashes()["a.txt"]);
+        Assert.Equal(18, Assert.Single(result.Entries, e => e.PathName == "b.txt").UnPackedSize);
+        Assert.Equal("", Assert.Single(result.Entries, e => e.PathName == "b.txt").Reason);
+        Assert.False(File.Exists(Path.Combine(h.OutFolder(), "d.txt")));
+        if (fixture.StartsWith("rar5", StringComparison.Ordinal))
+        {
+            // RAR 5 checks d.txt's password in its header: the reader cannot go on past it, so the run ends there.
+            Assert.Equal(ArchiveErrorCode.WrongPassword, result.Error?.Code);
+        }
+        else
+        {
+            // RAR 4 gives each file its own salt: one file decrypting proves nothing about the next.
+            Assert.True(result.Succeeded, result.Error?.ToString());
+            Assert.Equal(ArchiveErrorCode.WrongPassword, Assert.Single(result.Entries, e => e.PathName == "d.txt").Code);
+        }
+    }
+
+    [Theory]
+    [InlineData("rar_encryption_data.rar", new[] { "foo.txt", "bar.txt" }, new string[0])]
+    [InlineData("rar4_encrypted.rar", new[] { "b.txt", "d.txt" }, new[] { "a.txt", "c.txt" })]
+    [InlineData("rar5_encrypted.rar", new[] { "b.txt", "d.txt" }, new[] { "a.txt", "c.txt" })]
+    public async Task Encrypted_rar_entries_without_a_password_are_refused_as_password_required_and_the_rest_extracted(string fixture, string[] encrypted, string[] plain)
+    {
+        using var h = new ArchiveHarness();
+        var archive = Fixtures.Rar(fixture);
+
+        var result = await h.ExtractAsync(archive);
 
         Assert.True(result.Succeeded, result.Error?.ToString());
         Assert.True(result.IsEncrypted);
-        Assert.Equal(ArchiveErrorCode.EncryptionNotSupported, result.PasswordProblem);
+        Assert.Equal(ArchiveErrorCode.NoPassword, result.PasswordProblem);
         foreach (var name in encrypted)
         {
-            Assert.Equal(ArchiveErrorCode.EncryptionNotSupported, Assert.Single(result.Entries, e => e.PathName == name).Code);
+            Assert.Equal(ArchiveErrorCode.NoPassword, Assert.Single(result.Entries, e => e.PathName == name).Code);
             Assert.False(File.Exists(Path.Combine(h.OutFolder(), name)));
         }
 
@@ -80,22 +112,50 @@ public sealed class RarFixtureTests
         }
     }
 
+    [Fact]
+    public async Task Rar_data_encrypted_with_another_password_is_password_incorrect()
+    {
+        using var h = new ArchiveHarness();
+
+        var result = await h.ExtractAsync(Fixtures.Rar("rar_encryption_data.rar"), new ExtractionOptions { Passphrases = ["password"] });
+
+        Assert.Equal(ArchiveErrorCode.WrongPassword, result.PasswordProblem);
+        Assert.All(result.Entries, e => Assert.Equal(ArchiveErrorCode.WrongPassword, e.Code));
+        Assert.Empty(h.OutputHashes());
+    }
+
     [Theory]
     [InlineData("rar_encryption_header.rar")]
     [InlineData("rar5_encrypted_filenames.rar")]
-    public async Task Rar_with_encrypted_headers_fails_before_listing_with_encryption_not_supported(string fixture)
+    public async Task Rar_with_encrypted_headers_and_no_password_asks_for_one_before_listing(string fixture)
     {
         using var h = new ArchiveHarness();
         await using (var stream = File.OpenRead(Fixtures.Rar(fixture)))
         {
             var ex = await Assert.ThrowsAsync<ArchiveException>(() => h.Extractor.ListAsync(stream));
-            Assert.Equal(ArchiveErrorCode.EncryptionNotSupported, ex.Code);
+            Assert.Equal(ArchiveErrorCode.NoPassword, ex.Code);
         }
 
         var result = await h.ExtractAsync(Fixtures.Rar(fixture));
-        Assert.Equal(ArchiveErrorCode.EncryptionNotSupported, result.Error?.Code);
+        Assert.Equal(ArchiveErrorCode.NoPassword, result.Error?.Code);
         Assert.Empty(result.Entries);
         Assert.Empty(h.OutputHashes());
+    }
+
+    [Fact]
+    public async Task Rar5_with_encrypted_headers_lists_and_extracts_with_its_password()
+    {
+        using var h = new ArchiveHarness();
+        var archive = Fixtures.Rar("rar5_encrypted_filenames.rar");
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["password"] });
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(["a.txt", "b.txt", "c.txt", "d.txt"], h.OutputHashes().Keys);
+        Assert.Equal(h.OutputHashes()["a.txt"], TreeHashes.Of(Path.Combine(h.BucketsRoot, "out", "x"))["a.txt"]);
+        var wrong = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["wrong"] }, "y");
+        Assert.Equal(ArchiveErrorCode.WrongPassword, wrong.Error?.Code);
+        Assert.Empty(h.OutputHashes("y"));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Orleans.Media.Archives.Native;
 /// One libarchive read session over a stream: headers in order, then each entry's data or a skip.
 /// Not thread-safe; the engine drives it from a single decoder thread.
 /// </summary>
-internal sealed unsafe class ArchiveReader : IDisposable
+internal sealed unsafe class ArchiveReader : IEntryReader
 {
     private readonly SafeArchiveHandle _archive;
     private readonly StreamSource _source;

@@ -34,13 +34,26 @@ internal sealed class EntryUpload
     public static EntryUpload Small(string path, string key, ExtractedEntry success, Chunk whole) =>
         new(path, key, success, whole, null);
 
-    public static EntryUpload Streamed(string path, string key, ExtractedEntry success, int capacity) =>
+    public static EntryUpload Streamed(string path, string key, ExtractedEntry success, int capacity, Task<bool>? after = null, TaskCompletionSource<bool>? done = null) =>
         new(path, key, success, null, Channel.CreateBounded<Chunk>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
-        }));
+        }))
+        {
+            After = after,
+            Done = done,
+        };
+
+    /// <summary>
+    /// Parallel zip decoding commits entries in archive order: the object is completed only after the previous entry
+    /// finished (true) — or dropped when it failed for good (false), so nothing after a corrupt entry is written.
+    /// </summary>
+    public Task<bool>? After { get; init; }
+
+    /// <summary>Set when this entry is committed (true) or will never be (false); the next entry's <see cref="After"/>.</summary>
+    public TaskCompletionSource<bool>? Done { get; init; }
 
     /// <summary>The decoder gave up on the entry: the worker must drop the write without completing it.</summary>
     public void Abort(string reason) => Chunks?.Writer.TryComplete(new EntryAbortedException(reason));

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Orleans.Media.Archives.Managed;
 using Orleans.Media.Archives.Native;
 using Orleans.Media.Archives.Zip;
 using Orleans.Media.Storage;
@@ -13,9 +14,10 @@ namespace Orleans.Media.Archives.Pipeline;
 /// pool) and hands each entry's data, in pooled chunks, to upload workers through bounded channels. Links are
 /// materialised last, as copies of the files they point to. Everything is recorded per entry.
 /// </summary>
-internal sealed class ExtractionRun
+internal sealed partial class ExtractionRun
 {
     private readonly Stream _source;
+    private readonly Func<Stream>? _openSource;
     private readonly ExtractionTarget _target;
     private readonly ExtractionOptions _options;
     private readonly ILogger _logger;
@@ -42,9 +44,10 @@ internal sealed class ExtractionRun
     private bool _isEncrypted;
     private ArchiveError? _workerError;
 
-    public ExtractionRun(Stream source, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
+    public ExtractionRun(Stream source, Func<Stream>? openSource, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         _source = source;
+        _openSource = openSource;
         _target = target;
         _options = options;
         _logger = logger;
@@ -52,7 +55,7 @@ internal sealed class ExtractionRun
         _pipelineCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _uploads = Channel.CreateBounded<EntryUpload>(new BoundedChannelOptions(options.MaxUploadsInFlight)
         {
-            SingleWriter = true,
+            SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
         _selections = options.SelectedPaths.Select(p => EntryPaths.Normalize(p)).Where(p => p.Length > 0).Distinct().ToArray();
@@ -96,7 +99,7 @@ internal sealed class ExtractionRun
         }
 
         var checkpoint = SnapshotCheckpoint(final: true);
-        var entries = _results.Values.OrderBy(e => e.Index).ToList();
+        var entries = _results.Values.Where(e => e.Index <= _reportThrough).OrderBy(e => e.Index).ToList();
         if (error is null)
         {
             Log.Finished(_logger, _target.Prefix.ToString(), entries.Count(e => e.Succeeded), entries.Count(e => !e.Succeeded), _bytesWritten);
@@ -145,13 +148,23 @@ internal sealed class ExtractionRun
     {
         try
         {
-            var plan = ArchivePlan.Build(_source, _options.Passphrases, _options.Limits);
+            var sniffed = ArchiveSignature.Sniff(_source);
+            _format = sniffed;
+            var managed = ManagedDecoding.Choose(_source, sniffed, _options.Passphrases, _options.Limits);
+            var plan = managed is not null
+                ? ArchivePlan.FromManaged(managed, _source.Length, _options.Limits)
+                : BuildPlan(sniffed);
             _format = plan.Format;
             var wanted = plan.Entries.Where(IsWanted).ToList();
             plan.CheckDeclaredOutput(wanted.Where(e => !e.IsFolder), _options.Limits);
             _entriesTotal = wanted.Count;
             _bytesTotal = wanted.Sum(e => e.Size);
             Log.Started(_logger, plan.Format, plan.ArchiveSize, wanted.Count, _target.Prefix.ToString());
+
+            if (ParallelZipOrder(plan, wanted) is { } order)
+            {
+                return DecodeZipInParallel(order);
+            }
 
             // Selected entries of a zip: read a view holding only them, so unselected entries cost nothing.
             var input = _source;
@@ -162,7 +175,10 @@ internal sealed class ExtractionRun
             }
 
             input.Seek(0, SeekOrigin.Begin);
-            using var reader = ArchiveReader.Open(input, _options.Passphrases);
+            using IEntryReader reader = managed is not null
+                ? ManagedArchiveReader.Open(input, managed.Format, managed.Password, managed.HeadersEncrypted)
+                : ArchiveReader.Open(input, _options.Passphrases);
+            _isEncrypted |= managed?.HeadersEncrypted == true;
             var position = 0;
             while (reader.MoveNext(out var entry, out var headerError))
             {
@@ -177,6 +193,7 @@ internal sealed class ExtractionRun
         }
         catch (ArchiveException ex)
         {
+            _isEncrypted |= ex.Code is ArchiveErrorCode.NoPassword or ArchiveErrorCode.WrongPassword or ArchiveErrorCode.EncryptionNotSupported;
             return ex.Error;
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or TimeoutException or Storage.ObjectNotFoundException)
@@ -190,13 +207,31 @@ internal sealed class ExtractionRun
         }
     }
 
+    /// <summary>
+    /// libarchive's plan. A 7z or RAR whose headers are encrypted is refused by libarchive; with no password given that
+    /// is the user's to fix (<see cref="ArchiveErrorCode.NoPassword"/>), not an encryption the engine lacks.
+    /// </summary>
+    private ArchivePlan BuildPlan(ArchiveFormat sniffed)
+    {
+        try
+        {
+            return ArchivePlan.Build(_source, _options.Passphrases, _options.Limits);
+        }
+        catch (ArchiveException ex) when (ex.Code == ArchiveErrorCode.EncryptionNotSupported && ManagedDecoding.Handles(sniffed) && _options.Passphrases.Count == 0)
+        {
+            _format = sniffed;
+            _isEncrypted = true;
+            throw new ArchiveException(ArchiveErrorCode.NoPassword, "Passphrase required: the archive's headers are encrypted and no password was given", null, ex);
+        }
+    }
+
     private bool IsWanted(PlannedEntry e)
     {
         var path = EntryPaths.TryResolve(e.Name, out _);
         return path is not null && (_selections.Length == 0 || EntryPaths.IsSelected(path, _selections));
     }
 
-    private void HandleEntry(ArchiveReader reader, ArchivePlan plan, int index, RawEntry entry, string? headerError)
+    private void HandleEntry(IEntryReader reader, ArchivePlan plan, int index, RawEntry entry, string? headerError)
     {
         var display = EntryPaths.Normalize(entry.Name);
         var packed = plan.PackedSizeOf(index, entry.Name);
@@ -273,21 +308,30 @@ internal sealed class ExtractionRun
                 return;
         }
 
-        if (!entry.IsEncrypted && _format == ArchiveFormat.Rar5 && reader.IsRar5EntryEncrypted(entry.Name))
+        if (reader is ArchiveReader libarchive && !entry.IsEncrypted && _format == ArchiveFormat.Rar5 && libarchive.IsRar5EntryEncrypted(entry.Name))
         {
             _isEncrypted = true;
             entry = entry with { IsEncrypted = true };
         }
 
-        if (entry.IsEncrypted && _format is ArchiveFormat.SevenZip or ArchiveFormat.Rar or ArchiveFormat.Rar5)
+        // libarchive reads a 7z or RAR only when no password was given or SharpCompress could not open the archive.
+        if (entry.IsEncrypted && reader is ArchiveReader && ManagedDecoding.Handles(_format))
         {
-            Refuse(result with { Reason = $"the entry is encrypted; decrypting {_format} is not supported" }, ArchiveErrorCode.EncryptionNotSupported);
+            if (_options.Passphrases.Count == 0)
+            {
+                Refuse(result with { Reason = "Passphrase required: the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
+            }
+            else
+            {
+                Refuse(result with { Reason = $"the entry is encrypted in a way the engine cannot decrypt ({_format})" }, ArchiveErrorCode.EncryptionNotSupported);
+            }
+
             return;
         }
 
         if (entry.IsEncrypted && _options.Passphrases.Count == 0)
         {
-            Refuse(result with { Reason = "the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
+            Refuse(result with { Reason = "Passphrase required: the entry is encrypted and no password was given" }, ArchiveErrorCode.NoPassword);
             return;
         }
 
@@ -301,7 +345,7 @@ internal sealed class ExtractionRun
         StreamEntry(reader, path, result, entry.Size, entry.IsEncrypted);
     }
 
-    private void StreamEntry(ArchiveReader reader, string path, ExtractedEntry result, long? declaredSize, bool encrypted)
+    private void StreamEntry(IEntryReader reader, string path, ExtractedEntry result, long? declaredSize, bool encrypted)
     {
         EntryUpload? upload = null;
         var key = _target.KeyPrefix + path;
@@ -447,9 +491,15 @@ internal sealed class ExtractionRun
                     }
                 }
 
+                if (upload.After is { } after && !await after.WaitAsync(Token).ConfigureAwait(false))
+                {
+                    continue; // an earlier entry failed for good: this one is dropped (the finally disposes it)
+                }
+
                 await stream.CompleteAsync(Token).ConfigureAwait(false);
                 _writtenFiles[upload.Path] = upload.Key;
                 Complete(upload.Success with { UnPackedSize = bytes }, bytes, resumed: false);
+                upload.Done?.TrySetResult(true);
             }
             catch (EntryAbortedException)
             {
@@ -465,6 +515,7 @@ internal sealed class ExtractionRun
             }
             finally
             {
+                upload.Done?.TrySetResult(false);
                 if (stream is not null)
                 {
                     await stream.DisposeAsync().ConfigureAwait(false);

@@ -113,12 +113,55 @@ internal sealed class ZipDirectory
             var name = (flags & 0x800) != 0 ? Encoding.UTF8.GetString(nameBytes) : EntryPaths.Decode(nameBytes, out _);
             var zip64Field = ReadZip64(h.Slice(46 + nameLength, extraLength), ref uncompressed, ref compressed, ref localOffset);
             var length = 46 + nameLength + extraLength + commentLength;
+            var extra = h.Slice(46 + nameLength, extraLength);
             entries.Add(new ZipDirectoryEntry(
-                name, compressed, uncompressed, localOffset, (flags & 1) != 0, pos, length, zip64Field < 0 ? -1 : 46 + nameLength + zip64Field));
+                name, compressed, uncompressed, localOffset, (flags & 1) != 0, pos, length, zip64Field < 0 ? -1 : 46 + nameLength + zip64Field)
+            {
+                Method = BinaryPrimitives.ReadUInt16LittleEndian(h[10..]),
+                Crc32 = BinaryPrimitives.ReadUInt32LittleEndian(h[16..]),
+                ModifiedTime = ExtendedTime(extra) ?? DosTime(BinaryPrimitives.ReadUInt16LittleEndian(h[14..]), BinaryPrimitives.ReadUInt16LittleEndian(h[12..])),
+                UnixMode = h[5] == 3 ? (int)(BinaryPrimitives.ReadUInt32LittleEndian(h[38..]) >> 16) : 0,
+            });
             pos += 46 + nameLength + extraLength + commentLength;
         }
 
         return entries;
+    }
+
+    /// <summary>The extended timestamp extra field's modification time (Unix seconds), if it has one.</summary>
+    private static DateTimeOffset? ExtendedTime(ReadOnlySpan<byte> extra)
+    {
+        while (extra.Length >= 4)
+        {
+            var id = BinaryPrimitives.ReadUInt16LittleEndian(extra);
+            var len = BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]);
+            if (4 + len > extra.Length)
+            {
+                return null;
+            }
+
+            if (id == 0x5455 && len >= 5 && (extra[4] & 1) != 0)
+            {
+                return DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt32LittleEndian(extra[5..]));
+            }
+
+            extra = extra[(4 + len)..];
+        }
+
+        return null;
+    }
+
+    private static DateTimeOffset? DosTime(ushort date, ushort time)
+    {
+        try
+        {
+            var local = new DateTime(1980 + (date >> 9), (date >> 5) & 0xF, date & 0x1F, time >> 11, (time >> 5) & 0x3F, (time & 0x1F) * 2, DateTimeKind.Local);
+            return DateTimeOffset.FromUnixTimeSeconds(new DateTimeOffset(local).ToUnixTimeSeconds());
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies the zip64 extra field; returns the offset field's position within <paramref name="extra"/>, or -1.</summary>

@@ -10,7 +10,8 @@ namespace Orleans.Media.Silo.Storage;
 /// Serves the presigned URLs of local-folder buckets: <c>GET|HEAD|PUT /_objects/{bucket}/{**key}</c> with the query
 /// <see cref="LocalUrlSigner"/> produced. PUT stores an object, or a multipart part when the URL names an upload;
 /// GET streams the object with Range support. Anything unsigned, tampered or expired gets 403 with an S3-style
-/// XML error, so S3 clients report it the way they would for S3.
+/// XML error, so S3 clients report it the way they would for S3. A PUT URL bound to a Content-MD5 needs that header
+/// (403 otherwise, as S3 answers for a signed header left out) and a body with that digest (400 BadDigest, nothing stored).
 /// </summary>
 public static class LocalObjectsApi
 {
@@ -92,12 +93,16 @@ public static class LocalObjectsApi
             }
             else
             {
-                var info = await store.PutAsync(key, context.Request.Body, context.Request.ContentType, context.RequestAborted);
+                var info = await store.PutAsync(key, context.Request.Body, context.Request.ContentType, query["contentMd5"].FirstOrDefault(), context.RequestAborted);
                 etag = info.ETag ?? string.Empty;
             }
 
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.Headers.ETag = $"\"{etag}\"";
+        }
+        catch (ContentDigestMismatchException)
+        {
+            await S3ErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.", store.Bucket, key);
         }
         catch (ObjectNotFoundException)
         {
@@ -133,7 +138,8 @@ public static class LocalObjectsApi
             q.ContainsKey("uploadId") ? q["uploadId"].ToString() : null,
             q.ContainsKey("partNumber") ? q["partNumber"].ToString() : null,
             q["signature"],
-            time.GetUtcNow());
+            time.GetUtcNow(),
+            q.ContainsKey("contentMd5") ? q["contentMd5"].ToString() : null);
         if (check != LocalUrlCheck.Valid)
         {
             var (code, message) = check switch
@@ -144,6 +150,12 @@ public static class LocalObjectsApi
                 _ => ("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided"),
             };
             await S3ErrorResponse.WriteAsync(context, StatusCodes.Status403Forbidden, code, message, bucket, key);
+            return null;
+        }
+
+        if (q.ContainsKey("contentMd5") && context.Request.Headers["Content-MD5"].ToString() != q["contentMd5"].ToString())
+        {
+            await S3ErrorResponse.WriteAsync(context, StatusCodes.Status403Forbidden, "SignatureDoesNotMatch", "The URL is bound to a Content-MD5 the request does not carry", bucket, key);
             return null;
         }
 

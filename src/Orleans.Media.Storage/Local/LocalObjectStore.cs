@@ -63,6 +63,16 @@ public sealed class LocalObjectStore : IObjectStore
         set => Volatile.Write(ref _unnamedFiles, value && PosixFiles.UnnamedFilesPossible);
     }
 
+    /// <summary>
+    /// The file that holds <paramref name="key"/>, or null when there is none: tools (ffmpeg, ffprobe, LibreOffice) read
+    /// local objects in place rather than through a copy.
+    /// </summary>
+    public string? FilePathOf(string key)
+    {
+        var path = _paths.Resolve(key);
+        return !key.EndsWith('/') && File.Exists(path) ? path : null;
+    }
+
     public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
     {
         var path = _paths.Resolve(key);
@@ -215,10 +225,18 @@ public sealed class LocalObjectStore : IObjectStore
         PutAsync(key, content, null, cancellationToken);
 
     /// <summary>A whole-object PUT that also records the content type (the silo's presigned PUT endpoint).</summary>
-    public async Task<ObjectInfo> PutAsync(string key, Stream content, string? contentType, CancellationToken cancellationToken = default)
+    public Task<ObjectInfo> PutAsync(string key, Stream content, string? contentType, CancellationToken cancellationToken = default) =>
+        PutAsync(key, content, contentType, null, cancellationToken);
+
+    /// <summary>
+    /// A whole-object PUT bound to a Content-MD5 (base64, as the header carries it): when the body's MD5 differs,
+    /// nothing is stored and <see cref="ContentDigestMismatchException"/> is thrown.
+    /// </summary>
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, string? contentType, string? contentMd5, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        await using var write = new LocalObjectWriteStream(this, key, _paths.ResolveForCreate(key), contentType, computeMd5: true);
+        var expected = contentMd5 is null ? null : ContentMd5.Decode(contentMd5);
+        await using var write = new LocalObjectWriteStream(this, key, _paths.ResolveForCreate(key), contentType, computeMd5: true, expected);
         await content.CopyToAsync(write, 1 << 20, cancellationToken).ConfigureAwait(false);
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -335,6 +353,26 @@ public sealed class LocalObjectStore : IObjectStore
         {
             DeleteTemp(temp);
         }
+    }
+
+    public Task<IReadOnlyList<UploadedPart>> ListPartsAsync(string key, string uploadId, CancellationToken cancellationToken = default)
+    {
+        var folder = RequireUpload(key, uploadId);
+        var parts = new List<UploadedPart>();
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*.part"))
+        {
+            var etagFile = file.FullName + ".etag";
+            if (!int.TryParse(Path.GetFileNameWithoutExtension(file.Name), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ||
+                !File.Exists(etagFile))
+            {
+                continue; // a part still being written: its ETag file comes last
+            }
+
+            parts.Add(new UploadedPart(number, File.ReadAllText(etagFile), file.Length, file.LastWriteTimeUtc));
+        }
+
+        parts.Sort((a, b) => a.PartNumber.CompareTo(b.PartNumber));
+        return Task.FromResult<IReadOnlyList<UploadedPart>>(parts);
     }
 
     public Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken = default)

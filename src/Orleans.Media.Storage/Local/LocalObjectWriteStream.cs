@@ -32,6 +32,7 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
     private readonly bool _isFolder;
     private readonly IncrementalHash? _md5;
     private readonly string? _contentType;
+    private readonly byte[]? _expectedMd5;
     private byte[]? _buffer;
     private int _buffered;
     private SafeFileHandle? _file;
@@ -40,9 +41,10 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
     private bool _completed;
     private bool _disposed;
 
-    public LocalObjectWriteStream(LocalObjectStore store, string key, string finalPath, string? contentType, bool computeMd5)
+    public LocalObjectWriteStream(LocalObjectStore store, string key, string finalPath, string? contentType, bool computeMd5, byte[]? expectedMd5 = null)
     {
-        _md5 = computeMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        _md5 = computeMd5 || expectedMd5 is not null ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        _expectedMd5 = expectedMd5;
         _store = store;
         _key = key;
         _finalPath = finalPath;
@@ -121,7 +123,14 @@ internal sealed class LocalObjectWriteStream : ObjectWriteStream
         FlushBuffer();
         var file = _file ?? OpenTemp(); // an empty object still gets its (empty) file
         var lastWrite = File.GetLastWriteTimeUtc(file);
-        var etag = _md5 is null ? _store.NextOpaqueETag() : Convert.ToHexStringLower(_md5.GetHashAndReset());
+        var md5 = _md5?.GetHashAndReset();
+        if (_expectedMd5 is not null && !md5.AsSpan().SequenceEqual(_expectedMd5))
+        {
+            // Not published: disposing removes the file, the previous object (if any) stays.
+            throw new ContentDigestMismatchException(_store.Bucket, _key);
+        }
+
+        var etag = md5 is null ? _store.NextOpaqueETag() : Convert.ToHexStringLower(md5);
         LocalObjectAttributes.Save(file, _fileLength, lastWrite, etag, _contentType);
         _store.Publish(file, _tempPath, _key, _finalPath);
         _completed = true;

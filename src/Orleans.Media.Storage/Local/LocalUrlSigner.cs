@@ -6,9 +6,9 @@ namespace Orleans.Media.Storage.Local;
 
 /// <summary>
 /// Signs and checks the presigned URLs of local-folder buckets, which the silo serves itself at
-/// <c>&lt;base&gt;/_objects/&lt;bucket&gt;/&lt;key&gt;?method=..&amp;expires=..[&amp;uploadId=..&amp;partNumber=..]&amp;signature=..</c>.
-/// The signature is HMAC-SHA256 over method, bucket, key, expiry, upload id and part number, so none of them can be
-/// changed without invalidating it. Pure: the caller passes the current time.
+/// <c>&lt;base&gt;/_objects/&lt;bucket&gt;/&lt;key&gt;?method=..&amp;expires=..[&amp;uploadId=..&amp;partNumber=..][&amp;contentMd5=..]&amp;signature=..</c>.
+/// The signature is HMAC-SHA256 over method, bucket, key, expiry, upload id, part number and (when bound) the
+/// Content-MD5, so none of them can be changed without invalidating it. Pure: the caller passes the current time.
 /// </summary>
 public sealed class LocalUrlSigner
 {
@@ -54,9 +54,14 @@ public sealed class LocalUrlSigner
             partNumber = request.PartNumber;
         }
 
+        if (request.ContentMd5 is { } md5 && (request.Method != PresignMethod.Put || !ContentMd5.IsValid(md5)))
+        {
+            throw new ArgumentException("A Content-MD5 binds only a whole-object PUT, and must be the base64 of a 16-byte MD5.", nameof(request));
+        }
+
         var method = HttpMethodOf(request.Method);
         var expires = request.ExpiresAt.ToUnixTimeSeconds();
-        var signature = Sign(method, bucket, request.Key, expires, uploadId, partNumber);
+        var signature = Sign(method, bucket, request.Key, expires, uploadId, partNumber, request.ContentMd5);
         var path = string.Join('/', request.Key.Split('/').Select(Uri.EscapeDataString));
         var query = new StringBuilder()
             .Append("method=").Append(method)
@@ -67,21 +72,28 @@ public sealed class LocalUrlSigner
                 .Append("&partNumber=").Append(partNumber!.Value.ToString(CultureInfo.InvariantCulture));
         }
 
+        if (request.ContentMd5 is not null)
+        {
+            query.Append("&contentMd5=").Append(Uri.EscapeDataString(request.ContentMd5));
+        }
+
         query.Append("&signature=").Append(signature);
         var baseText = publicBaseUrl.AbsoluteUri.TrimEnd('/');
         return new Uri($"{baseText}/{RoutePrefix}/{Uri.EscapeDataString(bucket)}/{path}?{query}");
     }
 
     /// <summary>Lower-case hex HMAC-SHA256 of the request's fields.</summary>
-    public string Sign(string method, string bucket, string key, long expiresUnixSeconds, string? uploadId, int? partNumber)
+    public string Sign(string method, string bucket, string key, long expiresUnixSeconds, string? uploadId, int? partNumber, string? contentMd5 = null)
     {
-        // Length-prefixed fields: no two different field tuples produce the same signed text.
+        // Length-prefixed fields: no two different field tuples produce the same signed text. The Content-MD5 is a
+        // seventh field only when bound, so unbound URLs keep their signatures.
         var text = new StringBuilder();
-        foreach (var field in new[]
-                 {
-                     method, bucket, key, expiresUnixSeconds.ToString(CultureInfo.InvariantCulture), uploadId ?? string.Empty,
-                     partNumber?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
-                 })
+        string[] fields =
+        [
+            method, bucket, key, expiresUnixSeconds.ToString(CultureInfo.InvariantCulture), uploadId ?? string.Empty,
+            partNumber?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+        ];
+        foreach (var field in contentMd5 is null ? fields : [.. fields, contentMd5])
         {
             text.Append(field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field).Append('\n');
         }
@@ -102,7 +114,8 @@ public sealed class LocalUrlSigner
         string? uploadId,
         string? partNumber,
         string? signature,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        string? contentMd5 = null)
     {
         if (method is not ("GET" or "PUT") ||
             !long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt) ||
@@ -124,7 +137,12 @@ public sealed class LocalUrlSigner
             part = p;
         }
 
-        var expected = Sign(method, bucket, key, expiresAt, uploadId, part);
+        if (contentMd5 is not null && (method != "PUT" || part is not null || !ContentMd5.IsValid(contentMd5)))
+        {
+            return LocalUrlCheck.Malformed;
+        }
+
+        var expected = Sign(method, bucket, key, expiresAt, uploadId, part, contentMd5);
         var given = signature.ToLowerInvariant();
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given)))
         {

@@ -251,6 +251,39 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
+    public async Task<IReadOnlyList<UploadedPart>> ListPartsAsync(string key, string uploadId, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        var parts = new List<UploadedPart>();
+        int? marker = null;
+        try
+        {
+            while (true)
+            {
+                var r = await Client.ListPartsAsync(
+                    new ListPartsRequest { BucketName = Bucket, Key = key, UploadId = uploadId, PartNumberMarker = marker?.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    cancellationToken).ConfigureAwait(false);
+                parts.AddRange((r.Parts ?? []).Select(p => new UploadedPart(p.PartNumber ?? 0, S3Clients.Bare(p.ETag)!, p.Size ?? 0, ToOffset(p.LastModified))));
+                if (r.IsTruncated != true || r.NextPartNumberMarker is null)
+                {
+                    break;
+                }
+
+                marker = r.NextPartNumberMarker;
+            }
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+        {
+            throw new NotSupportedException($"The S3 endpoint of bucket '{Bucket}' has no ListParts ({(int)e.StatusCode}).", e);
+        }
+
+        return parts;
+    }
+
     public Uri Presign(PresignRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -264,6 +297,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             Protocol = _presignHttp ? Protocol.HTTP : Protocol.HTTPS,
             ContentType = request.ContentType,
         };
+        if (request.ContentMd5 is { } md5)
+        {
+            if (request.Method != PresignMethod.Put || !ContentMd5.IsValid(md5))
+            {
+                throw new ArgumentException("A Content-MD5 binds only a whole-object PUT, and must be the base64 of a 16-byte MD5.", nameof(request));
+            }
+
+            // A signed header: the client must send exactly this Content-MD5, and S3 checks the body against it.
+            r.Headers.ContentMD5 = md5;
+        }
+
         if (request.Method == PresignMethod.UploadPart)
         {
             if (string.IsNullOrEmpty(request.UploadId) || request.PartNumber is not (>= 1 and <= 10_000))

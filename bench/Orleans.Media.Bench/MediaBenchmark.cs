@@ -1,0 +1,413 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Processing;
+using Orleans.Media.Processing.Actions.Video;
+using Orleans.Media.Processing.Ingestion;
+using Orleans.Media.Silo.Storage;
+using Orleans.Media.Storage;
+using Orleans.Media.Storage.Local;
+using Orleans.Media.Storage.Uploads;
+
+namespace Orleans.Media.Bench;
+
+/// <summary>
+/// The media data plane against the tools themselves, in one run: video/convert vs ffmpeg with the same arguments
+/// (a 60 s 720p clip), image/resize vs ImageMagick's <c>convert</c> (200 images), a 2 GB URL pull into s3rver vs
+/// <c>curl | curl -T -</c> to a presigned PUT (with the pull's peak RSS), and a 6 GB upload in 100 presigned parts,
+/// 8 in parallel, into the local backend vs <c>cp</c> (with the completion's assembly time). Ratios are
+/// reference time / our time: above 1 we are faster. Args pick parts (<c>pull</c>, <c>multipart</c>, <c>video</c>,
+/// <c>image</c>); none runs all. The pull runs first, so its RSS is not the other parts' leftovers.
+/// </summary>
+public sealed class MediaBenchmark : IBenchScenario
+{
+    private const double MiB = 1024 * 1024;
+    private const long PullBytes = 2L * 1024 * 1024 * 1024;
+    private const long MultipartBytes = 6L * 1024 * 1024 * 1024;
+    private const int MultipartParts = 100;
+    private const int MultipartParallel = 8;
+    private const int ImageCount = 200;
+
+    private static readonly string[] VideoParameters = ["format=mp4", "vcodec=h264", "preset=veryfast", "s=854x480", "vb=1500000", "acodec=aac", "ab=128000"];
+
+    public string Name => "media";
+
+    public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
+    {
+        bool Part(string name) => args.Length == 0 || args.Contains(name, StringComparer.OrdinalIgnoreCase);
+        var buckets = Path.Combine(workDir, "buckets");
+        Directory.CreateDirectory(Path.Combine(buckets, "media"));
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddObjectStorage(o => o.DefaultLocalRoot = buckets);
+        services.AddMediaProcessing(o => o.ScratchRoot = Path.Combine(workDir, "scratch"));
+        await using var provider = services.BuildServiceProvider();
+
+        if (Part("pull"))
+        {
+            await RunPullAsync(report, workDir, cancellationToken);
+        }
+
+        if (Part("multipart"))
+        {
+            await RunMultipartAsync(report, workDir, cancellationToken);
+        }
+
+        if (Part("video"))
+        {
+            await RunVideoAsync(report, provider, buckets, workDir, cancellationToken);
+        }
+
+        if (Part("image"))
+        {
+            await RunImageAsync(report, provider, buckets, workDir, cancellationToken);
+        }
+    }
+
+    private static async Task RunVideoAsync(BenchReport report, IServiceProvider provider, string buckets, string workDir, CancellationToken cancellationToken)
+    {
+        var clip = Path.Combine(buckets, "media", "clip720.mp4");
+        if (!File.Exists(clip))
+        {
+            await RunToolAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
+                "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=60", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=60",
+                "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-b:v", "4000000", "-c:a", "aac", "-shortest", clip], workDir);
+        }
+
+        var action = provider.GetRequiredService<Orleans.Media.Processing.Actions.MediaActionRegistry>().Prepare("video/convert", VideoParameters);
+        var direct = Path.Combine(workDir, "direct.mp4");
+        double ours = double.MaxValue, reference = double.MaxValue;
+        for (var round = 0; round < 2; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            await RunToolAsync("ffmpeg", VideoConvertAction.FfmpegArguments(VideoParameters, clip, direct), workDir);
+            reference = Math.Min(reference, sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            await action.RunAsync(new ObjectUri("oss", "media", "clip720.mp4"), cancellationToken);
+            ours = Math.Min(ours, sw.Elapsed.TotalSeconds);
+            BenchReport.Note($"video round {round + 1}: ffmpeg {reference:0.00} s, video/convert {ours:0.00} s (best so far)");
+        }
+
+        File.Delete(direct);
+        report.Metric("video_convert_seconds", ours, "s");
+        report.Metric("video_convert_ffmpeg_seconds", reference, "s");
+        report.Metric("video_convert_ratio", reference / ours, "x");
+    }
+
+    private static async Task RunImageAsync(BenchReport report, IServiceProvider provider, string buckets, string workDir, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(buckets, "media", "images");
+        Directory.CreateDirectory(folder);
+        for (var i = 0; i < ImageCount; i++)
+        {
+            var path = Path.Combine(folder, $"img{i:D3}.jpg");
+            if (!File.Exists(path))
+            {
+                // Noise over a gradient: a photo-like JPEG that does not compress to nothing.
+                using var noise = NetVips.Image.Gaussnoise(1920, 1080, mean: 128, sigma: 30);
+                using var x = NetVips.Image.Xyz(1920, 1080)[0];
+                using var mixed = (noise * 0.5) + (x * (60.0 / 1920)) + (i % 50);
+                using var green = mixed * 0.8;
+                using var blue = mixed * 0.6;
+                using var joined = mixed.Bandjoin(green, blue);
+                using var rgb = joined.Cast(NetVips.Enums.BandFormat.Uchar);
+                rgb.WriteToFile(path + "[Q=85]");
+            }
+        }
+
+        var action = provider.GetRequiredService<Orleans.Media.Processing.Actions.MediaActionRegistry>()
+            .Prepare("image/resize", ["w=256", "h=256", "format=jpg", "quality=85", "output=oss://{bucket}/resized/{barename}.{autoext}"]);
+        var magickOut = Directory.CreateDirectory(Path.Combine(workDir, "magick")).FullName;
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < ImageCount; i++)
+        {
+            await RunToolAsync("/usr/bin/convert", [Path.Combine(folder, $"img{i:D3}.jpg"), "-resize", "256x256", "-quality", "85", Path.Combine(magickOut, $"img{i:D3}.jpg")], workDir);
+        }
+
+        var reference = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        for (var i = 0; i < ImageCount; i++)
+        {
+            await action.RunAsync(new ObjectUri("oss", "media", $"images/img{i:D3}.jpg"), cancellationToken);
+        }
+
+        var ours = sw.Elapsed.TotalSeconds;
+        BenchReport.Note($"{ImageCount} 1920x1080 JPEGs to 256 px: convert {reference:0.00} s, image/resize {ours:0.00} s (one at a time each)");
+        report.Metric("image_resize_seconds", ours, "s");
+        report.Metric("image_resize_convert_seconds", reference, "s");
+        report.Metric("image_resize_ratio", reference / ours, "x");
+    }
+
+    private static async Task RunPullAsync(BenchReport report, string workDir, CancellationToken cancellationToken)
+    {
+        var s3 = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") ?? throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set (deploy/bench.sh starts s3rver)");
+        var body = Path.Combine(workDir, "pull-body.bin");
+        await EnsureFileAsync(body, PullBytes);
+
+        // The origin is another process (python's file server), so neither side's memory or CPU is counted for it.
+        var port = FreePort();
+        using var origin = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--directory", workDir])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        origin.ErrorDataReceived += (_, _) => { };
+        origin.BeginErrorReadLine();
+        origin.BeginOutputReadLine();
+        try
+        {
+            await WaitForPortAsync(port);
+            var url = new Uri($"http://127.0.0.1:{port}/pull-body.bin");
+            const string bucket = "bench-pull";
+            using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = s3, ForcePathStyle = true, UseHttp = true });
+            await admin.PutBucketAsync(bucket, cancellationToken);
+            var options = new ObjectStorageOptions();
+            options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = s3, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+            using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+
+            // Reference: curl streaming the body into a presigned PUT.
+            var presigned = storage.GetBucket(bucket).Presign(new PresignRequest("curl.bin", PresignMethod.Put, DateTimeOffset.UtcNow.AddHours(1)));
+            var sw = Stopwatch.StartNew();
+            await RunToolAsync("sh", ["-c", "curl -sS -f \"$1\" | curl -sS -f -T - \"$2\" -o /dev/null", "sh", url.AbsoluteUri, presigned.AbsoluteUri], workDir);
+            var reference = sw.Elapsed.TotalSeconds;
+            await admin.DeleteObjectAsync(bucket, "curl.bin", cancellationToken);
+
+            using var pull = new UrlIngestion(storage, Options.Create(new UrlIngestionOptions { AllowedNetworks = ["127.0.0.1/32"] }), TimeProvider.System, NullLogger<UrlIngestion>.Instance);
+            GC.Collect();
+            using var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var startRss = process.WorkingSet64;
+            long peak = 0;
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    process.Refresh();
+                    peak = Math.Max(peak, process.WorkingSet64);
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+            sw.Restart();
+            var result = await pull.IngestAsync(url, new ObjectUri("oss", bucket, "pulled.bin"), cancellationToken);
+            var ours = sw.Elapsed.TotalSeconds;
+            await sampling.CancelAsync();
+            await sampler;
+            if (result.Size != PullBytes)
+            {
+                throw new InvalidOperationException($"The pull stored {result.Size} bytes, not {PullBytes}.");
+            }
+
+            await admin.DeleteObjectAsync(bucket, "pulled.bin", cancellationToken);
+            BenchReport.Note($"2 GiB pull: curl|curl {PullBytes / MiB / reference:0} MiB/s, UrlIngestion {PullBytes / MiB / ours:0} MiB/s; RSS {startRss / MiB:0} MB before, peak {peak / MiB:0} MB");
+            report.Metric("url_pull_seconds", ours, "s");
+            report.Metric("url_pull_curl_seconds", reference, "s");
+            report.Metric("url_pull_ratio", reference / ours, "x");
+            report.Metric("url_pull_peak_rss", peak / MiB, "MB");
+        }
+        finally
+        {
+            origin.Kill(entireProcessTree: true);
+            await origin.WaitForExitAsync(CancellationToken.None);
+            File.Delete(body);
+        }
+    }
+
+    private static async Task RunMultipartAsync(BenchReport report, string workDir, CancellationToken cancellationToken)
+    {
+        var free = new DriveInfo(workDir).AvailableFreeSpace;
+        if (free < 4 * MultipartBytes)
+        {
+            BenchReport.Note($"multipart skipped: {free / MiB / 1024:0} GiB free, {4 * MultipartBytes / MiB / 1024:0} GiB needed (source, parts, object, cp copy)");
+            return;
+        }
+
+        var source = Path.Combine(workDir, "multipart-source.bin");
+        await EnsureFileAsync(source, MultipartBytes);
+        var root = Path.Combine(workDir, "mp-buckets");
+        const string signingKey = "bench-multipart-signing-key-0123456789";
+
+        // The silo's endpoint for local signed URLs, on Kestrel, as the embedded default serves it.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddObjectStorage(o =>
+        {
+            o.DefaultLocalRoot = root;
+            o.LocalSigningKey = signingKey;
+        });
+        await using var app = builder.Build();
+        app.MapLocalObjectsApi();
+        await app.StartAsync(cancellationToken);
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var storage = new ObjectStorage(
+                Options.Create(new ObjectStorageOptions { DefaultLocalRoot = root, LocalSigningKey = signingKey, LocalPublicBaseUrl = address }),
+                new LocalUrlSigner(signingKey));
+            var uploads = new DirectUploads(storage, TimeProvider.System);
+            var plan = MultipartPlan.Create(MultipartBytes, MultipartParts);
+
+            var copy = Path.Combine(workDir, "multipart-cp.bin");
+            var sw = Stopwatch.StartNew();
+            await RunToolAsync("cp", [source, copy], workDir);
+            var reference = sw.Elapsed.TotalSeconds;
+            File.Delete(copy);
+
+            var upload = await uploads.StartMultipartAsync("bench", "big/upload.bin", plan, TimeSpan.FromHours(1), cancellationToken);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = MultipartParallel }) { Timeout = TimeSpan.FromMinutes(30) };
+            sw.Restart();
+            await Parallel.ForEachAsync(upload.Parts, new ParallelOptions { MaxDegreeOfParallelism = MultipartParallel, CancellationToken = cancellationToken }, async (part, ct) =>
+            {
+                await using var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+                file.Position = (part.PartNumber - 1) * plan.PartSize;
+                using var content = new StreamContent(new LengthLimitedStream(file, part.Size), 1 << 20);
+                content.Headers.ContentLength = part.Size;
+                using var response = await http.PutAsync(part.Url, content, ct);
+                response.EnsureSuccessStatusCode();
+            });
+            var ours = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            var info = await uploads.CompleteAsync("bench", upload.Key, upload.UploadId, plan, cancellationToken: cancellationToken);
+            var complete = sw.Elapsed.TotalSeconds;
+            if (info.Size != MultipartBytes)
+            {
+                throw new InvalidOperationException($"The upload assembled {info.Size} bytes, not {MultipartBytes}.");
+            }
+
+            BenchReport.Note($"6 GiB in {MultipartParts} parts, {MultipartParallel} at once: cp {MultipartBytes / MiB / reference:0} MiB/s, presigned parts {MultipartBytes / MiB / ours:0} MiB/s, complete {complete:0.00} s");
+            report.Metric("multipart_seconds", ours, "s");
+            report.Metric("multipart_cp_seconds", reference, "s");
+            report.Metric("multipart_ratio", reference / ours, "x");
+            report.Metric("multipart_complete_seconds", complete, "s");
+            report.Metric("multipart_ratio_with_complete", reference / (ours + complete), "x");
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
+            File.Delete(source);
+        }
+    }
+
+    /// <summary>A file of <paramref name="size"/> bytes: a random MiB repeated (no file system here deduplicates).</summary>
+    private static async Task EnsureFileAsync(string path, long size)
+    {
+        if (File.Exists(path) && new FileInfo(path).Length == size)
+        {
+            return;
+        }
+
+        var chunk = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1 << 20);
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        for (long written = 0; written < size; written += chunk.Length)
+        {
+            await file.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, size - written)));
+        }
+    }
+
+    private static async Task RunToolAsync(string exe, IReadOnlyList<string> arguments, string workDir)
+    {
+        var psi = new ProcessStartInfo(exe) { WorkingDirectory = workDir, RedirectStandardError = true };
+        foreach (var a in arguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{exe} failed ({p.ExitCode}): {await stderr}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForPortAsync(int port)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException($"Nothing listens on port {port}.");
+    }
+
+    /// <summary>The next <c>length</c> bytes of a stream (one part of the source file).</summary>
+    private sealed class LengthLimitedStream(Stream inner, long size) : Stream
+    {
+        private readonly long _size = size;
+        private long _left = size;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => _size;
+
+        public override long Position
+        {
+            get => _size - _left;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
+            _left -= n;
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _left)], cancellationToken);
+            _left -= n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,86 @@
+using NetVips;
+using Orleans.Media.Storage;
+
+namespace Orleans.Media.Processing.Actions.Image;
+
+/// <summary>
+/// The in-process image actions: libvips (NetVips) reads the object through its seekable read stream (ranged reads),
+/// processes, and writes into the target's write stream, without temporary files. libvips' work is synchronous
+/// and CPU-bound: it runs on the thread pool, off the caller's scheduler.
+/// </summary>
+public abstract class ImageAction(MediaFiles files) : IMediaAction
+{
+    private protected MediaFiles Files { get; } = files;
+
+    public abstract string Name { get; }
+
+    public IPreparedAction Prepare(IReadOnlyList<string>? parameters)
+    {
+        var p = ActionParameters.Parse(Name, parameters);
+        var format = p.GetChoice("format", ImageFormats.Names, "f");
+        var quality = p.GetInt("quality", 1, 100) ?? p.GetInt("q", 1, 100);
+        var operation = Parse(p);
+        var output = OutputPattern.From(p, multipleOutputs: false);
+        p.EnsureAllUsed();
+        return new Prepared(this, operation, format, quality, output);
+    }
+
+    /// <summary>
+    /// Reads this action's own parameters (format, quality and output are read by the base) and returns the
+    /// operation: it loads the image from the stream (positioned at 0) as suits it and returns the result to save.
+    /// </summary>
+    protected abstract Func<ImageHeader, Stream, NetVips.Image> Parse(ActionParameters parameters);
+
+    private sealed class Prepared(ImageAction action, Func<ImageHeader, Stream, NetVips.Image> operation, string? format, int? quality, OutputPattern output)
+        : IPreparedAction
+    {
+        public string Name => action.Name;
+
+        public async Task<ActionResult> RunAsync(ObjectUri source, CancellationToken cancellationToken = default)
+        {
+            var store = action.Files.Storage.GetBucket(source.Bucket);
+            await using var input = await store.OpenReadAsync(source.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            string outFormat;
+            ObjectUri target;
+            ObjectInfo info;
+            try
+            {
+                ImageHeader header;
+                using (var probe = NetVips.Image.NewFromStream(input, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error))
+                {
+                    var loader = probe.Contains("vips-loader") ? (string)probe.Get("vips-loader") : null;
+                    header = new ImageHeader(probe.Width, probe.Height, loader);
+                }
+
+                outFormat = format ?? ImageFormats.FromLoader(header.Loader) ?? "png";
+                target = output.Resolve(source, outFormat, 1);
+                if (target == source)
+                {
+                    throw new ActionFailedException(Name, source.ToString(), "the output would overwrite the source; give another output");
+                }
+
+                input.Position = 0;
+                await using var write = action.Files.Storage.GetBucket(target.Bucket).OpenWrite(target.Key, new WriteOptions { ContentType = ImageFormats.ContentType(outFormat) });
+                await Task.Run(
+                    () =>
+                    {
+                        using var result = operation(header, input);
+                        result.WriteToStream(write, ImageFormats.SaveSuffix(outFormat, quality));
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                info = await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (VipsException e)
+            {
+                throw new ActionFailedException(Name, source.ToString(), "libvips could not process the image: " + FirstLine(e.Message), e);
+            }
+
+            return new ActionResult(source, [new ActionOutput(target, info.Size)]);
+        }
+
+        private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? text;
+    }
+}
+
+/// <summary>What libvips read from the header before processing.</summary>
+public readonly record struct ImageHeader(int Width, int Height, string? Loader);

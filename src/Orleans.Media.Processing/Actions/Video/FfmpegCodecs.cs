@@ -1,0 +1,43 @@
+namespace Orleans.Media.Processing.Actions.Video;
+
+/// <summary>The containers and codecs the ffmpeg actions offer, by the vendor's short names, with ffmpeg's names.</summary>
+internal static class FfmpegCodecs
+{
+    public sealed record Container(string Muxer, string Extension, string ContentType, string DefaultVideo, string DefaultAudio, string[] Video, string[] Audio);
+
+    public static readonly IReadOnlyDictionary<string, Container> Containers = new Dictionary<string, Container>(StringComparer.Ordinal)
+    {
+        ["mp4"] = new("mp4", "mp4", "video/mp4", "h264", "aac", ["h264", "h265", "mpeg4", "copy"], ["aac", "mp3", "copy", "none"]),
+        ["mov"] = new("mov", "mov", "video/quicktime", "h264", "aac", ["h264", "h265", "mpeg4", "copy"], ["aac", "mp3", "copy", "none"]),
+        ["mkv"] = new("matroska", "mkv", "video/x-matroska", "h264", "aac", ["h264", "h265", "vp9", "mpeg4", "copy"], ["aac", "mp3", "opus", "vorbis", "flac", "copy", "none"]),
+        ["webm"] = new("webm", "webm", "video/webm", "vp9", "opus", ["vp9"], ["opus", "vorbis", "none"]),
+        ["ts"] = new("mpegts", "ts", "video/mp2t", "h264", "aac", ["h264", "h265", "mpeg4", "copy"], ["aac", "mp3", "copy", "none"]),
+        ["flv"] = new("flv", "flv", "video/x-flv", "h264", "aac", ["h264", "copy"], ["aac", "mp3", "copy", "none"]),
+    };
+
+    public static readonly string[] AllVideo = ["h264", "h265", "vp9", "mpeg4", "copy"];
+
+    public static readonly string[] AllAudio = ["aac", "mp3", "opus", "vorbis", "flac", "copy", "none"];
+
+    public static readonly int[] SampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
+
+    public static string VideoEncoder(string codec) => codec switch
+    {
+        "h264" => "libx264",
+        "h265" => "libx265",
+        "vp9" => "libvpx-vp9",
+        _ => codec,
+    };
+
+    public static string AudioEncoder(string codec) => codec switch
+    {
+        "mp3" => "libmp3lame",
+        "opus" => "libopus",
+        "vorbis" => "libvorbis",
+        _ => codec,
+    };
+
+    /// <summary>Seconds from the vendor's milliseconds, as ffmpeg reads them.</summary>
+    public static string Seconds(long milliseconds) =>
+        (milliseconds / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Storage;
+
+namespace Orleans.Media.Processing.Ingestion;
+
+/// <summary>
+/// Pulls an http(s) URL into an object (ICE UploadMediaByURL). The body streams into the store's write stream
+/// (multipart above one part, memory bounded by the part size and parts in flight), under a size cap, a connect
+/// timeout and an idle timeout. Transient failures (5xx, resets, timeouts) are retried from the start with backoff;
+/// 4xx is not. The SSRF guard sits in the connect callback: every address the host resolves to is checked, and the
+/// connection goes to a checked address, so neither a DNS answer nor a redirect (each hop is followed here and
+/// connects through the same callback) can reach an internal address.
+/// </summary>
+public sealed partial class UrlIngestion : IDisposable
+{
+    private static readonly HttpStatusCode[] Redirects =
+        [HttpStatusCode.MovedPermanently, HttpStatusCode.Found, HttpStatusCode.SeeOther, HttpStatusCode.TemporaryRedirect, HttpStatusCode.PermanentRedirect];
+
+    private readonly IObjectStorage _storage;
+    private readonly UrlIngestionOptions _options;
+    private readonly AddressPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UrlIngestion> _logger;
+    private readonly HttpClient _http;
+
+    public UrlIngestion(IObjectStorage storage, IOptions<UrlIngestionOptions> options, TimeProvider time, ILogger<UrlIngestion> logger)
+    {
+        _storage = storage;
+        _options = options.Value;
+        _policy = AddressPolicy.From(_options);
+        _time = time;
+        _logger = logger;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = _options.ConnectTimeout,
+            ConnectCallback = ConnectAsync,
+        };
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("OrleansMedia-UrlIngestion/1.0");
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    public async Task<IngestionResult> IngestAsync(Uri url, ObjectUri target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        CheckScheme(url);
+        var store = _storage.GetBucket(target.Bucket);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await PullOnceAsync(url, store, target, attempt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransientException e) when (attempt <= _options.MaxRetries)
+            {
+                var delay = _options.RetryDelay * Math.Pow(2, attempt - 1);
+                LogRetry(_logger, url.Host, attempt, e.Failure.Message, delay);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransientException e)
+            {
+                throw e.Failure;
+            }
+        }
+    }
+
+    private async Task<IngestionResult> PullOnceAsync(Uri url, IObjectStore store, ObjectUri target, int attempt, CancellationToken cancellationToken)
+    {
+        var current = url;
+        for (var hops = 0; ; hops++)
+        {
+            using var response = await SendAsync(current, cancellationToken).ConfigureAwait(false);
+            if (Redirects.Contains(response.StatusCode) && response.Headers.Location is { } location)
+            {
+                if (hops >= _options.MaxRedirects)
+                {
+                    throw new IngestionException(IngestionFailure.Network, $"More than {_options.MaxRedirects} redirects.");
+                }
+
+                current = new Uri(current, location);
+                CheckScheme(current);
+                continue;
+            }
+
+            var status = (int)response.StatusCode;
+            if (status >= 500)
+            {
+                throw new TransientException(new IngestionException(IngestionFailure.HttpStatus, $"The server answered {status} {response.ReasonPhrase}.", status));
+            }
+
+            if (status is < 200 or >= 300)
+            {
+                throw new IngestionException(IngestionFailure.HttpStatus, $"The server answered {status} {response.ReasonPhrase}.", status);
+            }
+
+            var declared = response.Content.Headers.ContentLength;
+            if (declared > _options.MaxBytes)
+            {
+                throw new IngestionException(IngestionFailure.TooLarge, $"The body has {declared} bytes, more than the cap of {_options.MaxBytes}.");
+            }
+
+            var contentType = response.Content.Headers.ContentType?.ToString();
+            var size = await CopyBodyAsync(response, store, target.Key, contentType, declared, cancellationToken).ConfigureAwait(false);
+            return new IngestionResult(target, size, contentType, current, attempt);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        headers.CancelAfter(_options.IdleTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        try
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (Find<ForbiddenAddressException>(e) is { } forbidden)
+        {
+            throw new IngestionException(IngestionFailure.ForbiddenAddress, forbidden.Message, inner: e);
+        }
+        catch (HttpRequestException e) when (Find<TimeoutException>(e) is not null || e.InnerException is OperationCanceledException)
+        {
+            throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"No connection to '{url.Host}' within {_options.ConnectTimeout}.", inner: e));
+        }
+        catch (HttpRequestException e)
+        {
+            throw new TransientException(new IngestionException(IngestionFailure.Network, $"The request to '{url.Host}' failed: {e.Message}", inner: e));
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"'{url.Host}' sent no response within {_options.IdleTimeout}.", inner: e));
+        }
+    }
+
+    private async Task<long> CopyBodyAsync(HttpResponseMessage response, IObjectStore store, string key, string? contentType, long? declared, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await using var write = store.OpenWrite(key, new WriteOptions { ContentType = contentType, PartSizeBytes = _options.PartSizeBytes, MaxPartsInFlight = _options.PartsInFlight });
+            long total = 0;
+            try
+            {
+                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                while (true)
+                {
+                    idle.CancelAfter(_options.IdleTimeout);
+                    var n = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    total += n;
+                    if (total > _options.MaxBytes)
+                    {
+                        throw new IngestionException(IngestionFailure.TooLarge, $"The body passed the cap of {_options.MaxBytes} bytes.");
+                    }
+
+                    await write.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"The body stalled for {_options.IdleTimeout} after {total} bytes.", inner: e));
+            }
+            catch (IOException e)
+            {
+                throw new TransientException(new IngestionException(IngestionFailure.Network, $"The body broke off after {total} bytes: {e.Message}", inner: e));
+            }
+            catch (HttpRequestException e)
+            {
+                throw new TransientException(new IngestionException(IngestionFailure.Network, $"The body broke off after {total} bytes: {e.Message}", inner: e));
+            }
+
+            if (declared is { } length && total != length)
+            {
+                throw new TransientException(new IngestionException(IngestionFailure.Network, $"The body ended after {total} of {length} bytes."));
+            }
+
+            var info = await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            return info.Size;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The SSRF guard: resolve, check every address, connect to a checked one.</summary>
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+
+        // All must pass: with one internal address among public ones, which one a connection reaches is the DNS
+        // server's choice, not ours.
+        foreach (var address in addresses)
+        {
+            if (!_policy.IsAllowed(address))
+            {
+                LogForbidden(_logger, host, address);
+                throw new ForbiddenAddressException(host, address);
+            }
+        }
+
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
+    }
+
+    private static void CheckScheme(Uri url)
+    {
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new IngestionException(IngestionFailure.InvalidUrl, $"Only http and https URLs can be pulled (got '{(url.IsAbsoluteUri ? url.Scheme : "relative")}').");
+        }
+    }
+
+    private static T? Find<T>(Exception e)
+        where T : Exception
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is T t)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    // Hosts only: a URL's query may be a credential (presigned URLs).
+    [LoggerMessage(1, LogLevel.Information, "Pull from {Host} failed (attempt {Attempt}): {Reason}; retrying in {Delay}")]
+    private static partial void LogRetry(ILogger logger, string host, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(2, LogLevel.Warning, "Pull refused: {Host} resolves to the internal address {Address}")]
+    private static partial void LogForbidden(ILogger logger, string host, IPAddress address);
+
+    /// <summary>A failure worth another attempt; carries what to report when none is left.</summary>
+    private sealed class TransientException(IngestionException failure) : Exception(failure.Message, failure)
+    {
+        public IngestionException Failure { get; } = failure;
+    }
+}

@@ -1,0 +1,110 @@
+using Orleans.Media.Processing.Actions;
+
+namespace Orleans.Media.Processing.Tests;
+
+public sealed class ImageActionTests : IDisposable
+{
+    private readonly ProcessingHost _host = new();
+
+    public void Dispose() => _host.Dispose();
+
+    [Fact]
+    public async Task Convert_writes_the_requested_format()
+    {
+        var source = await _host.MakeImageAsync("pics/a.png");
+        var action = _host.Actions.Prepare("image/convert", ["format=webp", "quality=70"]);
+
+        var result = await action.RunAsync(source);
+
+        var output = Assert.Single(result.Outputs);
+        Assert.Equal("pics/a_output.webp", output.Uri.Key);
+        using var image = NetVips.Image.NewFromFile(_host.PathOf(output.Uri.Key));
+        Assert.StartsWith("webpload", (string)image.Get("vips-loader"));
+        Assert.Equal((64, 64), (image.Width, image.Height));
+        Assert.Equal("image/webp", (await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync(output.Uri.Key))!.ContentType);
+    }
+
+    [Theory]
+    [InlineData(new[] { "w=32" }, 200, 100, 32, 16)] // lfit: width bounds
+    [InlineData(new[] { "m=fixed", "w=40", "h=20" }, 64, 64, 40, 20)]
+    [InlineData(new[] { "m=fill", "w=30", "h=10" }, 64, 64, 30, 10)]
+    [InlineData(new[] { "m=pad", "w=60", "h=20" }, 64, 64, 60, 20)]
+    [InlineData(new[] { "m=mfit", "w=20", "h=10" }, 200, 100, 20, 10)]
+    [InlineData(new[] { "m=mfit", "w=10", "h=10" }, 200, 100, 20, 10)] // covers the box: the short side is 10
+    [InlineData(new[] { "p=50" }, 64, 32, 32, 16)]
+    [InlineData(new[] { "l=50" }, 100, 200, 25, 50)] // portrait: the long side is the height
+    [InlineData(new[] { "w=500" }, 64, 64, 64, 64)] // limit=1 (default): never enlarged
+    [InlineData(new[] { "w=128", "limit=0" }, 64, 64, 128, 128)]
+    public async Task Resize_gives_the_size_of_each_mode(string[] parameters, int width, int height, int expectedWidth, int expectedHeight)
+    {
+        var source = await _host.MakeImageAsync("in.jpg", width, height, ".jpg");
+
+        var result = await _host.Actions.Prepare("image/resize", [.. parameters, "format=png", "output=oss://{bucket}/out/{barename}.{autoext}"]).RunAsync(source);
+
+        var output = Assert.Single(result.Outputs);
+        Assert.Equal("out/in.png", output.Uri.Key);
+        using var image = NetVips.Image.NewFromFile(_host.PathOf(output.Uri.Key));
+        Assert.Equal((expectedWidth, expectedHeight), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task Resize_keeps_the_source_format_when_none_is_given()
+    {
+        var source = await _host.MakeImageAsync("keep.jpg", 80, 40, ".jpg");
+
+        var output = Assert.Single((await _host.Actions.Prepare("image/resize", ["w=40"]).RunAsync(source)).Outputs);
+
+        Assert.Equal("keep_output.jpg", output.Uri.Key);
+        using var image = NetVips.Image.NewFromFile(_host.PathOf(output.Uri.Key));
+        Assert.StartsWith("jpegload", (string)image.Get("vips-loader"));
+        Assert.Equal((40, 20), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task Crop_cuts_the_rectangle_clipped_to_the_image()
+    {
+        var source = await _host.MakeImageAsync("c.png");
+
+        var inside = Assert.Single((await _host.Actions.Prepare("image/crop", ["x=8", "y=4", "w=16", "h=24"]).RunAsync(source)).Outputs);
+        var clipped = Assert.Single((await _host.Actions.Prepare("image/crop", ["x=60", "y=0", "w=16", "h=16", "output=oss://media/clip.{autoext}"]).RunAsync(source)).Outputs);
+
+        using (var image = NetVips.Image.NewFromFile(_host.PathOf(inside.Uri.Key)))
+        {
+            Assert.Equal((16, 24), (image.Width, image.Height));
+        }
+
+        using (var image = NetVips.Image.NewFromFile(_host.PathOf(clipped.Uri.Key)))
+        {
+            Assert.Equal((4, 16), (image.Width, image.Height));
+        }
+
+        var outside = _host.Actions.Prepare("image/crop", ["x=64", "w=1", "h=1"]);
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => outside.RunAsync(source));
+        Assert.Contains("outside", e.Reason);
+    }
+
+    [Fact]
+    public async Task A_damaged_image_fails_with_a_reason()
+    {
+        var png = NetVips.Image.Black(32, 32).WriteToBuffer(".png");
+        var source = await _host.PutBytesAsync("broken.png", png[..(png.Length / 2)].Concat(new byte[64]).ToArray());
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => _host.Actions.Prepare("image/resize", ["w=10"]).RunAsync(source));
+
+        Assert.Contains("libvips", e.Reason);
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("broken_output.png"));
+    }
+
+    [Fact]
+    public async Task An_output_that_would_overwrite_the_source_is_refused()
+    {
+        var source = await _host.MakeImageAsync("same.png");
+        var before = await File.ReadAllBytesAsync(_host.PathOf("same.png"));
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() =>
+            _host.Actions.Prepare("image/resize", ["w=10", "output=oss://{bucket}/{dirname}/{barename}.{autoext}"]).RunAsync(source));
+
+        Assert.Contains("overwrite", e.Reason);
+        Assert.Equal(before, await File.ReadAllBytesAsync(_host.PathOf("same.png")));
+    }
+}

@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Amazon.Runtime;
+using Amazon.S3;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Processing.Ingestion;
+using Orleans.Media.Storage;
+using Orleans.Media.Storage.Local;
+
+namespace Orleans.Media.Processing.Tests;
+
+/// <summary>
+/// Pulls from a local HTTP server on 127.0.0.1, which the allow-list admits. Forbidden addresses are literals and
+/// names that are never contacted: the guard refuses in the connect callback before any connection is made.
+/// </summary>
+public sealed class UrlIngestionTests : IAsyncLifetime
+{
+    private const long Cap = 8 * 1024 * 1024;
+    private readonly byte[] _body = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+    private readonly byte[] _chunk = RandomNumberGenerator.GetBytes(1024 * 1024);
+    private readonly ConcurrentDictionary<string, int> _hits = new();
+    private readonly ProcessingHost _host = new();
+    private readonly CancellationTokenSource _stop = new();
+    private WebApplication _server = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _server = builder.Build();
+        _server.Use(async (context, next) =>
+        {
+            context.Items["hits"] = _hits.AddOrUpdate(context.Request.Path, 1, (_, n) => n + 1);
+            await next(context);
+        });
+        _server.MapGet("/file", () => Results.Bytes(_body, "video/mp4"));
+        _server.MapGet("/missing", () => Results.NotFound());
+        _server.MapGet("/flaky", (HttpContext c) => Hits(c) < 3 ? Results.StatusCode(503) : Results.Bytes(_body, "application/octet-stream"));
+        _server.MapGet("/reset", async (HttpContext c) =>
+        {
+            if (Hits(c) == 1)
+            {
+                c.Response.ContentLength = _body.Length;
+                await c.Response.Body.WriteAsync(_body.AsMemory(0, 1000));
+                await c.Response.Body.FlushAsync();
+                c.Abort();
+                return;
+            }
+
+            c.Response.ContentType = "video/mp4";
+            await c.Response.Body.WriteAsync(_body);
+        });
+        _server.MapGet("/stall", async (HttpContext c) =>
+        {
+            c.Response.ContentLength = 1000;
+            await c.Response.Body.WriteAsync(new byte[10]);
+            await c.Response.Body.FlushAsync();
+            await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, _stop.Token).Token).ContinueWith(_ => { });
+        });
+        _server.MapGet("/big", (HttpContext c) =>
+        {
+            c.Response.ContentLength = Cap + 1;
+            return c.Response.Body.WriteAsync(new byte[1024]).AsTask();
+        });
+        _server.MapGet("/big-chunked", async (HttpContext c) =>
+        {
+            var chunk = _chunk;
+            for (var i = 0; i < 20 && !c.RequestAborted.IsCancellationRequested; i++)
+            {
+                await c.Response.Body.WriteAsync(chunk, c.RequestAborted);
+            }
+        });
+        _server.MapGet("/to-metadata", () => Results.Redirect("http://169.254.169.254/latest/meta-data/iam/"));
+        _server.MapGet("/to-loopback-v6", (HttpContext c) => Results.Redirect($"http://[::1]:{c.Connection.LocalPort}/file"));
+        _server.MapGet("/to-file", () => Results.Redirect("/file"));
+        _server.MapGet("/to-ftp", () => Results.Redirect("ftp://127.0.0.1/file"));
+        await _server.StartAsync();
+        _port = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _server.DisposeAsync();
+        _host.Dispose();
+    }
+
+    [Fact]
+    public async Task A_pull_stores_the_bytes_and_reports_size_and_type()
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var result = await pull.IngestAsync(Url("/file"), ProcessingHost.Uri("pulled/a.mp4"));
+
+        Assert.Equal(_body.Length, result.Size);
+        Assert.Equal("video/mp4", result.ContentType);
+        Assert.Equal(1, result.Attempts);
+        Assert.Equal(_body, await File.ReadAllBytesAsync(_host.PathOf("pulled/a.mp4")));
+    }
+
+    [Fact]
+    public async Task A_pull_into_s3_larger_than_several_parts_reads_back_equal()
+    {
+        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
+            ? v
+            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
+        var bucket = "om-pull-" + Guid.NewGuid().ToString("N")[..10];
+        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
+        await admin.PutBucketAsync(bucket);
+        var options = new ObjectStorageOptions();
+        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        using var pull = new UrlIngestion(storage, Options.Create(new UrlIngestionOptions { AllowedNetworks = ["127.0.0.1/32"], PartSizeBytes = 5 * 1024 * 1024 }), TimeProvider.System, NullLogger<UrlIngestion>.Instance);
+
+        var big = Url("/big-chunked");
+        var result = await pull.IngestAsync(big, new ObjectUri("oss", bucket, "pulled/big.bin"));
+
+        Assert.Equal(20 * 1024 * 1024, result.Size);
+        using (var get = await admin.GetObjectAsync(bucket, "pulled/big.bin"))
+        {
+            var expected = Enumerable.Repeat(_chunk, 20).SelectMany(c => c).ToArray();
+            Assert.Equal(SHA256.HashData(expected), await SHA256.HashDataAsync(get.ResponseStream));
+        }
+
+        await admin.DeleteObjectAsync(bucket, "pulled/big.bin");
+        await admin.DeleteBucketAsync(bucket);
+    }
+
+    [Fact]
+    public async Task A_404_fails_at_once_without_retrying()
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/missing"), ProcessingHost.Uri("pulled/missing")));
+
+        Assert.Equal((IngestionFailure.HttpStatus, 404), (e.Failure, e.StatusCode!.Value));
+        Assert.Equal(1, _hits["/missing"]);
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/missing"));
+    }
+
+    [Fact]
+    public async Task A_5xx_is_retried_until_it_succeeds()
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var result = await pull.IngestAsync(Url("/flaky"), ProcessingHost.Uri("pulled/flaky"));
+
+        Assert.Equal(3, result.Attempts);
+        Assert.Equal(_body, await File.ReadAllBytesAsync(_host.PathOf("pulled/flaky")));
+    }
+
+    [Fact]
+    public async Task A_reset_mid_body_is_retried_and_the_object_is_whole()
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var result = await pull.IngestAsync(Url("/reset"), ProcessingHost.Uri("pulled/reset"));
+
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(_body, await File.ReadAllBytesAsync(_host.PathOf("pulled/reset")));
+    }
+
+    [Fact]
+    public async Task A_stalled_server_times_out_after_the_retries_and_nothing_is_stored()
+    {
+        using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromMilliseconds(500), retries: 1);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/stall"), ProcessingHost.Uri("pulled/stall")));
+
+        Assert.Equal(IngestionFailure.Timeout, e.Failure);
+        Assert.Contains("stalled", e.Message);
+        Assert.Equal(2, _hits["/stall"]);
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/stall"));
+    }
+
+    [Theory]
+    [InlineData("/big")]
+    [InlineData("/big-chunked")]
+    public async Task A_body_over_the_cap_fails_without_retrying(string path)
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url(path), ProcessingHost.Uri("pulled/big")));
+
+        Assert.Equal(IngestionFailure.TooLarge, e.Failure);
+        Assert.Equal(1, _hits[path]);
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/big"));
+    }
+
+    [Theory]
+    [InlineData("/to-metadata")]
+    [InlineData("/to-loopback-v6")]
+    public async Task A_redirect_to_a_forbidden_address_is_refused(string path)
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url(path), ProcessingHost.Uri("pulled/redirected")));
+
+        Assert.Equal(IngestionFailure.ForbiddenAddress, e.Failure);
+        Assert.False(_hits.ContainsKey("/file"));
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/redirected"));
+    }
+
+    [Fact]
+    public async Task An_allowed_redirect_is_followed_and_reported()
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var result = await pull.IngestAsync(Url("/to-file"), ProcessingHost.Uri("pulled/followed"));
+
+        Assert.Equal("/file", result.FinalUrl.AbsolutePath);
+        Assert.Equal(_body.Length, result.Size);
+    }
+
+    [Fact]
+    public async Task A_redirect_to_another_scheme_is_refused()
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/to-ftp"), ProcessingHost.Uri("pulled/ftp")));
+
+        Assert.Equal(IngestionFailure.InvalidUrl, e.Failure);
+    }
+
+    [Fact]
+    public async Task Localhost_without_the_allow_list_is_refused_before_connecting()
+    {
+        using var pull = Ingestion(allowLoopback: false);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(new Uri($"http://localhost:{_port}/file"), ProcessingHost.Uri("pulled/local")));
+
+        Assert.Equal(IngestionFailure.ForbiddenAddress, e.Failure);
+        Assert.False(_hits.ContainsKey("/file"));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:{port}/file")]
+    [InlineData("http://[::1]:{port}/file")]
+    [InlineData("http://[::ffff:127.0.0.1]:{port}/file")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://100.100.100.200/latest/meta-data/")]
+    [InlineData("http://10.1.2.3/x")]
+    [InlineData("http://192.168.1.1/x")]
+    [InlineData("http://[fd00:ec2::254]/x")]
+    [InlineData("http://224.0.0.1/x")]
+    [InlineData("http://0.0.0.0:{port}/file")]
+    public async Task Internal_addresses_are_refused_without_the_allow_list(string url)
+    {
+        using var pull = Ingestion(allowLoopback: false);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(new Uri(url.Replace("{port}", _port.ToString(System.Globalization.CultureInfo.InvariantCulture))), ProcessingHost.Uri("pulled/internal")));
+
+        Assert.Equal(IngestionFailure.ForbiddenAddress, e.Failure);
+        Assert.False(_hits.ContainsKey("/file"));
+    }
+
+    [Theory]
+    [InlineData("ftp://127.0.0.1/file")]
+    [InlineData("file:///etc/passwd")]
+    public async Task Only_http_and_https_are_pulled(string url)
+    {
+        using var pull = Ingestion(allowLoopback: true);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(new Uri(url), ProcessingHost.Uri("pulled/scheme")));
+
+        Assert.Equal(IngestionFailure.InvalidUrl, e.Failure);
+    }
+
+    /// <summary>How many times the current path was requested, this request included.</summary>
+    private static int Hits(HttpContext context) => (int)context.Items["hits"]!;
+
+    private Uri Url(string path) => new($"http://127.0.0.1:{_port}{path}");
+
+    private UrlIngestion Ingestion(bool allowLoopback, TimeSpan? idle = null, int retries = 3) =>
+        new(
+            _host.Storage,
+            Options.Create(new UrlIngestionOptions
+            {
+                AllowedNetworks = allowLoopback ? ["127.0.0.1/32"] : [],
+                MaxBytes = Cap,
+                IdleTimeout = idle ?? TimeSpan.FromSeconds(10),
+                MaxRetries = retries,
+                RetryDelay = TimeSpan.FromMilliseconds(20),
+                PartSizeBytes = 5 * 1024 * 1024,
+            }),
+            TimeProvider.System,
+            NullLogger<UrlIngestion>.Instance);
+}

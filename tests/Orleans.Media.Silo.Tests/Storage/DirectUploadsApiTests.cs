@@ -1,0 +1,249 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Silo.Storage;
+using Orleans.Media.Storage;
+using Orleans.Media.Storage.Local;
+using Orleans.Media.Storage.Uploads;
+
+namespace Orleans.Media.Silo.Tests.Storage;
+
+/// <summary>
+/// Direct uploads into the local-folder backend of the embedded default: a plain HttpClient PUTs to the URLs
+/// <see cref="DirectUploads"/> issues, against a real Kestrel that maps <see cref="LocalObjectsApi"/>.
+/// </summary>
+public sealed class DirectUploadsApiTests : IAsyncLifetime
+{
+    private const string SigningKey = "direct-upload-signing-key-0123456789";
+    private const string Bucket = "direct";
+    private const int MiB = 1024 * 1024;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "om-du-" + Guid.NewGuid().ToString("N")[..10]);
+    private readonly HttpClient _http = new();
+    private WebApplication _app = null!;
+    private ObjectStorage _storage = null!;
+    private DirectUploads _uploads = null!;
+    private string _baseUrl = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddObjectStorage(o =>
+        {
+            o.DefaultLocalRoot = _root;
+            o.LocalSigningKey = SigningKey;
+        });
+        _app = builder.Build();
+        _app.MapLocalObjectsApi();
+        await _app.StartAsync();
+        _baseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _storage = new ObjectStorage(
+            Options.Create(new ObjectStorageOptions { DefaultLocalRoot = _root, LocalSigningKey = SigningKey, LocalPublicBaseUrl = _baseUrl }),
+            new LocalUrlSigner(SigningKey));
+        _uploads = new DirectUploads(_storage, TimeProvider.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _storage.Dispose();
+        _http.Dispose();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Parts_put_out_of_order_and_in_parallel_complete_hash_equal()
+    {
+        var data = RandomNumberGenerator.GetBytes((4 * 5 * MiB) + 12345);
+        var plan = MultipartPlan.Create(data.Length, 4);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "in/video.mp4", plan, TimeSpan.FromMinutes(10));
+
+        // Last part first, the others at once.
+        var etags = new List<CompletedPart> { await PutPart(upload.Parts[3], data, plan) };
+        etags.AddRange(await Task.WhenAll(upload.Parts.Take(3).Reverse().Select(p => PutPart(p, data, plan))));
+
+        var listed = await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId);
+        Assert.Equal([1, 2, 3, 4], listed.Select(p => p.PartNumber));
+        Assert.Equal(Enumerable.Range(1, 4).Select(plan.SizeOf), listed.Select(p => p.Size));
+
+        var info = await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan, etags);
+
+        Assert.Equal(data.Length, info.Size);
+        var get = _storage.GetBucket(Bucket).Presign(new PresignRequest(upload.Key, PresignMethod.Get, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(await _http.GetByteArrayAsync(get)));
+        Assert.False(Directory.Exists(UploadFolder(upload.UploadId)));
+    }
+
+    [Fact]
+    public async Task A_missing_part_is_refused_at_complete_and_the_upload_stays_open()
+    {
+        var data = RandomNumberGenerator.GetBytes((3 * 5 * MiB) + 10);
+        var plan = MultipartPlan.Create(data.Length, 3);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "missing.bin", plan, TimeSpan.FromMinutes(10));
+        await PutPart(upload.Parts[0], data, plan);
+        await PutPart(upload.Parts[2], data, plan);
+
+        var e = await Assert.ThrowsAsync<IncompleteUploadException>(() => _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan));
+        Assert.Contains("Part 2 of 3", e.Message);
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync(upload.Key));
+
+        // The client can still send the missing part and complete.
+        await PutPart(upload.Parts[1], data, plan);
+        var info = await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan);
+        Assert.Equal(data.Length, info.Size);
+    }
+
+    [Fact]
+    public async Task A_part_of_the_wrong_size_is_refused_at_complete()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 100);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "short.bin", plan, TimeSpan.FromMinutes(10));
+        await PutPart(upload.Parts[0], data, plan);
+        using (var shortPart = await _http.PutAsync(upload.Parts[1].Url, new ByteArrayContent(new byte[99])))
+        {
+            Assert.Equal(HttpStatusCode.OK, shortPart.StatusCode);
+        }
+
+        var e = await Assert.ThrowsAsync<IncompleteUploadException>(() => _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan));
+
+        Assert.Contains("Part 2 has 99 bytes", e.Message);
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync(upload.Key));
+    }
+
+    [Fact]
+    public async Task Abort_leaves_nothing_and_the_part_urls_stop_working()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 1);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "aborted.bin", plan, TimeSpan.FromMinutes(10));
+        await PutPart(upload.Parts[0], data, plan);
+        Assert.True(Directory.Exists(UploadFolder(upload.UploadId)));
+
+        await _uploads.AbortAsync(Bucket, upload.Key, upload.UploadId);
+
+        Assert.False(Directory.Exists(UploadFolder(upload.UploadId)));
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync(upload.Key));
+        using var late = await _http.PutAsync(upload.Parts[1].Url, new ByteArrayContent(data[(int)plan.PartSize..]));
+        Assert.Equal(HttpStatusCode.NotFound, late.StatusCode);
+        Assert.Equal("NoSuchUpload", await ErrorCode(late));
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId));
+    }
+
+    [Fact]
+    public async Task A_put_bound_to_a_content_md5_stores_only_that_body()
+    {
+        var data = RandomNumberGenerator.GetBytes(100_000);
+        var md5 = ContentMd5.Of(data);
+        var put = _uploads.PresignPut(Bucket, "bound.bin", TimeSpan.FromMinutes(5), md5);
+
+        // Without the header: the signed header is missing.
+        using (var noHeader = await _http.PutAsync(put.Url, new ByteArrayContent(data)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, noHeader.StatusCode);
+        }
+
+        // The header names the bound digest but the body is another: BadDigest, nothing stored.
+        var other = (byte[])data.Clone();
+        other[^1] ^= 0xff;
+        using (var wrongBody = await _http.SendAsync(PutWithMd5(put.Url, other, md5)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, wrongBody.StatusCode);
+            Assert.Equal("BadDigest", await ErrorCode(wrongBody));
+        }
+
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync("bound.bin"));
+
+        // Another digest in the header than the one signed: refused before reading the body.
+        using (var wrongHeader = await _http.SendAsync(PutWithMd5(put.Url, other, ContentMd5.Of(other))))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, wrongHeader.StatusCode);
+        }
+
+        // The URL with its contentMd5 swapped for another digest: the signature covers it.
+        var swapped = put.Url.AbsoluteUri.Replace(Uri.EscapeDataString(md5), Uri.EscapeDataString(ContentMd5.Of(other)), StringComparison.Ordinal);
+        using (var tampered = await _http.SendAsync(PutWithMd5(new Uri(swapped), other, ContentMd5.Of(other))))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, tampered.StatusCode);
+            Assert.Equal("SignatureDoesNotMatch", await ErrorCode(tampered));
+        }
+
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync("bound.bin"));
+
+        using var ok = await _http.SendAsync(PutWithMd5(put.Url, data, md5));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "bound.bin")));
+    }
+
+    [Fact]
+    public async Task Urls_signed_with_another_key_for_another_part_or_expired_are_refused()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 1);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "guarded.bin", plan, TimeSpan.FromMinutes(10));
+
+        // Another cluster's key.
+        using var foreign = new ObjectStorage(
+            Options.Create(new ObjectStorageOptions { DefaultLocalRoot = _root, LocalSigningKey = "another-signing-key-0123456789", LocalPublicBaseUrl = _baseUrl }),
+            new LocalUrlSigner("another-signing-key-0123456789"));
+        var foreignUrl = foreign.GetBucket(Bucket).Presign(new PresignRequest(upload.Key, PresignMethod.UploadPart, DateTimeOffset.UtcNow.AddMinutes(5), upload.UploadId, 1));
+        using (var r = await _http.PutAsync(foreignUrl, new ByteArrayContent(data[..(int)plan.PartSize])))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+            Assert.Equal("SignatureDoesNotMatch", await ErrorCode(r));
+        }
+
+        // Part 1's URL re-pointed at part 2.
+        var wrongPart = upload.Parts[0].Url.AbsoluteUri.Replace("partNumber=1", "partNumber=2", StringComparison.Ordinal);
+        using (var r = await _http.PutAsync(wrongPart, new ByteArrayContent(data[(int)plan.PartSize..])))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        }
+
+        // Part 1's URL used for another object's upload.
+        var otherKey = upload.Parts[0].Url.AbsoluteUri.Replace("/guarded.bin", "/other.bin", StringComparison.Ordinal);
+        using (var r = await _http.PutAsync(otherKey, new ByteArrayContent([1])))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        }
+
+        // Expired.
+        var expired = _storage.GetBucket(Bucket).Presign(new PresignRequest(upload.Key, PresignMethod.UploadPart, DateTimeOffset.UtcNow.AddSeconds(-1), upload.UploadId, 1));
+        using (var r = await _http.PutAsync(expired, new ByteArrayContent(data[..(int)plan.PartSize])))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+            Assert.Equal("AccessDenied", await ErrorCode(r));
+        }
+
+        Assert.Empty(await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId));
+    }
+
+    private async Task<CompletedPart> PutPart(PresignedPart part, byte[] data, MultipartPlan plan)
+    {
+        var offset = (int)((part.PartNumber - 1) * plan.PartSize);
+        using var response = await _http.PutAsync(part.Url, new ByteArrayContent(data, offset, (int)part.Size));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new CompletedPart(part.PartNumber, response.Headers.ETag!.Tag);
+    }
+
+    private static HttpRequestMessage PutWithMd5(Uri url, byte[] body, string md5)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentMD5 = Convert.FromBase64String(md5);
+        return request;
+    }
+
+    private string UploadFolder(string uploadId) => Path.Combine(_root, Bucket, ".om-tmp", "mpu", uploadId);
+
+    private static async Task<string?> ErrorCode(HttpResponseMessage response) =>
+        XDocument.Parse(await response.Content.ReadAsStringAsync()).Root?.Element("Code")?.Value;
+}
