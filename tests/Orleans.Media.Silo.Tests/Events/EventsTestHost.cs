@@ -6,40 +6,41 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Media.Grains.AccessKeys;
-using Orleans.Media.Grains.Notifications;
-using Orleans.Media.Runtime;
 using Orleans.Media.Silo.Events;
 using Orleans.Media.Silo.Notifications;
 using Orleans.Media.Silo.Protocols;
 using Orleans.Media.Silo.Security;
+using Orleans.Media.Silo.Tests.Protocols;
 using Orleans.Media.Testing;
 
 namespace Orleans.Media.Silo.Tests.Events;
 
 /// <summary>
-/// A real silo for the HTTP surfaces of this area: Kestrel on 127.0.0.1 (free port), the grain runtime on a fresh
-/// PostgreSQL database, the front framework's authentication (bearer tokens of in-memory keys), notifications
-/// (<see cref="NotificationsAdminApi"/>) and the SSE endpoints (heartbeat every 300 ms).
+/// A real silo for the HTTP surfaces of this area: an in-process Orleans silo (TestingHost) on a fresh PostgreSQL
+/// database, its front on Kestrel at 127.0.0.1 (free port) with the front framework's authentication (bearer
+/// tokens of in-memory keys), notifications (<see cref="NotificationsAdminApi"/>) and the SSE endpoints (heartbeat
+/// every 300 ms). The task grain is <see cref="TaskEventSourceGrain"/>, so tests raise each task event themselves.
 /// </summary>
 public sealed class EventsTestHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly PostgresDatabase _database;
+    private readonly MediaTestCluster _cluster;
     private readonly string _dataDir;
+    private WebApplication? _app;
 
-    private EventsTestHost(WebApplication app, PostgresDatabase database, string dataDir, CapturedLogs logs)
+    private EventsTestHost(MediaTestCluster cluster, string dataDir, CapturedLogs logs)
     {
-        _app = app;
-        _database = database;
+        _cluster = cluster;
         _dataDir = dataDir;
         Logs = logs;
     }
 
+    /// <summary>What the front and the silo logged.</summary>
     public CapturedLogs Logs { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+    /// <summary>The cluster's client (grain calls from outside the silo).</summary>
+    public IGrainFactory Grains => _cluster.Client;
 
     /// <summary>Bearer token of an admin key (<c>*</c> on <c>*</c>).</summary>
     public string AdminToken { get; private set; } = "";
@@ -49,53 +50,54 @@ public sealed class EventsTestHost : IAsyncDisposable
 
     public static async Task<EventsTestHost> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var database = await PostgresDatabase.CreateAsync();
-        var dataDir = Directory.CreateTempSubdirectory("events-test-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         var logs = new CapturedLogs();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AccessKeys:MasterKeyPath"] = Path.Combine(dataDir, "master.key"),
-            [TaskEventsOptions.Section + ":HeartbeatInterval"] = "00:00:00.300", // through the silo's own binding
-        });
-        if (settings is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-        }
-        builder.Services.AddGrainRuntime(TestClusterOptions.ApplyFastTimings)
-            .UsePostgres(database.ConnectionString)
-            .AddGrain<INotificationGrain, NotificationGrain>()
-            .AddGrain<ITaskEventSourceGrain, TaskEventSourceGrain>();
-        // Keys in memory: this host tests the endpoints, not the key store.
-        builder.Services.AddSingleton<IAccessKeyStore, InMemoryAccessKeyStore>();
-        builder.Services.AddApiProtocols(builder.Configuration);
-        builder.Services.AddNotifications(builder.Configuration);
-        builder.Services.AddTaskEvents(builder.Configuration);
-
-        var app = builder.Build();
-        app.MapRestApi();
-        app.MapTaskEventsApi();
-        var host = new EventsTestHost(app, database, dataDir, logs);
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        var options = MediaSilos.Options(all, configureHost: (_, silo) => silo.Logging.AddProvider(logs), taskGrainStandIn: true);
+        var cluster = await MediaTestCluster.StartAsync(options);
+        var host = new EventsTestHost(cluster, Directory.CreateTempSubdirectory("events-test-").FullName, logs);
         try
         {
-            await app.StartAsync();
-            host.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            var keys = app.Services.GetRequiredService<IAccessKeyStore>();
-            var expires = DateTimeOffset.UtcNow.AddHours(1);
-            var admin = await keys.CreateAsync([AccessKeyPermission.Admin], "admin", CancellationToken.None);
-            var alpha = await keys.CreateAsync([AccessKeyPermission.Parse("imm:*@project/alpha")], "alpha", CancellationToken.None);
-            host.AdminToken = AccessToken.Issue(admin.AccessKeyId, admin.AccessKeySecret, expires);
-            host.AlphaToken = AccessToken.Issue(alpha.AccessKeyId, alpha.AccessKeySecret, expires);
+            await host.StartFrontAsync(all);
         }
         catch
         {
             await host.DisposeAsync();
             throw;
         }
+
         return host;
+    }
+
+    private async Task StartFrontAsync(IDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(Logs);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AccessKeys:MasterKeyPath"] = Path.Combine(_dataDir, "master.key"),
+            [TaskEventsOptions.Section + ":HeartbeatInterval"] = "00:00:00.300", // through the silo's own binding
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.UseSilo(_cluster[0]);
+        // Keys in memory: this host tests the endpoints, not the key store.
+        builder.Services.AddSingleton<IAccessKeyStore, InMemoryAccessKeyStore>();
+        builder.Services.AddApiProtocols(builder.Configuration);
+        builder.Services.AddNotifications(builder.Configuration);
+        builder.Services.AddTaskEvents(builder.Configuration);
+
+        _app = builder.Build();
+        _app.MapRestApi();
+        _app.MapTaskEventsApi();
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var keys = _app.Services.GetRequiredService<IAccessKeyStore>();
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
+        var admin = await keys.CreateAsync([AccessKeyPermission.Admin], "admin", CancellationToken.None);
+        var alpha = await keys.CreateAsync([AccessKeyPermission.Parse("imm:*@project/alpha")], "alpha", CancellationToken.None);
+        AdminToken = AccessToken.Issue(admin.AccessKeyId, admin.AccessKeySecret, expires);
+        AlphaToken = AccessToken.Issue(alpha.AccessKeyId, alpha.AccessKeySecret, expires);
     }
 
     public HttpClient Client(string? token)
@@ -112,12 +114,15 @@ public sealed class EventsTestHost : IAsyncDisposable
     {
         try
         {
-            await _app.StopAsync();
+            if (_app is not null)
+            {
+                await _app.StopAsync();
+                await _app.DisposeAsync();
+            }
         }
         finally
         {
-            await _app.DisposeAsync();
-            await _database.DisposeAsync();
+            await _cluster.DisposeAsync();
             Directory.Delete(_dataDir, recursive: true);
         }
     }

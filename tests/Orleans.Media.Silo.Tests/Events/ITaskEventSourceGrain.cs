@@ -1,8 +1,10 @@
-using Orleans.Media.Runtime;
-
 namespace Orleans.Media.Silo.Tests.Events;
 
-/// <summary>Publishes task events the way the real task grain does: on <see cref="Orleans.Media.Grains.Tasks.TaskStreams"/>'s task and project streams.</summary>
+/// <summary>
+/// Drives a task's events as the real task grain raises them (<see cref="TaskEventSourceGrain"/>): the state moves
+/// through the product's transitions, each event is numbered by the state's EventSequence and published on the
+/// task's and the project's streams (<see cref="Orleans.Media.Grains.Tasks.TaskStreams"/>).
+/// </summary>
 public interface ITaskEventSourceGrain : IGrainWithStringKey
 {
     Task Created(string project);

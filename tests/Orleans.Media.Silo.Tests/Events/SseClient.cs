@@ -4,7 +4,11 @@ using System.Text.Json;
 namespace Orleans.Media.Silo.Tests.Events;
 
 /// <summary>One server-sent event as received.</summary>
-public sealed record SseEvent(long Id, string Type, JsonElement Data);
+public sealed record SseEvent(string Id, string Type, JsonElement Data)
+{
+    /// <summary>A task stream's id: the task's event sequence number.</summary>
+    public long Sequence => long.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// A minimal text/event-stream reader (written from the SSE format, not shared with the server) that also reports
@@ -25,13 +29,13 @@ public sealed class SseClient : IAsyncDisposable
 
     public int Heartbeats { get; private set; }
 
-    public static async Task<SseClient> OpenAsync(HttpClient http, string path, long? lastEventId = null)
+    public static async Task<SseClient> OpenAsync(HttpClient http, string path, string? lastEventId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (lastEventId is { } id)
         {
-            request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add("Last-Event-ID", id);
         }
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
@@ -42,7 +46,7 @@ public sealed class SseClient : IAsyncDisposable
     public async Task<SseEvent> NextAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        long? id = null;
+        string? id = null;
         string? type = null;
         var data = new StringBuilder();
         while (true)
@@ -68,7 +72,7 @@ public sealed class SseClient : IAsyncDisposable
             switch (field)
             {
                 case "id":
-                    id = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                    id = value;
                     break;
                 case "event":
                     type = value;

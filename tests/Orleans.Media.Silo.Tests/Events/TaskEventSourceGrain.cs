@@ -1,33 +1,67 @@
+using System.Text.Json;
+using Orleans.Media.Grains;
 using Orleans.Media.Grains.FileUncompression;
-using Orleans.Media.Runtime;
+using Orleans.Media.Grains.Indexing;
+using Orleans.Media.Grains.Projects;
 using Orleans.Media.Grains.Tasks;
+using Orleans.Media.Persistence;
+using Orleans.Runtime;
 
 namespace Orleans.Media.Silo.Tests.Events;
 
-public sealed record TaskEventSourceState
+/// <summary>
+/// Stands in for the file-decompression task grain in the events tests (the real one is left out of that test
+/// silo, <see cref="EventsTestHost"/>): it answers <see cref="IFileUncompressionTaskGrain.Get"/>, which the SSE
+/// endpoint reads to catch a client up, with state made by the product's <see cref="FileUncompressionTransitions"/>,
+/// writes its index copy and publishes each event exactly as the task grain does, but only when the test says so
+/// (no extraction runs).
+/// </summary>
+public sealed class TaskEventSourceGrain(
+    [PersistentState("task-events", MediaProviders.Storage)] IPersistentState<FileUncompressionTaskState> state,
+    StateIndex index)
+    : Grain, ITaskEventSourceGrain, IFileUncompressionTaskGrain
 {
-    public int Published { get; init; }
-}
+    private string TaskId => this.GetPrimaryKeyString();
 
-[GrainType("test-task-events")]
-public sealed class TaskEventSourceGrain : Grain<TaskEventSourceState>, ITaskEventSourceGrain
-{
-    private const string TaskType = "FileUncompression";
-
-    public Task Created(string project) =>
-        Publish(project, nameof(TaskCreated), new TaskCreated(project, GrainId.Key, TaskType, DateTimeOffset.UtcNow));
-
-    public Task Progressed(string project, int progress) =>
-        Publish(project, nameof(TaskProgressed), new TaskProgressed(project, GrainId.Key, TaskType, DateTimeOffset.UtcNow, progress));
-
-    public Task Ended(string project, string status) =>
-        Publish(project, nameof(TaskEnded), new TaskEnded(project, GrainId.Key, TaskType, DateTimeOffset.UtcNow, status, null, null));
-
-    private Task Publish(string project, string type, object payload)
+    public async Task Created(string project)
     {
-        PublishEvent(TaskStreams.Task(GrainId.Key), type, payload);
-        PublishEvent(TaskStreams.Project(project), type, payload);
-        State = State with { Published = State.Published + 1 };
-        return Task.CompletedTask;
+        var request = new FileUncompressionRequest { ProjectName = project, SourceURI = "oss://b/a.zip", TargetURI = "oss://b/a/" };
+        var (created, ev) = FileUncompressionTransitions.Create(state.State, TaskId, "event", request, null, ProjectLimits.Default, DateTimeOffset.UtcNow);
+        await WriteAndPublishAsync(FileUncompressionTransitions.Start(created, "test-silo", DateTimeOffset.UtcNow), ev);
+    }
+
+    public async Task Progressed(string project, int progress)
+    {
+        var (next, ev) = FileUncompressionTransitions.Checkpoint(state.State, null, progress, DateTimeOffset.UtcNow);
+        await WriteAndPublishAsync(next, ev ?? throw new InvalidOperationException($"Progress {progress} did not move the task."));
+    }
+
+    public async Task Ended(string project, string status)
+    {
+        var (next, ev) = FileUncompressionTransitions.End(state.State,
+            new FileUncompressionResult { Succeeded = status == Grains.Tasks.TaskStatus.Succeeded, Code = status == "Failed" ? "InvalidArchive" : null }, DateTimeOffset.UtcNow);
+        await WriteAndPublishAsync(next, ev);
+    }
+
+    public Task<FileUncompressionTaskState> Get() => Task.FromResult(state.State);
+
+    public Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits) =>
+        throw new NotSupportedException("A stand-in: its tests drive it through ITaskEventSourceGrain.");
+
+    public Task Wake() => Task.CompletedTask;
+
+    public Task Purge() => Task.CompletedTask;
+
+    private async Task WriteAndPublishAsync(FileUncompressionTaskState next, TaskEvent ev)
+    {
+        state.State = next with { Revision = state.State.Revision + 1 };
+        await state.WriteStateAsync();
+        // The task index, as the task grain keeps it: a project stream's reconnecting client finds missed ends there.
+        await index.WriteAsync(FileUncompressionTaskGrain.GrainTypeName, TaskId, next.ProjectName, state.State.Revision, state.State.ForIndex());
+        var live = new LiveEvent(ev.GetType().Name, TaskId, next.EventSequence, ev.Time.ToUnixTimeMilliseconds(),
+            JsonSerializer.Serialize(ev, ev.GetType(), MediaJson.Options));
+        var streams = this.GetStreamProvider(MediaProviders.Streams);
+        await streams.GetStream<LiveEvent>(TaskStreams.Task(TaskId)).OnNextAsync(live);
+        await streams.GetStream<LiveEvent>(TaskStreams.Project(next.ProjectName)).OnNextAsync(live);
     }
 }

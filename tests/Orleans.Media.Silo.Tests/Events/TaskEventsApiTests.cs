@@ -4,7 +4,11 @@ using Orleans.Media.Silo.Events;
 
 namespace Orleans.Media.Silo.Tests.Events;
 
-/// <summary>Live progress over HTTP: server-sent events from the durable log, on a real silo (Kestrel + PostgreSQL).</summary>
+/// <summary>
+/// Live progress over HTTP: server-sent events from the task grains' Orleans streams, each client first caught up from
+/// the task's state, on a real silo (Kestrel + an in-process Orleans silo on PostgreSQL). A task stream's ids are the
+/// task's event sequence numbers; a project stream's are <c>&lt;time ms&gt;:&lt;TaskId&gt;:&lt;sequence&gt;</c>.
+/// </summary>
 public sealed class TaskEventsApiTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
@@ -21,7 +25,7 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
     private static int Progress(SseEvent e) => e.Data.GetProperty("Progress").GetInt32();
 
     [Fact]
-    public async Task A_tasks_events_arrive_in_order_from_its_first_event_with_log_positions_as_ids()
+    public async Task A_tasks_events_arrive_in_order_from_its_first_event_with_its_event_sequence_numbers_as_ids()
     {
         var taskId = NewTaskId();
         var other = NewTaskId();
@@ -33,7 +37,7 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, sse.Response.StatusCode);
         Assert.Equal("text/event-stream", sse.Response.Content.Headers.ContentType?.MediaType);
-        var early = await sse.TakeAsync(2, Timeout);
+        var early = await sse.TakeAsync(2, Timeout); // Caught up from the state: created, then progress 10.
         for (var p = 20; p <= 90; p += 10)
         {
             await Task(taskId).Progressed("alpha", p);
@@ -45,15 +49,15 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
         Assert.Equal(["TaskCreated", .. Enumerable.Repeat("TaskProgressed", 9), "TaskEnded"], events.Select(e => e.Type));
         Assert.Equal([10, 20, 30, 40, 50, 60, 70, 80, 90], events.Where(e => e.Type == "TaskProgressed").Select(Progress));
         Assert.All(events, e => Assert.Equal(taskId, e.Data.GetProperty("TaskId").GetString()));
-        Assert.Equal(events.Select(e => e.Id).Order(), events.Select(e => e.Id));
-        Assert.Equal(events.Count, events.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), events.Select(e => e.Sequence));
         Assert.Equal("Succeeded", events[^1].Data.GetProperty("Status").GetString());
     }
 
     [Fact]
-    public async Task Reconnecting_with_Last_Event_ID_resumes_without_loss_or_duplicate()
+    public async Task Reconnecting_with_Last_Event_ID_catches_up_to_the_current_state_without_duplicates_and_never_misses_the_end()
     {
         var taskId = NewTaskId();
+        var path = $"/api/v1/projects/alpha/tasks/{taskId}/events";
         await Task(taskId).Created("alpha");
         for (var p = 1; p <= 4; p++)
         {
@@ -61,25 +65,41 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
         }
         using var http = _host.Client(_host.AlphaToken);
         IReadOnlyList<SseEvent> first;
-        await using (var sse = await SseClient.OpenAsync(http, $"/api/v1/projects/alpha/tasks/{taskId}/events"))
+        await using (var sse = await SseClient.OpenAsync(http, path))
         {
-            first = await sse.TakeAsync(3, Timeout); // Created, 1, 2 — then the client goes away.
+            first = await sse.TakeAsync(2, Timeout); // Created, then the latest progress (4) — then the client goes away.
         }
         for (var p = 5; p <= 8; p++)
         {
             await Task(taskId).Progressed("alpha", p);
         }
-        await Task(taskId).Ended("alpha", "Succeeded");
 
-        await using var resumed = await SseClient.OpenAsync(http, $"/api/v1/projects/alpha/tasks/{taskId}/events", lastEventId: first[^1].Id);
-        var rest = await resumed.TakeAsync(7, Timeout);
-        await resumed.ExpectOnlyHeartbeatsAsync(2, Timeout); // And nothing after the last one.
+        // Back while the task runs: the current progress first, then live events to the end.
+        IReadOnlyList<SseEvent> second;
+        await using (var resumed = await SseClient.OpenAsync(http, path, lastEventId: first[^1].Id))
+        {
+            var current = await resumed.NextAsync(Timeout);
+            await Task(taskId).Ended("alpha", "Succeeded");
+            second = [current, await resumed.NextAsync(Timeout)];
+            await resumed.ExpectOnlyHeartbeatsAsync(2, Timeout); // And nothing after the end.
+        }
 
-        Assert.Equal([1, 2], first.Skip(1).Select(Progress));
-        Assert.Equal([3, 4, 5, 6, 7, 8], rest.Take(6).Select(Progress));
-        Assert.Equal("TaskEnded", rest[^1].Type);
-        Assert.All(rest, e => Assert.True(e.Id > first[^1].Id));
-        Assert.Equal(first.Concat(rest).Select(e => e.Id).Distinct().Count(), first.Count + rest.Count);
+        // Back after the end, having missed it: the end. Having seen it: nothing.
+        await using var afterEnd = await SseClient.OpenAsync(http, path, lastEventId: second[0].Id);
+        var end = await afterEnd.NextAsync(Timeout);
+        await afterEnd.ExpectOnlyHeartbeatsAsync(2, Timeout);
+        await using var done = await SseClient.OpenAsync(http, path, lastEventId: end.Id);
+        await done.ExpectOnlyHeartbeatsAsync(2, Timeout);
+
+        Assert.Equal(["TaskCreated", "TaskProgressed"], first.Select(e => e.Type));
+        Assert.Equal([1L, 5L], first.Select(e => e.Sequence));
+        Assert.Equal(4, Progress(first[1]));
+        Assert.Equal(["TaskProgressed", "TaskEnded"], second.Select(e => e.Type));
+        Assert.Equal([9L, 10L], second.Select(e => e.Sequence));
+        Assert.Equal(8, Progress(second[0]));
+        Assert.Equal(("TaskEnded", 10L), (end.Type, end.Sequence));
+        Assert.Equal("Succeeded", end.Data.GetProperty("Status").GetString());
+        Assert.Equal(second[1].Data.GetProperty("Time").GetString(), end.Data.GetProperty("Time").GetString()); // The same end, from the state.
     }
 
     [Fact]
@@ -91,7 +111,7 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
         await Task(a).Created("alpha"); // Before the client connects: not replayed on a live stream.
         using var http = _host.Client(_host.AlphaToken);
         await using var sse = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events");
-        await sse.ExpectOnlyHeartbeatsAsync(1, Timeout); // The stream is open and positioned at the log's end.
+        await sse.ExpectOnlyHeartbeatsAsync(1, Timeout); // The stream is open and live: nothing from before.
 
         await Task(a).Progressed("alpha", 50);
         await Task(elsewhere).Created("beta");
@@ -103,7 +123,38 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
         Assert.Equal([(a, "TaskProgressed"), (b, "TaskCreated"), (a, "TaskEnded"), (b, "TaskEnded")],
             events.Select(e => (e.Data.GetProperty("TaskId").GetString(), e.Type)));
         Assert.All(events, e => Assert.Equal("alpha", e.Data.GetProperty("ProjectName").GetString()));
-        Assert.Equal(events.Select(e => e.Id).Order(), events.Select(e => e.Id));
+        // Ids name the event: its time, its task and the task's sequence number.
+        Assert.Equal([$"{a}:2", $"{b}:1", $"{a}:3", $"{b}:2"], events.Select(e => e.Id[(e.Id.IndexOf(':') + 1)..]));
+        var times = events.Select(e => long.Parse(e.Id[..e.Id.IndexOf(':')], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.All(events.Zip(times), x => Assert.Equal(x.Second, DateTimeOffset.Parse(x.First.Data.GetProperty("Time").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()));
+    }
+
+    [Fact]
+    public async Task A_project_stream_client_that_reconnects_gets_the_ends_it_missed()
+    {
+        var a = NewTaskId();
+        var b = NewTaskId();
+        await Task(a).Created("alpha");
+        await Task(b).Created("alpha");
+        using var http = _host.Client(_host.AlphaToken);
+        SseEvent seen;
+        await using (var sse = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events"))
+        {
+            await sse.ExpectOnlyHeartbeatsAsync(1, Timeout);
+            await Task(a).Ended("alpha", "Succeeded");
+            seen = await sse.NextAsync(Timeout);
+        }
+        await Task(b).Progressed("alpha", 30);
+        await Task(b).Ended("alpha", "Failed"); // While the client is away.
+
+        await using var resumed = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events", lastEventId: seen.Id);
+        var missed = await resumed.NextAsync(Timeout);
+        await resumed.ExpectOnlyHeartbeatsAsync(2, Timeout); // Not a's end again, nor the progress in the gap.
+
+        Assert.Equal((a, "TaskEnded"), (seen.Data.GetProperty("TaskId").GetString(), seen.Type));
+        Assert.Equal((b, "TaskEnded", "Failed"), (missed.Data.GetProperty("TaskId").GetString(), missed.Type, missed.Data.GetProperty("Status").GetString()));
+        Assert.EndsWith($":{b}:3", missed.Id, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,40 +1,26 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orleans.Media.Grains.Notifications;
-using Orleans.Media.Runtime;
-using Orleans.Media.Silo.Notifications;
+using Orleans.Media.Silo.Tests.Protocols;
 using Orleans.Media.Testing;
 
 namespace Orleans.Media.Silo.Tests.Notifications;
 
-/// <summary>A one-silo test cluster on a fresh PostgreSQL database (or SQLite file) with notifications configured from
-/// <c>OrleansMedia:Notifications:Topics:*</c> settings (fast job retries: 100 ms base, doubling).</summary>
+/// <summary>An in-process Orleans cluster (one silo to start) on a fresh PostgreSQL database (or SQLite file) with
+/// notifications configured from <c>OrleansMedia:Notifications:Topics:*</c> settings and fast retries
+/// (<c>OrleansMedia:Work:RetryBaseDelay</c> 100 ms, doubling, at most 1 s).</summary>
 public sealed class NotificationCluster : IAsyncDisposable
 {
-    private readonly TestCluster _cluster;
+    private readonly MediaTestCluster _cluster;
 
-    private NotificationCluster(TestCluster cluster) => _cluster = cluster;
+    private NotificationCluster(MediaTestCluster cluster) => _cluster = cluster;
 
-    public TestSilo Silo => _cluster[0];
+    public MediaTestSilo Silo => _cluster[0];
 
-    public TestCluster Cluster => _cluster;
+    public MediaTestCluster Cluster => _cluster;
 
     public static async Task<NotificationCluster> StartAsync(
-        IReadOnlyDictionary<string, string?> settings, Action<GrainRuntimeBuilder>? runtime = null, TestStore store = TestStore.Postgres)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            Store = store,
-            ConfigureRuntime = r =>
-            {
-                r.AddGrain<INotificationGrain, NotificationGrain>();
-                runtime?.Invoke(r);
-            },
-            ConfigureServices = (_, services) => services.AddNotifications(configuration),
-        });
-        return new NotificationCluster(cluster);
-    }
+        IReadOnlyDictionary<string, string?> settings, TestStore store = TestStore.Postgres, Action<int, IHostApplicationBuilder>? configureHost = null) =>
+        new(await MediaTestCluster.StartAsync(MediaSilos.Options(settings, store, configureHost: configureHost)));
 
     public static Dictionary<string, string?> WebhookTopic(string topic, Uri url, string secret, int maxAttempts, int timeoutSeconds = 5) => new()
     {
@@ -45,15 +31,17 @@ public sealed class NotificationCluster : IAsyncDisposable
         [$"OrleansMedia:Notifications:Topics:{topic}:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    public INotificationGrain Grain(string messageId, int silo = 0) => _cluster[silo].GetGrain<INotificationGrain>(messageId);
+    /// <summary>The notification grain, called through the given silo (default: the cluster's client).</summary>
+    public INotificationGrain Grain(string messageId, int? silo = null) =>
+        silo is { } index ? _cluster[index].GetGrain<INotificationGrain>(messageId) : _cluster.Client.GetGrain<INotificationGrain>(messageId);
 
     /// <summary>Polls the grain until its summary status is <paramref name="status"/>.</summary>
-    public Task<NotificationState> WaitForStatusAsync(string messageId, NotificationStatus status, TimeSpan timeout, int silo = 0) =>
+    public Task<NotificationState> WaitForStatusAsync(string messageId, NotificationStatus status, TimeSpan timeout, int? silo = null) =>
         WaitForAsync(messageId, s => s.Status == status, $"status {status}", timeout, silo);
 
     /// <summary>Polls the grain until its state satisfies <paramref name="condition"/>.</summary>
     public async Task<NotificationState> WaitForAsync(
-        string messageId, Func<NotificationState, bool> condition, string what, TimeSpan timeout, int silo = 0)
+        string messageId, Func<NotificationState, bool> condition, string what, TimeSpan timeout, int? silo = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)

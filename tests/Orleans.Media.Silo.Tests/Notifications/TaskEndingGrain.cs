@@ -1,26 +1,54 @@
+using Orleans.Media.Grains;
 using Orleans.Media.Grains.Notifications;
-using Orleans.Media.Runtime;
+using Orleans.Runtime;
 
 namespace Orleans.Media.Silo.Tests.Notifications;
 
+[GenerateSerializer]
 public sealed record TaskEndingState
 {
-    public bool Ended { get; init; }
+    [Id(0)] public bool Ended { get; init; }
+
+    [Id(1)] public NotificationMessage? Message { get; init; }
+
+    [Id(2)] public IReadOnlyList<string> Outbox { get; init; } = [];
 }
 
-[GrainType("test-task-ending")]
-public sealed class TaskEndingGrain : Grain<TaskEndingState>, ITaskEndingGrain
+/// <summary>The task grain's outbox pattern, alone: write the end with its outbox, then send, then clear the outbox.</summary>
+public sealed class TaskEndingGrain(
+    [PersistentState("task-ending", MediaProviders.Storage)] IPersistentState<TaskEndingState> state) : Grain, ITaskEndingGrain
 {
-    public async Task End(NotificationMessage message, string[] topics, bool failAfterSending)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        state.State.Outbox.Count > 0 ? FlushAsync() : Task.CompletedTask;
+
+    public async Task End(NotificationMessage message, string[] topics, bool failBeforeWrite, bool stopAfterWrite)
     {
-        foreach (var topic in topics)
+        if (failBeforeWrite)
         {
-            await GrainFactory.GetGrain<INotificationGrain>(message.Id).Send(message, topic);
+            throw new InvalidOperationException("The task's end failed before its state was written.");
         }
-        State = new TaskEndingState { Ended = true };
-        if (failAfterSending)
+
+        state.State = new TaskEndingState { Ended = true, Message = message, Outbox = topics };
+        await state.WriteStateAsync();
+        if (stopAfterWrite)
         {
-            throw new InvalidOperationException("The task turn failed after sending.");
+            DeactivateOnIdle();
+            return;
         }
+
+        await FlushAsync();
+    }
+
+    public Task<IReadOnlyList<string>> Outbox() => Task.FromResult(state.State.Outbox);
+
+    private async Task FlushAsync()
+    {
+        foreach (var topic in state.State.Outbox)
+        {
+            await GrainFactory.GetGrain<INotificationGrain>(state.State.Message!.Id).Send(state.State.Message, topic);
+        }
+
+        state.State = state.State with { Outbox = [] };
+        await state.WriteStateAsync();
     }
 }

@@ -5,7 +5,7 @@ using Orleans.Media.Silo.Notifications;
 
 namespace Orleans.Media.Silo.Tests.Notifications;
 
-/// <summary>Durable webhook delivery through the notification grain and the runtime's jobs, to a real Kestrel receiver.</summary>
+/// <summary>Durable webhook delivery through the notification grain (attempts in grain timer turns, a reminder while pending), to a real Kestrel receiver.</summary>
 public sealed class WebhookDeliveryTests
 {
     private const string Secret = "whsec-0123456789abcdef";
@@ -58,7 +58,7 @@ public sealed class WebhookDeliveryTests
         Assert.All(requests, r => Assert.Equal(message.Id, r.MessageId));
         Assert.All(requests, r => Assert.Equal(requests[0].Body, r.Body)); // The same message, byte for byte.
         Assert.All(requests, r => Assert.True(r.SignatureValid));
-        // Exponential backoff (test base 100 ms, the runtime's ±20 % jitter): gaps of at least 80, 160 and 320 ms.
+        // Exponential backoff (OrleansMedia:Work:RetryBaseDelay 100 ms in tests, ±20 % jitter): gaps of at least 80, 160 and 320 ms.
         for (var i = 1; i < requests.Count; i++)
         {
             var minimum = TimeSpan.FromMilliseconds(0.8 * 100 * (1 << (i - 1)) - 20);
@@ -138,7 +138,7 @@ public sealed class WebhookDeliveryTests
         await Task.Delay(500);
 
         Assert.Single(receiver.Received);
-        // Nothing changed: same job, attempts and timestamps (compared as JSON: the record holds a list).
+        // Nothing changed: same delivery, attempts and timestamps (compared as JSON: the record holds a list).
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(delivered), System.Text.Json.JsonSerializer.Serialize(await cluster.Grain(message.Id).Get()));
         Assert.Single(delivered.Deliveries);
     }
@@ -188,22 +188,31 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
-    public async Task A_send_nested_in_a_task_turn_commits_with_it()
+    public async Task A_notification_leaves_only_from_a_written_end_through_the_outbox_which_survives_the_activation()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Secret);
-        await using var cluster = await NotificationCluster.StartAsync(
-            NotificationCluster.WebhookTopic(Topic, receiver.Url, Secret, maxAttempts: 3),
-            r => r.AddGrain<ITaskEndingGrain, TaskEndingGrain>());
-        var rolledBack = TestMessages.TaskEnded();
-        var committed = TestMessages.TaskEnded();
+        await using var cluster = await NotificationCluster.StartAsync(NotificationCluster.WebhookTopic(Topic, receiver.Url, Secret, maxAttempts: 3));
+        var failed = TestMessages.TaskEnded();
+        var ended = TestMessages.TaskEnded();
+        var handedOver = TestMessages.TaskEnded();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            cluster.Silo.GetGrain<ITaskEndingGrain>("task-a").End(rolledBack, [Topic], failAfterSending: true));
-        await cluster.Silo.GetGrain<ITaskEndingGrain>("task-b").End(committed, [Topic], failAfterSending: false);
-        await cluster.WaitForStatusAsync(committed.Id, NotificationStatus.Delivered, Timeout);
+            cluster.Cluster.Client.GetGrain<ITaskEndingGrain>("task-a").End(failed, [Topic], failBeforeWrite: true, stopAfterWrite: false));
+        await cluster.Cluster.Client.GetGrain<ITaskEndingGrain>("task-b").End(ended, [Topic], failBeforeWrite: false, stopAfterWrite: false);
+        // Written, then the activation went away before sending: the next activation sends from the outbox.
+        await cluster.Cluster.Client.GetGrain<ITaskEndingGrain>("task-c").End(handedOver, [Topic], failBeforeWrite: false, stopAfterWrite: true);
+        await cluster.WaitForStatusAsync(ended.Id, NotificationStatus.Delivered, Timeout);
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await cluster.Cluster.Client.GetGrain<ITaskEndingGrain>("task-c").Outbox()).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        await cluster.WaitForStatusAsync(handedOver.Id, NotificationStatus.Delivered, Timeout);
         await Task.Delay(500);
 
-        Assert.Null(await cluster.Grain(rolledBack.Id).Get()); // The failed turn scheduled nothing.
-        Assert.Equal([committed.Id], receiver.Received.Select(r => r.MessageId));
+        Assert.Null(await cluster.Grain(failed.Id).Get()); // The failed end scheduled nothing.
+        Assert.Equal(new[] { ended.Id, handedOver.Id }.Order(), receiver.Received.Select(r => r.MessageId).Order());
+        Assert.Empty(await cluster.Cluster.Client.GetGrain<ITaskEndingGrain>("task-b").Outbox());
+        Assert.Empty(await cluster.Cluster.Client.GetGrain<ITaskEndingGrain>("task-c").Outbox());
     }
 }

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Media.Grains.AccessKeys;
-using Orleans.Media.Runtime;
 using Orleans.Media.Silo.Protocols;
 
 namespace Orleans.Media.Silo.Tests.Protocols;
@@ -44,18 +43,8 @@ public sealed class FrontTestHost : IAsyncDisposable
 
     public HttpClient Http { get; } = new();
 
-    /// <summary>The grain runtime of an api-only silo on PostgreSQL with the access-key grain; add grains to the builder.</summary>
-    public static GrainRuntimeBuilder AddApiRuntime(IServiceCollection services, string siloName, string connectionString) =>
-        services.AddGrainRuntime(o =>
-            {
-                o.SiloName = siloName;
-                o.Roles = [SiloRoles.Api];
-            })
-            .UsePostgres(connectionString)
-            .AddGrain<IAccessKeyGrain, AccessKeyGrain>();
-
     /// <param name="settings">Configuration overrides (e.g. <c>Api:RateLimits:…</c>).</param>
-    /// <param name="configureServices">Extra services, e.g. the grain runtime on PostgreSQL.</param>
+    /// <param name="configureServices">Extra services, e.g. a silo of a test cluster (<see cref="MediaSilos.UseSilo"/>).</param>
     /// <param name="masterKeyPath">Share one master key between hosts of one cluster; default: a fresh one.</param>
     public static async Task<FrontTestHost> StartAsync(
         IDictionary<string, string?>? settings = null,

@@ -1,9 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Orleans.Media.Grains.AccessKeys;
-using Orleans.Media.Grains.Projects;
-using Orleans.Media.Runtime;
 using Orleans.Media.Testing;
 
 namespace Orleans.Media.Silo.Tests.Protocols;
@@ -15,24 +10,23 @@ public sealed class StoreOutageTests
     [Fact]
     public async Task A_lost_store_connection_is_ServiceUnavailable_and_the_silo_recovers()
     {
-        await using var db = await PostgresDatabase.CreateAsync();
-        var target = new NpgsqlConnectionStringBuilder(db.ConnectionString);
-        await using var proxy = TcpProxy.Start(target.Host!, target.Port);
-        var viaProxy = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = true }.ConnectionString;
-        await using var host = await FrontTestHost.StartAsync(
-            new Dictionary<string, string?>(),
-            s => FrontTestHost.AddApiRuntime(s, "outage", viaProxy).AddGrain<IProjectGrain, ProjectGrain>());
+        var options = MediaSilos.Options();
+        options.UseTcpProxy = true; // The silo reaches PostgreSQL through a proxy the test can cut.
+        await using var cluster = await MediaTestCluster.StartAsync(options);
+        var proxy = cluster[0].Proxy!;
+        await using var host = await FrontTestHost.StartAsync(new Dictionary<string, string?>(), s => s.UseSilo(cluster[0]));
         host.Operations.Projects["media-1"] = null;
         var parameters = new Dictionary<string, string> { ["ProjectName"] = "media-1" };
         await ApiAssert.OkAsync(await host.Http.SendAsync(SignedRequests.V2("GetProject", parameters, host.Admin)));
 
-        proxy.Cut();
+        proxy.Cut(); // The signed request's nonce cannot be registered in the cluster store now.
         var refused = await host.Http.SendAsync(SignedRequests.V2("GetProject", parameters, host.Admin));
         await ApiAssert.ErrorAsync(refused, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
 
         proxy.Restore();
         HttpStatusCode status = 0;
-        for (var i = 0; i < 100 && status != HttpStatusCode.OK; i++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
             status = (await host.Http.SendAsync(SignedRequests.V2("GetProject", parameters, host.Admin))).StatusCode;

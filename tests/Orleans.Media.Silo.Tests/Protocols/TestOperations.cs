@@ -1,4 +1,4 @@
-using Orleans.Media.Runtime;
+using Orleans.Runtime;
 using System.Collections.Concurrent;
 using Orleans.Media.Grains;
 using Orleans.Media.Silo.Protocols;

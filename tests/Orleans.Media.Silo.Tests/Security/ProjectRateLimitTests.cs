@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Media.Grains.AccessKeys;
 using Orleans.Media.Grains.Projects;
-using Orleans.Media.Runtime;
 using Orleans.Media.Silo.Security;
 using Orleans.Media.Silo.Tests.Protocols;
 using Orleans.Media.Testing;
@@ -15,10 +14,10 @@ public sealed class ProjectRateLimitTests
     [Fact]
     public async Task The_project_setting_applies_to_every_key()
     {
-        await using var db = await PostgresDatabase.CreateAsync();
+        await using var cluster = await MediaTestCluster.StartAsync(MediaSilos.Options());
         await using var host = await FrontTestHost.StartAsync(
             new Dictionary<string, string?> { ["Api:RateLimits:DefaultProjectRequestsPerSecond"] = "1000" },
-            s => FrontTestHost.AddApiRuntime(s, "rate", db.ConnectionString).AddGrain<IProjectGrain, ProjectGrain>());
+            s => s.UseSilo(cluster[0]));
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         await grains.GetGrain<IProjectGrain>("media-slow").Create(new ProjectSettings { Limits = ProjectLimits.Default with { QueriesPerSecond = 1 } });
         host.Operations.Projects["media-slow"] = null;
@@ -29,7 +28,7 @@ public sealed class ProjectRateLimitTests
         // The first request starts the background read; it completes within a moment.
         var slow = new Dictionary<string, string> { ["ProjectName"] = "media-slow" };
         await ApiAssert.OkAsync(await host.Http.SendAsync(SignedRequests.V2("GetProject", slow, host.Admin)));
-        for (var i = 0; i < 100 && limits.RequestsPerSecond("media-slow") != 1; i++)
+        for (var i = 0; i < 600 && limits.RequestsPerSecond("media-slow") != 1; i++)
         {
             await Task.Delay(50);
         }
