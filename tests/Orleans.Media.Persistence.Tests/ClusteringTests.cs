@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Media.Persistence.Tests.Grains;
 using Orleans.Media.Persistence.Tests.Infrastructure;
 using Orleans.Runtime;
@@ -9,7 +12,7 @@ namespace Orleans.Media.Persistence.Tests;
 public sealed class ClusteringTests
 {
     [Fact]
-    public async Task Two_silos_join_through_the_membership_table_and_see_each_other_active()
+    public async Task Two_silos_join_through_the_membership_table_see_each_other_active_and_serve_a_client()
     {
         await using var test = await TestDatabase.CreatePostgresAsync();
         var service = "svc-" + Guid.NewGuid().ToString("N")[..8];
@@ -27,6 +30,24 @@ public sealed class ClusteringTests
         // A grain written through one silo is read through the other (wherever it is activated).
         await a.Grains.GetGrain<ICounterGrain>("x").Increment();
         Assert.Equal(1, await b.Grains.GetGrain<ICounterGrain>("x").Get());
+
+        // An external client finds the gateways through the same table (GatewaysQueryKey).
+        var clientBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        clientBuilder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (service, service));
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = test.Database.Invariant;
+                o.DataSource = test.Database.DataSource;
+            });
+        });
+        using (var clientHost = clientBuilder.Build())
+        {
+            await clientHost.StartAsync();
+            Assert.Equal(2, await clientHost.Services.GetRequiredService<IClusterClient>().GetGrain<ICounterGrain>("x").Increment());
+            await clientHost.StopAsync();
+        }
 
         // A silo that stops leaves the cluster: the other sees one active silo.
         var bAddress = b.Host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
