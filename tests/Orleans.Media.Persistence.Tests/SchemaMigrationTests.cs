@@ -1,4 +1,6 @@
+using Npgsql;
 using Orleans.Media.Persistence.Schema;
+using Orleans.Media.Persistence.Tests.Grains;
 using Orleans.Media.Persistence.Tests.Infrastructure;
 
 namespace Orleans.Media.Persistence.Tests;
@@ -54,5 +56,23 @@ public sealed class SchemaMigrationTests
             "UpdateIAmAlivetimeKey", "InsertMembershipKey", "UpdateMembershipKey", "DeleteMembershipTableEntriesKey", "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey"];
         var expected = storage.Concat(reminders).Concat(kind == DatabaseKind.Postgres ? clustering : []).Order().ToList();
         Assert.Equal(expected, keys.Order().ToList());
+    }
+
+    [Fact]
+    public async Task A_silo_started_before_its_database_is_reachable_migrates_once_it_is()
+    {
+        await using var test = await TestDatabase.CreatePostgresAsync();
+        var server = new NpgsqlConnectionStringBuilder(test.Database.ConnectionString);
+        await using var gate = new TcpGate(server.Port);
+        var db = MediaDatabase.ForPostgres(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Port = gate.Port }.ConnectionString);
+
+        var starting = TestSilo.StartAsync(db, "svc");
+        await Eventually.WaitAsync(() => gate.Dropped >= 2 || starting.IsCompleted, "the migrator to retry");
+        Assert.False(starting.IsCompleted);
+        gate.Open();
+
+        await using var silo = await starting;
+        Assert.Equal(1, await silo.Grains.GetGrain<ICounterGrain>("late").Increment());
+        Assert.Equal(MediaSchema.LatestVersion(DatabaseKind.Postgres), await MediaSchema.CurrentVersionAsync(test.Database));
     }
 }
