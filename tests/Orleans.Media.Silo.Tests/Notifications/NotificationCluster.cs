@@ -59,5 +59,32 @@ public sealed class NotificationCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The reminders Orleans holds for this message's grain (PostgreSQL clusters): one while a delivery is pending.</summary>
+    public async Task<long> RemindersAsync(string messageId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_cluster.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM orleans_reminders WHERE grain_id = $1", connection)
+        {
+            Parameters = { new() { Value = Grain(messageId).GetGrainId().ToString() } },
+        };
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits until the message's grain holds no reminder (its deliveries are all finished).</summary>
+    public async Task WaitForNoReminderAsync(string messageId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await RemindersAsync(messageId) > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Notification {messageId} still holds a reminder after {timeout}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 }

@@ -38,6 +38,7 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(Topic, delivery.Topic);
         Assert.Equal(1, delivery.Attempts);
         Assert.Equal("notify-project", state.Project);
+        await cluster.WaitForNoReminderAsync(message.Id, Timeout); // Nothing pending: the reminder is gone.
     }
 
     [Fact]
@@ -119,9 +120,11 @@ public sealed class WebhookDeliveryTests
         var message = TestMessages.TaskEnded();
 
         await cluster.Grain(message.Id).Send(message, Topic);
+        Assert.Equal(1, await cluster.RemindersAsync(message.Id)); // Pending (the attempt waits for the slow receiver): a reminder.
         var dead = await cluster.WaitForStatusAsync(message.Id, NotificationStatus.DeadLettered, Timeout);
 
         Assert.Contains("did not answer within 1 s", Assert.Single(dead.Deliveries).LastError, StringComparison.Ordinal);
+        await cluster.WaitForNoReminderAsync(message.Id, Timeout); // Dead-lettered: nothing pending, no reminder.
     }
 
     [Fact]
