@@ -12,9 +12,10 @@ public enum DatabaseKind
 
 /// <summary>
 /// The one relational database of a deployment: PostgreSQL for a cluster, a SQLite file for the embedded single
-/// silo. Orleans' ADO.NET providers, the listing index and the nonces all live in it.
+/// silo. Orleans' ADO.NET providers, the listing index and the nonces all live in it. Disposing it closes its
+/// pooled connections (a test that creates many; a silo's lives as long as the process).
 /// </summary>
-public sealed class MediaDatabase
+public sealed class MediaDatabase : IAsyncDisposable
 {
     /// <summary>Orleans' ADO.NET invariant for Npgsql.</summary>
     public const string PostgresInvariant = "Npgsql";
@@ -62,8 +63,7 @@ public sealed class MediaDatabase
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
 
-            // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout: one writer at a time in WAL, so a
-            // writer waits behind another instead of failing.
+            // Behind SQLite's own busy timeout (SqliteDataSource): Microsoft.Data.Sqlite's last-resort retry bound.
             DefaultTimeout = 30,
         };
         return new MediaDatabase(DatabaseKind.Sqlite, builder.ConnectionString);
@@ -72,6 +72,8 @@ public sealed class MediaDatabase
     /// <summary>An open connection from <see cref="DataSource"/>.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>
         await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
     public override string ToString() => Kind == DatabaseKind.Postgres
         ? $"PostgreSQL {new NpgsqlConnectionStringBuilder(ConnectionString) { Password = null }.Host}"

@@ -66,5 +66,9 @@ public sealed class TestDatabase : IAsyncDisposable
             ? cs
             : throw new InvalidOperationException("ORLEANSMEDIA_TEST_PG is not set: first `source <(deploy/test-env.sh start)`.");
 
-    public ValueTask DisposeAsync() => _drop();
+    public async ValueTask DisposeAsync()
+    {
+        await Database.DisposeAsync();
+        await _drop();
+    }
 }
