@@ -28,21 +28,34 @@ public sealed class RuntimeBenchmark : IBenchScenario
         await using var silo = await BenchSilo.StartAsync(workDir, database.ConnectionString, "api,worker", "bench-runtime", cancellationToken);
         var grains = silo.Services.GetRequiredService<IGrainFactory>();
 
-        // Warm-up: activate every grain (its first write inserts its row), JIT, fill the pools.
+        // Warm-up: activate every grain (its first write inserts its row), then calls until the JIT's tiers settle
+        // (a fresh silo runs tier-0, then instrumented code: the rate climbs for tens of seconds under load).
+        var warmup = TimeSpan.FromSeconds(TasksBenchmark.Option(args, "--warmup", 30));
         await Task.WhenAll(Enumerable.Range(0, Grains).Select(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment()));
-        await RunCallsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), TimeSpan.FromSeconds(3));
+        var curve = new List<string>();
+        for (var left = warmup; left > TimeSpan.Zero; left -= Duration)
+        {
+            var (count, _) = await RunCallsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), Duration);
+            curve.Add((count / Duration.TotalSeconds).ToString("0", System.Globalization.CultureInfo.InvariantCulture));
+        }
 
+        BenchReport.Note($"grain-call warm-up, per {Duration.TotalSeconds:0} s window: {string.Join(", ", curve)} /s");
         await using var handwritten = await HandwrittenLoop.CreateAsync(database.ConnectionString, cancellationToken);
-        await RunCallsAsync(handwritten.WriteAsync, TimeSpan.FromSeconds(3));
+        await RunCallsAsync(handwritten.WriteAsync, Duration);
         long calls = 0, manual = 0;
+        TimeSpan callsCpu = default, manualCpu = default;
         List<double> callLatencies = [], manualLatencies = [];
         var rounds = new List<string>();
         for (var round = 0; round < Rounds; round++)
         {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var (count, samples) = await RunCallsAsync(i => grains.GetGrain<IBenchCounterGrain>("g" + i).Increment(), Duration);
+            callsCpu += Process.GetCurrentProcess().TotalProcessorTime - cpu;
             calls += count;
             callLatencies.AddRange(samples);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var (manualCount, manualSamples) = await RunCallsAsync(handwritten.WriteAsync, Duration);
+            manualCpu += Process.GetCurrentProcess().TotalProcessorTime - cpu;
             manual += manualCount;
             manualLatencies.AddRange(manualSamples);
             rounds.Add($"{count / Duration.TotalSeconds:0}/{manualCount / Duration.TotalSeconds:0}");
@@ -55,9 +68,11 @@ public sealed class RuntimeBenchmark : IBenchScenario
         report.Metric("handwritten", manual / seconds, "per_s");
         report.Metric("handwritten_p50", BenchReport.Percentile(manualLatencies, 50), "ms");
         report.Metric("handwritten_p99", BenchReport.Percentile(manualLatencies, 99), "ms");
+        report.Metric("turns_cpu", callsCpu.TotalMicroseconds / Math.Max(1, calls), "us_per_call");
+        report.Metric("handwritten_cpu", manualCpu.TotalMicroseconds / Math.Max(1, manual), "us_per_call");
         report.Metric("ratio", (double)calls / manual, "x");
         BenchReport.Note($"per round, grain calls/s / hand-written/s: {string.Join(", ", rounds)}; {Callers} callers, {Grains} grains, {Environment.ProcessorCount} cores shared with PostgreSQL");
-        BenchReport.Note($"rows written: {await handwritten.StorageRowsAsync(cancellationToken)} Orleans grain-state rows of type bench-counter");
+        BenchReport.Note($"{await handwritten.StorageRowsAsync(cancellationToken)} Orleans grain-state rows of bench-counter grains; *_cpu = this process's CPU (silo + callers, not PostgreSQL) per call");
     }
 
     /// <summary>64 callers, each picking random grains, for a fixed time; returns the count and latencies (ms).</summary>
@@ -123,7 +138,7 @@ public sealed class RuntimeBenchmark : IBenchScenario
 
         public async Task<long> StorageRowsAsync(CancellationToken cancellationToken)
         {
-            await using var count = _dataSource.CreateCommand("SELECT count(*) FROM orleans_storage WHERE grain_type LIKE '%bench-counter%'");
+            await using var count = _dataSource.CreateCommand("SELECT count(*) FROM orleans_storage WHERE grain_key LIKE '%bench-counter%'");
             return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
