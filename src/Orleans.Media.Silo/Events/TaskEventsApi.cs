@@ -137,8 +137,30 @@ public static class TaskEventsApi
     /// or the task's own stream, carries it).
     /// </summary>
     private static Task<(string?, long)> ServeProjectAsync(
-        HttpContext http, ServerSentEventStream sse, IAsyncStream<LiveEvent> events, IServiceProvider services, string project, string? lastEventId) =>
-        sse.RunAsync(
+        HttpContext http, ServerSentEventStream sse, IAsyncStream<LiveEvent> events, IServiceProvider services, string project, string? lastEventId)
+    {
+        // Per task, the last event sequence the client has (its Last-Event-ID, the catch-up, what was sent since): the
+        // stream may still deliver events published before this subscription (a TaskEnded the catch-up sent, a
+        // progress older than it); a task's events only move forward, and each is sent once. (The project's own
+        // events are not tasks' and pass.)
+        var sent = new Dictionary<string, long>(StringComparer.Ordinal);
+        bool Advance(LiveEvent e)
+        {
+            if (!e.Type.StartsWith("Task", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (sent.TryGetValue(e.Key, out var seen) && e.Sequence <= seen)
+            {
+                return false;
+            }
+
+            sent[e.Key] = e.Sequence;
+            return true;
+        }
+
+        return sse.RunAsync(
             http.Response,
             events,
             async () =>
@@ -147,6 +169,9 @@ public static class TaskEventsApi
                 {
                     return [];
                 }
+
+                var last = lastEventId.Split(':');
+                sent[last[1]] = long.Parse(last[2], CultureInfo.InvariantCulture);
 
                 var ended = new List<LiveEvent>();
                 var query = services.GetRequiredService<IGrainStateQuery>();
@@ -171,7 +196,7 @@ public static class TaskEventsApi
                         var end = new TaskEnded(t.ProjectName, t.TaskId, t.Type, t.LastEventTime, t.Status, t.Code, t.Message);
                         var e = new LiveEvent(nameof(TaskEnded), t.TaskId, t.EventSequence, end.Time.ToUnixTimeMilliseconds(),
                             JsonSerializer.Serialize(end, MediaJson.Options));
-                        if (ProjectId(e) != lastEventId)
+                        if (Advance(e))
                         {
                             ended.Add(e);
                         }
@@ -182,9 +207,10 @@ public static class TaskEventsApi
                 while (page is not null);
                 return ended;
             },
-            _ => true,
+            Advance,
             ProjectId,
             http.RequestAborted);
+    }
 
     private static string ProjectId(LiveEvent e) =>
         string.Create(CultureInfo.InvariantCulture, $"{e.TimeMs}:{e.Key}:{e.Sequence}");

@@ -108,8 +108,13 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
         var a = NewTaskId();
         var b = NewTaskId();
         var elsewhere = NewTaskId();
-        await Task(a).Created("alpha"); // Before the client connects: not replayed on a live stream.
         using var http = _host.Client(_host.AlphaToken);
+        await using (var earlier = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events"))
+        {
+            await Task(a).Created("alpha"); // Before the client connects (delivered to an earlier one): not replayed on a live stream.
+            var created = await earlier.NextAsync(Timeout);
+            Assert.Equal((a, "TaskCreated"), (created.Data.GetProperty("TaskId").GetString(), created.Type));
+        }
         await using var sse = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events");
         await sse.ExpectOnlyHeartbeatsAsync(1, Timeout); // The stream is open and live: nothing from before.
 
