@@ -42,6 +42,43 @@ public sealed class DeliveryResilienceTests
     }
 
     [Fact]
+    public async Task A_stale_activation_is_fenced_on_its_next_write_and_a_new_one_finishes_the_delivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        var healthy = false;
+        receiver.Respond = _ => (Volatile.Read(ref healthy) ? 200 : 503, TimeSpan.Zero);
+        await using var cluster = await NotificationCluster.StartAsync(NotificationCluster.WebhookTopic("fenced", receiver.Url, Secret, maxAttempts: 100));
+        var message = TestMessages.TaskEnded();
+        var grainId = cluster.Grain(message.Id).GetGrainId();
+        await cluster.Grain(message.Id).Send(message, "fenced");
+        await receiver.WaitForAsync(r => r.Count >= 2, Timeout); // Retrying: an activation owns the delivery.
+        Assert.True(cluster.Cluster.Cluster.TryGetGrainContext(grainId, out var stale));
+
+        // The stored state changes behind the activation's back (another writer took it over): its ETag is stale now.
+        await using (var connection = new Npgsql.NpgsqlConnection(cluster.Cluster.PostgresConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var bump = new Npgsql.NpgsqlCommand("UPDATE orleans_storage SET version = version + 1 WHERE grain_key LIKE '%/' || $1", connection)
+            {
+                Parameters = { new() { Value = message.Id } }, // Orleans' ADO.NET storage keys a row by "<…>/<key>".
+            };
+            Assert.Equal(1, await bump.ExecuteNonQueryAsync());
+        }
+
+        await stale.Deactivated.WaitAsync(Timeout); // Its next write was refused (InconsistentStateException): it went away.
+        Volatile.Write(ref healthy, true);
+        var state = await cluster.WaitForStatusAsync(message.Id, NotificationStatus.Delivered, Timeout);
+
+        Assert.True(cluster.Cluster.Cluster.TryGetGrainContext(grainId, out var current));
+        Assert.NotEqual(stale.ActivationId, current.ActivationId);
+        Assert.All(receiver.Received, r => Assert.Equal(message.Id, r.MessageId));
+        Assert.Equal(200, receiver.Received[^1].Answered);
+        Assert.Single(receiver.Received, r => r.Answered == 200); // Finished once.
+        Assert.Equal(NotificationStatus.Delivered, Assert.Single(state.Deliveries).Status);
+        await cluster.WaitForNoReminderAsync(message.Id, Timeout);
+    }
+
+    [Fact]
     public async Task A_message_sent_to_a_webhook_and_an_amqp_topic_reaches_both_and_replay_redelivers_to_both()
     {
         var brokerUri = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_AMQP") is { Length: > 0 } u
