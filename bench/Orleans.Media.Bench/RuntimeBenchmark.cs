@@ -12,6 +12,7 @@ namespace Orleans.Media.Bench;
 /// PostgreSQL with fsync on, in the real silo host) against a hand-written <c>BEGIN; UPDATE …; COMMIT</c> loop at the
 /// same concurrency on a table shaped like Orleans' storage table. Rounds alternate (Orleans, hand-written, …) so
 /// both see the same background load; <c>ratio</c> = Orleans / hand-written.
+/// <c>deploy/bench.sh runtime [--warmup 30] [--auto-prepare N]</c>.
 /// </summary>
 public sealed class RuntimeBenchmark : IBenchScenario
 {
@@ -25,7 +26,18 @@ public sealed class RuntimeBenchmark : IBenchScenario
     public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
     {
         await using var database = await PostgresDatabase.CreateAsync();
-        await using var silo = await BenchSilo.StartAsync(workDir, database.ConnectionString, "api,worker", "bench-runtime", cancellationToken);
+        // --auto-prepare N: Npgsql's Max Auto Prepare on the silo's connection string (Orleans' ADO.NET providers send
+        // unprepared statements by default; the hand-written loop always auto-prepares its one statement).
+        var autoPrepare = TasksBenchmark.Option(args, "--auto-prepare", 0);
+        var siloConnection = autoPrepare > 0
+            ? new NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxAutoPrepare = autoPrepare }.ConnectionString
+            : database.ConnectionString;
+        if (autoPrepare > 0)
+        {
+            BenchReport.Note($"silo connection string: Max Auto Prepare={autoPrepare}");
+        }
+
+        await using var silo = await BenchSilo.StartAsync(workDir, siloConnection, "api,worker", "bench-runtime", cancellationToken);
         var grains = silo.Services.GetRequiredService<IGrainFactory>();
 
         // Warm-up: activate every grain (its first write inserts its row), then calls until the JIT's tiers settle
