@@ -140,9 +140,14 @@ public sealed class TaskEventsApiTests : IAsyncLifetime
     {
         var a = NewTaskId();
         var b = NewTaskId();
-        await Task(a).Created("alpha");
-        await Task(b).Created("alpha");
         using var http = _host.Client(_host.AlphaToken);
+        await using (var earlier = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events"))
+        {
+            // Both creations delivered (to an earlier client) before the tested client connects: it sees them not.
+            await Task(a).Created("alpha");
+            await Task(b).Created("alpha");
+            await earlier.TakeAsync(2, Timeout);
+        }
         SseEvent seen;
         await using (var sse = await SseClient.OpenAsync(http, "/api/v1/projects/alpha/events"))
         {
