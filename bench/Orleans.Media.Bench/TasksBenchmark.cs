@@ -8,7 +8,7 @@ namespace Orleans.Media.Bench;
 
 /// <summary>
 /// <c>deploy/bench.sh tasks [api] [e2e] [bsdtar] [recovery] [--seconds 10] [--concurrency 64] [--warmup 30] [--tiny 2000]
-/// [--recovery-tasks 9] [--recovery-mb 300] [--reminder-period hh:mm:ss] [--no-profile]</c>: the IMM file-decompression task path on Orleans. With no part named,
+/// [--recovery-tasks 9] [--recovery-mb 300] [--reminder-period hh:mm:ss] [--auto-prepare N] [--no-profile]</c>: the IMM file-decompression task path on Orleans. With no part named,
 /// every part runs (in this order); naming parts runs only those (<c>--api-only</c> = <c>api</c>).
 /// <list type="bullet">
 /// <item><c>api</c>: one in-process silo (the real host, api + worker roles: task grains live on workers) on
@@ -75,7 +75,16 @@ public sealed class TasksBenchmark : IBenchScenario
             BenchReport.Note($"OrleansMedia:Work:ReminderPeriod = {args[at + 1]}");
         }
 
-        await using var silo = await BenchSilo.StartAsync(workDir, db.ConnectionString, "api,worker", Project, cancellationToken, settings);
+        var autoPrepare = Option(args, "--auto-prepare", 0);
+        var siloConnection = autoPrepare > 0
+            ? new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxAutoPrepare = autoPrepare }.ConnectionString
+            : db.ConnectionString;
+        if (autoPrepare > 0)
+        {
+            BenchReport.Note($"silo connection string: Max Auto Prepare={autoPrepare}");
+        }
+
+        await using var silo = await BenchSilo.StartAsync(workDir, siloConnection, "api,worker", Project, cancellationToken, settings);
         await silo.CreateProjectAsync(cancellationToken, engineConcurrency: 1);
         silo.PutObject("tiny.zip", TinyZip());
         var created = new List<string>();
