@@ -258,7 +258,7 @@ public sealed class NotificationEndToEndTests(NotifyingSiloFixture silo) : IClas
         await using var command = new NpgsqlCommand(
             """
             SELECT (SELECT count(*) FROM grain_index WHERE grain_type = @grain AND partition_key = @project),
-                   (SELECT count(*) FROM orleans_storage WHERE grain_key LIKE 'FileUncompression-%' AND position(convert_to(@project, 'UTF8') IN payload) > 0)
+                   (SELECT count(*) FROM orleans_storage WHERE grain_key LIKE '~task-fileuncompression/%' AND position(convert_to(@project, 'UTF8') IN payload) > 0)
             """, connection);
         command.Parameters.AddWithValue("grain", FileUncompressionTaskGrain.GrainTypeName);
         command.Parameters.AddWithValue("project", project);

@@ -86,10 +86,13 @@ internal static class StoredTasks
         await using var connection = await OpenAsync(connectionString);
         await using var command = new NpgsqlCommand("SELECT count(*) FROM orleans_storage WHERE grain_key = ANY($1) AND payload IS NOT NULL", connection)
         {
-            Parameters = { new() { Value = keys.ToArray() } },
+            Parameters = { new() { Value = keys.Select(StorageKey).ToArray() } },
         };
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>The key a task's state row has in Orleans' storage table: the persistence keys rows by the full grain id.</summary>
+    public static string StorageKey(string taskId) => $"~{TaskType}/{taskId}";
 
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
     {

@@ -42,7 +42,7 @@ public sealed class WorkOwnershipTests(ITestOutputHelper output) : IAsyncLifetim
             await connection.OpenAsync();
             await using var bump = new NpgsqlCommand("UPDATE orleans_storage SET version = version + 1 WHERE grain_key = $1", connection)
             {
-                Parameters = { new() { Value = taskId } },
+                Parameters = { new() { Value = StoredTasks.StorageKey(taskId) } },
             };
             Assert.Equal(1, await bump.ExecuteNonQueryAsync());
         }
