@@ -256,6 +256,14 @@ public sealed class MediaTestCluster : IAsyncDisposable
             await proxy.DisposeAsync();
         }
 
+        // The silos' pools (each silo its own MediaDatabase), then the cluster's, before the database is dropped.
+        foreach (var database in _databases)
+        {
+            await database.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();
@@ -275,6 +283,7 @@ public sealed class MediaTestCluster : IAsyncDisposable
     }
 
     private readonly Dictionary<int, TcpProxy> _proxies = [];
+    private readonly List<MediaDatabase> _databases = [];
 
     private MediaDatabase DatabaseFor(int index)
     {
@@ -293,7 +302,9 @@ public sealed class MediaTestCluster : IAsyncDisposable
             cs.Port = proxy.Port;
         }
 
-        return MediaDatabase.ForPostgres(cs.ConnectionString);
+        var database = MediaDatabase.ForPostgres(cs.ConnectionString);
+        _databases.Add(database);
+        return database;
     }
 
     /// <summary>A killed silo is suspected after 2 missed probes of 1 s and declared dead by one vote.</summary>
