@@ -17,6 +17,7 @@ install_tools() {
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
   command -v node >/dev/null || need+=(nodejs npm)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+  command -v chromium >/dev/null || need+=(chromium)
   [ -e /usr/lib/x86_64-linux-gnu/libarchive.so.13 ] || ldconfig -p | grep -q libarchive.so.13 || need+=(libarchive13)
   # Media data plane: ffmpeg/ffprobe and LibreOffice headless run as child processes; ImageMagick is the benchmark's reference.
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)

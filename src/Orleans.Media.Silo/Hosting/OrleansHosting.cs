@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Media.Grains;
 using Orleans.Media.Grains.Work;
 using Orleans.Media.Persistence;
@@ -41,6 +42,7 @@ public static class OrleansHosting
         silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName ?? $"{Environment.MachineName}-{Environment.ProcessId}");
         silo.UseMediaPersistence(database);
         silo.AddMemoryStreams(MediaProviders.Streams);
+        silo.AddDashboard();
         silo.UseSiloMetadata(new Dictionary<string, string>
         {
             [WorkerPlacementFilterStrategy.RoleMetadataKey] = string.Join(',', options.RoleList),

@@ -81,6 +81,7 @@ public static class SiloHostExtensions
     public static WebApplication MapOrleansMediaSilo(this WebApplication app)
     {
         app.MapHealthApi();
+        app.MapDashboard();
         app.MapLocalObjectsApi();
         app.MapApiProtocols();
         app.MapTaskEventsApi();
