@@ -241,6 +241,40 @@ public sealed class LocalObjectStore : IObjectStore
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, long length, string? contentType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        await using var write = new LocalObjectWriteStream(this, key, _paths.ResolveForCreate(key), contentType, computeMd5: true);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long total = 0;
+            int n;
+            while ((n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - total + 1)), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += n;
+                if (total > length)
+                {
+                    throw new IOException($"The body is longer than the {length} bytes announced.");
+                }
+
+                await write.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (total != length)
+            {
+                throw new IOException($"The body ended after {total} of {length} bytes.");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<string> InitiateMultipartAsync(string key, CancellationToken cancellationToken = default)
     {
         _paths.Resolve(key);
