@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one benchmark scenario in Release and prints BENCH <scenario> <metric> <value> <unit> lines.
-#   deploy/bench.sh runtime|archives|front|tasks
+#   deploy/bench.sh runtime|archives|front|tasks|media
 # Starts its own PostgreSQL with durability on (fsync) and s3rver, and stops them after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
