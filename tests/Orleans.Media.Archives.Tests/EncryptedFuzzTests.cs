@@ -76,7 +76,7 @@ public sealed class EncryptedFuzzTests
         });
 
         var codes = new Dictionary<string, int>();
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < 40; i++)
         {
             var bytes = (byte[])original.Clone();
             for (var m = 1 + rng.Next(4); m > 0; m--)
