@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one benchmark scenario in Release and prints BENCH <scenario> <metric> <value> <unit> lines.
-#   deploy/bench.sh runtime|archives|front|tasks [args]
+#   deploy/bench.sh runtime|archives|front|tasks|media [args]
 #   deploy/bench.sh tasks [api] [e2e] [bsdtar] [recovery]   (parts of the tasks scenario; none named = all)
 # Starts its own PostgreSQL with durability on (fsync) and s3rver, and stops them after.
 set -euo pipefail

@@ -45,6 +45,61 @@ public static class BenchArchives
         return read.Entries.Sum(e => e.Length);
     }
 
+    /// <summary>
+    /// A solid LZMA2 7z (7zz -mx=1) of 10 text files and 10 random ones, 25 MB each (~330 MB packed), and the same
+    /// encrypted with <paramref name="password"/> (AES-256, headers encrypted). Returns both paths and the unpacked bytes.
+    /// </summary>
+    public static (string Plain, string Aes, long Unpacked) EnsureSolidSevenZip(string folder, string password)
+    {
+        var plain = Path.Combine(folder, "solid.7z");
+        var aes = Path.Combine(folder, "solid-aes.7z");
+        var tree = Path.Combine(folder, "solid-tree");
+        const int Size = 25 * 1000 * 1000;
+        if (!File.Exists(plain) || !File.Exists(aes))
+        {
+            Directory.CreateDirectory(tree);
+            var rng = new Random(7);
+            var corpus = TextCorpus(64 * 1024 * 1024);
+            var random = new byte[Size];
+            for (var i = 0; i < 10; i++)
+            {
+                File.WriteAllBytes(Path.Combine(tree, $"text-{i:00}.txt"), corpus.AsSpan(rng.Next(0, corpus.Length - Size), Size).ToArray());
+                rng.NextBytes(random);
+                File.WriteAllBytes(Path.Combine(tree, $"blob-{i:00}.bin"), random);
+            }
+
+            foreach (var (path, extra) in new[] { (plain, Array.Empty<string>()), (aes, new[] { "-p" + password, "-mhe=on" }) })
+            {
+                File.Delete(path + ".tmp");
+                Run(tree, "7zz", ["a", "-bd", "-y", "-t7z", "-ms=on", "-m0=lzma2", "-mx=1", .. extra, path + ".tmp", "."]);
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+
+            Directory.Delete(tree, recursive: true);
+        }
+
+        return (plain, aes, 20L * Size);
+    }
+
+    private static void Run(string directory, string file, string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        _ = output.Result;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} exited {p.ExitCode}: {error}");
+        }
+    }
+
     /// <summary>Word salad: compresses about 3–4:1 with deflate, like ordinary documents.</summary>
     public static byte[] TextCorpus(int size)
     {

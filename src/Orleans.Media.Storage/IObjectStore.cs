@@ -37,6 +37,14 @@ public interface IObjectStore
     /// <summary>Writes a whole object from a stream (length known or not).</summary>
     Task<ObjectInfo> PutAsync(string key, Stream content, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes a whole object of known <paramref name="length"/> from a stream that need not be seekable (an HTTP body),
+    /// without buffering where the backend allows: S3 sends one streamed PUT up to 5 GiB (multipart above), local
+    /// folders write the file. A body that ends early or runs long fails and stores nothing. The stream is read to its
+    /// end and may be disposed.
+    /// </summary>
+    Task<ObjectInfo> PutAsync(string key, Stream content, long length, string? contentType, CancellationToken cancellationToken = default);
+
     Task<string> InitiateMultipartAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the part's ETag.</summary>

@@ -343,10 +343,10 @@ public sealed class EncryptedArchiveTests
         Assert.Empty(h.OutputHashes());
     }
 
-    internal static string SevenZip(ArchiveHarness h, string source, string switches)
+    internal static string SevenZip(ArchiveHarness h, string source, string switches, string password = Password)
     {
         var archive = Path.Combine(h.Work, $"enc-{Guid.NewGuid():N}.7z");
-        Tools.Run(source, "7zz", ["a", "-bd", "-y", "-p" + Password, .. switches.Split(' '), archive, "."]);
+        Tools.Run(source, "7zz", ["a", "-bd", "-y", "-p" + password, .. switches.Split(' '), archive, "."]);
         return archive;
     }
 }

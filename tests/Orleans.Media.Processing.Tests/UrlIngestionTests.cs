@@ -107,7 +107,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_pull_into_s3_larger_than_several_parts_reads_back_equal()
+    public async Task Pulls_into_s3_of_known_length_and_of_unknown_length_read_back_equal()
     {
         var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
             ? v
@@ -130,6 +130,16 @@ public sealed class UrlIngestionTests : IAsyncLifetime
             Assert.Equal(SHA256.HashData(expected), await SHA256.HashDataAsync(get.ResponseStream));
         }
 
+        // Known length: one streamed PUT.
+        var single = await pull.IngestAsync(Url("/file"), new ObjectUri("oss", bucket, "pulled/file.bin"));
+        Assert.Equal((_body.Length, "video/mp4"), (single.Size, single.ContentType));
+        using (var get = await admin.GetObjectAsync(bucket, "pulled/file.bin"))
+        {
+            Assert.Equal(SHA256.HashData(_body), await SHA256.HashDataAsync(get.ResponseStream));
+            Assert.Equal("video/mp4", get.Headers.ContentType);
+        }
+
+        await admin.DeleteObjectAsync(bucket, "pulled/file.bin");
         await admin.DeleteObjectAsync(bucket, "pulled/big.bin");
         await admin.DeleteBucketAsync(bucket);
     }

@@ -21,6 +21,8 @@ internal sealed class ManagedArchiveReader : IEntryReader
     private readonly IReader _reader;
     private readonly bool _hasPassword;
     private readonly bool _solid;
+    private readonly Dictionary<string, byte[]> _rar5Keys = new(StringComparer.Ordinal);
+    private string? _password;
     private EntryStream? _data;
     private IEntry? _entry;
     private uint _crc;
@@ -61,6 +63,7 @@ internal sealed class ManagedArchiveReader : IEntryReader
                 return new ManagedArchiveReader(format, source, archive, archive.ExtractAllEntries(), password is not null, archive.IsSolid)
                 {
                     _passwordProven = headersEncrypted,
+                    _password = password,
                 };
             }
 
@@ -68,6 +71,7 @@ internal sealed class ManagedArchiveReader : IEntryReader
             return new ManagedArchiveReader(format, source, null, reader, password is not null, solid: false)
             {
                 _passwordProven = headersEncrypted,
+                _password = password,
             };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -134,11 +138,11 @@ internal sealed class ManagedArchiveReader : IEntryReader
 
         _ended = true;
 
-        // RAR 5 stores an encrypted file's check value keyed by the password (an HMAC), not its plain CRC-32;
-        // its own password check already ran.
+        // RAR 5 may store an encrypted file's CRC-32 keyed by the password (Rar5Checksum): either form is accepted.
         var expected = (uint)_entry.Crc;
-        var checkable = expected != 0 && !(Format == ArchiveFormat.Rar5 && _entry.IsEncrypted);
-        if (checkable && _crc != expected)
+        var checkable = expected != 0;
+        if (checkable && _crc != expected && !(Format == ArchiveFormat.Rar5 && _entry.IsEncrypted && _password is not null
+            && Rar5Checksum.Keyed(_entry, _password, _crc, _rar5Keys) == expected))
         {
             var wrongPassword = MaybeWrongPassword;
             throw new EntryDataException(

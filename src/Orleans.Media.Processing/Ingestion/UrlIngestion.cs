@@ -109,7 +109,9 @@ public sealed partial class UrlIngestion : IDisposable
             }
 
             var contentType = response.Content.Headers.ContentType?.ToString();
-            var size = await CopyBodyAsync(response, store, target.Key, contentType, declared, cancellationToken).ConfigureAwait(false);
+            var size = declared is { } length && length <= _options.SinglePutMaxBytes
+                ? await PutBodyAsync(response, store, target.Key, contentType, length, cancellationToken).ConfigureAwait(false)
+                : await CopyBodyAsync(response, store, target.Key, contentType, declared, cancellationToken).ConfigureAwait(false);
             return new IngestionResult(target, size, contentType, current, attempt);
         }
     }
@@ -138,6 +140,33 @@ public sealed partial class UrlIngestion : IDisposable
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"'{url.Host}' sent no response within {_options.IdleTimeout}.", inner: e));
+        }
+    }
+
+    /// <summary>A body of known length as one streamed PUT: the bytes pass through without being buffered.</summary>
+    private async Task<long> PutBodyAsync(HttpResponseMessage response, IObjectStore store, string key, string? contentType, long length, CancellationToken cancellationToken)
+    {
+        IdleGuardStream? guarded = null;
+        try
+        {
+            guarded = new IdleGuardStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _options.IdleTimeout, cancellationToken);
+            var info = await store.PutAsync(key, guarded, length, contentType, cancellationToken).ConfigureAwait(false);
+            return info.Size;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not IngestionException && Find<TimeoutException>(e) is not null)
+        {
+            throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"The body stalled for {_options.IdleTimeout} after {guarded?.BytesRead ?? 0} bytes.", inner: e));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or OperationCanceledException)
+        {
+            throw new TransientException(new IngestionException(IngestionFailure.Network, $"The transfer broke off after {guarded?.BytesRead ?? 0} bytes: {e.Message}", inner: e));
+        }
+        finally
+        {
+            if (guarded is not null)
+            {
+                await guarded.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -268,6 +297,68 @@ public sealed partial class UrlIngestion : IDisposable
 
     [LoggerMessage(2, LogLevel.Warning, "Pull refused: {Host} resolves to the internal address {Address}")]
     private static partial void LogForbidden(ILogger logger, string host, IPAddress address);
+
+    /// <summary>The source body with the idle timeout on every read (a stall throws <see cref="TimeoutException"/>).</summary>
+    private sealed class IdleGuardStream(Stream inner, TimeSpan idle, CancellationToken cancellationToken) : Stream
+    {
+        private readonly CancellationTokenSource _idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => BytesRead;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken token) => ReadAsync(buffer.AsMemory(offset, count), token).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token = default)
+        {
+            _idle.CancelAfter(idle);
+            try
+            {
+                var n = await inner.ReadAsync(buffer, _idle.Token).ConfigureAwait(false);
+                BytesRead += n;
+                return n;
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"No bytes for {idle}.", e);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _idle.Dispose();
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 
     /// <summary>A failure worth another attempt; carries what to report when none is left.</summary>
     private sealed class TransientException(IngestionException failure) : Exception(failure.Message, failure)

@@ -31,6 +31,13 @@ public sealed class UrlIngestionOptions
     [Range(0, 20)]
     public int MaxRedirects { get; set; } = 5;
 
+    /// <summary>
+    /// A body of known length up to this size goes to storage as one streamed PUT (no buffering at all); longer or
+    /// unknown-length bodies go multipart. 0: always multipart. S3 allows single PUTs up to 5 GiB.
+    /// </summary>
+    [Range(0L, 5L * 1024 * 1024 * 1024)]
+    public long SinglePutMaxBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+
     /// <summary>The storage write's part size: bodies above it become multipart uploads; memory stays near PartSize x (PartsInFlight + 1).</summary>
     [Range(5 * 1024 * 1024, 512 * 1024 * 1024)]
     public int PartSizeBytes { get; set; } = 16 * 1024 * 1024;

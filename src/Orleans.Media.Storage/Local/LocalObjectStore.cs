@@ -18,6 +18,10 @@ public sealed class LocalObjectStore : IObjectStore
 {
     private const string MultipartFolder = "mpu";
     private const string UploadKeyFile = "key";
+
+    /// <summary>In an upload with a declared part size: the part size, and the file every part is written into at its offset.</summary>
+    private const string LayoutFile = "part-size";
+    private const string AssemblyFile = "assembly";
     /// <summary>Temp files older than this belong to writers that died (a crash, a killed silo) and are removed.</summary>
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromDays(1);
 
@@ -241,6 +245,40 @@ public sealed class LocalObjectStore : IObjectStore
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, long length, string? contentType, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        await using var write = new LocalObjectWriteStream(this, key, _paths.ResolveForCreate(key), contentType, computeMd5: true);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long total = 0;
+            int n;
+            while ((n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - total + 1)), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += n;
+                if (total > length)
+                {
+                    throw new IOException($"The body is longer than the {length} bytes announced.");
+                }
+
+                await write.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (total != length)
+            {
+                throw new IOException($"The body ended after {total} of {length} bytes.");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<string> InitiateMultipartAsync(string key, CancellationToken cancellationToken = default)
     {
         _paths.Resolve(key);
@@ -249,6 +287,20 @@ public sealed class LocalObjectStore : IObjectStore
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, UploadKeyFile), key, Encoding.UTF8);
         return Task.FromResult(uploadId);
+    }
+
+    /// <summary>
+    /// A multipart upload whose parts all have <paramref name="partSize"/> bytes but the last (a declared plan): each
+    /// part is written straight into one file at its offset, so completion checks the parts and renames that file
+    /// instead of copying every byte once more. Parts that do not fit the size are refused at upload or completion.
+    /// </summary>
+    public async Task<string> InitiateMultipartAsync(string key, long partSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partSize, 1);
+        var uploadId = await InitiateMultipartAsync(key, cancellationToken).ConfigureAwait(false);
+        var folder = UploadFolder(uploadId);
+        await File.WriteAllTextAsync(Path.Combine(folder, LayoutFile), partSize.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        return uploadId;
     }
 
     public async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, Stream content, long length, CancellationToken cancellationToken = default)
@@ -260,6 +312,11 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         var folder = RequireUpload(key, uploadId);
+        if (ReadPartSize(folder) is { } partSize)
+        {
+            return await UploadPartInPlaceAsync(folder, partNumber, partSize, content, length, cancellationToken).ConfigureAwait(false);
+        }
+
         var temp = NewTempPath();
         try
         {
@@ -277,6 +334,29 @@ public sealed class LocalObjectStore : IObjectStore
         {
             DeleteTemp(temp);
         }
+    }
+
+    private static async Task<string> UploadPartInPlaceAsync(string folder, int partNumber, long partSize, Stream content, long length, CancellationToken cancellationToken)
+    {
+        if (length > partSize)
+        {
+            throw new IOException($"The part body has {length} bytes, more than the upload's part size of {partSize}.");
+        }
+
+        // The part's metadata goes first, so a part being rewritten is never listed with its old ETag and new bytes.
+        var etagFile = PartPath(folder, partNumber) + ".etag";
+        File.Delete(etagFile);
+        string etag;
+        long written;
+        await using (var output = new FileStream(Path.Combine(folder, AssemblyFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 0))
+        {
+            output.Position = (partNumber - 1) * partSize;
+            (etag, written) = await CopyHashedAsync(content, output, length < 0 ? -1 : length, partSize, cancellationToken).ConfigureAwait(false);
+        }
+
+        await File.WriteAllTextAsync(PartPath(folder, partNumber) + ".size", written.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(etagFile, etag, cancellationToken).ConfigureAwait(false);
+        return etag;
     }
 
     public async Task<ObjectInfo> CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken = default)
@@ -308,6 +388,11 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         var target = _paths.Resolve(key);
+        if (ReadPartSize(folder) is { } partSize)
+        {
+            return await CompleteInPlaceAsync(key, folder, target, parts, partSize, md5s, cancellationToken).ConfigureAwait(false);
+        }
+
         var temp = NewTempPath();
         long size = 0;
         try
@@ -359,16 +444,19 @@ public sealed class LocalObjectStore : IObjectStore
     {
         var folder = RequireUpload(key, uploadId);
         var parts = new List<UploadedPart>();
-        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*.part"))
+        foreach (var etagFile in new DirectoryInfo(folder).EnumerateFiles("*.part.etag"))
         {
-            var etagFile = file.FullName + ".etag";
-            if (!int.TryParse(Path.GetFileNameWithoutExtension(file.Name), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ||
-                !File.Exists(etagFile))
+            // A part still being written has no ETag file yet: it comes last.
+            var partPath = etagFile.FullName[..^".etag".Length];
+            if (!int.TryParse(Path.GetFileNameWithoutExtension(partPath), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
-                continue; // a part still being written: its ETag file comes last
+                continue;
             }
 
-            parts.Add(new UploadedPart(number, File.ReadAllText(etagFile), file.Length, file.LastWriteTimeUtc));
+            var size = File.Exists(partPath + ".size")
+                ? long.Parse(File.ReadAllText(partPath + ".size"), CultureInfo.InvariantCulture)
+                : new FileInfo(partPath).Length;
+            parts.Add(new UploadedPart(number, File.ReadAllText(etagFile.FullName), size, etagFile.LastWriteTimeUtc));
         }
 
         parts.Sort((a, b) => a.PartNumber.CompareTo(b.PartNumber));
@@ -400,6 +488,46 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         return _signer.CreateUrl(_publicBaseUrl, Bucket, request);
+    }
+
+    private async Task<ObjectInfo> CompleteInPlaceAsync(string key, string folder, string target, IReadOnlyList<CompletedPart> parts, long partSize, byte[] md5s, CancellationToken cancellationToken)
+    {
+        // The parts sit at their offsets: only 1..N, full-size but the last, make one object.
+        long size = 0;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var partFile = PartPath(folder, parts[i].PartNumber);
+            var partLength = long.Parse(await File.ReadAllTextAsync(partFile + ".size", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            var last = i == parts.Count - 1;
+            if (parts[i].PartNumber != i + 1 || (!last && partLength != partSize) || partLength is 0 && parts.Count > 1)
+            {
+                throw new ArgumentException(
+                    $"Part {parts[i].PartNumber} ({partLength} bytes) does not fit this upload's layout: parts 1 to N, each of {partSize} bytes but the last.",
+                    nameof(parts));
+            }
+
+            size += partLength;
+        }
+
+        var assembly = Path.Combine(folder, AssemblyFile);
+        await using (var file = new FileStream(assembly, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 0))
+        {
+            file.SetLength(size);
+        }
+
+        File.SetLastWriteTimeUtc(assembly, DateTime.UtcNow);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(assembly, target, overwrite: true);
+        var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
+        LocalObjectAttributes.Save(target, etag, null);
+        Directory.Delete(folder, recursive: true);
+        return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
+    }
+
+    private static long? ReadPartSize(string folder)
+    {
+        var layout = Path.Combine(folder, LayoutFile);
+        return File.Exists(layout) ? long.Parse(File.ReadAllText(layout), CultureInfo.InvariantCulture) : null;
     }
 
     internal string NewTempPath()
@@ -590,7 +718,11 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private static async Task<string> CopyHashedAsync(Stream input, Stream output, long length, CancellationToken cancellationToken)
+    private static async Task<string> CopyHashedAsync(Stream input, Stream output, long length, CancellationToken cancellationToken) =>
+        (await CopyHashedAsync(input, output, length, long.MaxValue, cancellationToken).ConfigureAwait(false)).ETag;
+
+    /// <summary>Copies (exactly <paramref name="length"/> bytes when known, at most <paramref name="max"/>) and hashes.</summary>
+    private static async Task<(string ETag, long Written)> CopyHashedAsync(Stream input, Stream output, long length, long max, CancellationToken cancellationToken)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -606,9 +738,14 @@ public sealed class LocalObjectStore : IObjectStore
                     break;
                 }
 
+                total += n;
+                if (total > max)
+                {
+                    throw new IOException($"The part body has more than the upload's part size of {max} bytes.");
+                }
+
                 md5.AppendData(buffer, 0, n);
                 await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                total += n;
             }
 
             if (length >= 0 && total != length)
@@ -616,7 +753,7 @@ public sealed class LocalObjectStore : IObjectStore
                 throw new IOException($"The part body ended after {total} of {length} bytes.");
             }
 
-            return Convert.ToHexStringLower(md5.GetHashAndReset());
+            return (Convert.ToHexStringLower(md5.GetHashAndReset()), total);
         }
         finally
         {

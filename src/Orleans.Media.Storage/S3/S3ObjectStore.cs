@@ -17,7 +17,11 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     /// <summary>A seekable body up to this size is sent as one PUT by <see cref="PutAsync"/>.</summary>
     private const long SinglePutLimit = 64L * 1024 * 1024;
 
+    /// <summary>S3's largest single PUT.</summary>
+    public const long MaxSinglePut = 5L * 1024 * 1024 * 1024;
+
     private readonly AmazonS3Client _presignClient;
+    private readonly Lazy<HttpClient> _streamingClient = new(() => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = Timeout.InfiniteTimeSpan });
     private readonly bool _presignHttp;
     private volatile bool _serverCopyRefused;
 
@@ -157,6 +161,53 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         await using var write = OpenWrite(key);
         await content.CopyToAsync(write, 1 << 20, cancellationToken).ConfigureAwait(false);
         return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Up to 5 GiB, one streamed PUT to a URL the SDK presigns (SigV4 over the headers, unsigned payload): the SDK itself
+    /// would send a non-seekable body aws-chunked, which some servers (s3rver) store verbatim, or buffer it. Above,
+    /// the multipart write stream.
+    /// </summary>
+    public async Task<ObjectInfo> PutAsync(string key, Stream content, long length, string? contentType, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length > MaxSinglePut)
+        {
+            await using var write = OpenWrite(key, new WriteOptions { ContentType = contentType });
+            await CopyExactlyAsync(content, write, length, cancellationToken).ConfigureAwait(false);
+            return await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var url = Client.GetPreSignedURL(new GetPreSignedUrlRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            Verb = HttpVerb.PUT,
+            Expires = DateTime.UtcNow.AddHours(12),
+            Protocol = Client.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
+            ContentType = contentType,
+        });
+        using var body = new StreamContent(new ExactLengthStream(content, length), 1 << 20);
+        body.Headers.ContentLength = length;
+        if (contentType is not null)
+        {
+            // Exactly as signed: a reformatted value would not match the signature.
+            body.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = body };
+        using var response = await _streamingClient.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            // The answer is an S3 error document; its code is what a caller can act on, the URL (a credential) stays out.
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var code = System.Text.RegularExpressions.Regex.Match(text, "<Code>([^<]*)</Code>").Groups[1].Value;
+            throw new IOException($"The PUT of '{key}' to bucket '{Bucket}' was answered {(int)response.StatusCode} {code}.");
+        }
+
+        return new ObjectInfo(key, length, S3Clients.Bare(response.Headers.ETag?.Tag), DateTimeOffset.UtcNow, contentType);
     }
 
     public Task<string> InitiateMultipartAsync(string key, CancellationToken cancellationToken = default) =>
@@ -324,6 +375,11 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public void Dispose()
     {
+        if (_streamingClient.IsValueCreated)
+        {
+            _streamingClient.Value.Dispose();
+        }
+
         if (!ReferenceEquals(_presignClient, Client))
         {
             _presignClient.Dispose();
@@ -351,6 +407,35 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         catch (Exception e)
         {
             StorageLog.AbortFailed(Logger, Bucket, key, uploadId, e);
+        }
+    }
+
+    private static async Task CopyExactlyAsync(Stream input, Stream output, long length, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long total = 0;
+            int n;
+            while ((n = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - total + 1)), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += n;
+                if (total > length)
+                {
+                    throw new IOException($"The body is longer than the {length} bytes announced.");
+                }
+
+                await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (total != length)
+            {
+                throw new IOException($"The body ended after {total} of {length} bytes.");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -24,7 +24,10 @@ public sealed class DirectUploads(IObjectStorage storage, TimeProvider time)
         ArgumentNullException.ThrowIfNull(plan);
         var store = storage.GetBucket(bucket);
         var expiresAt = time.GetUtcNow() + validFor;
-        var uploadId = await store.InitiateMultipartAsync(key, cancellationToken).ConfigureAwait(false);
+        // A local folder writes each part at its offset in the object's file, so completion does not copy the bytes again.
+        var uploadId = store is Local.LocalObjectStore local
+            ? await local.InitiateMultipartAsync(key, plan.PartSize, cancellationToken).ConfigureAwait(false)
+            : await store.InitiateMultipartAsync(key, cancellationToken).ConfigureAwait(false);
         var parts = new PresignedPart[plan.PartCount];
         for (var n = 1; n <= plan.PartCount; n++)
         {

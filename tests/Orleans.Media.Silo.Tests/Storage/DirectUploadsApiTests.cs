@@ -121,6 +121,38 @@ public sealed class DirectUploadsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_part_larger_than_the_declared_part_size_is_refused_at_upload()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 100);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "long-part.bin", plan, TimeSpan.FromMinutes(10));
+
+        using var response = await _http.PutAsync(upload.Parts[0].Url, new ByteArrayContent(data, 0, (int)plan.PartSize + 1));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("IncompleteBody", await ErrorCode(response));
+        Assert.Empty(await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId));
+    }
+
+    [Fact]
+    public async Task A_part_uploaded_again_replaces_the_first_one()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 100);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "again.bin", plan, TimeSpan.FromMinutes(10));
+        using (var wrong = await _http.PutAsync(upload.Parts[0].Url, new ByteArrayContent(new byte[plan.PartSize])))
+        {
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        }
+
+        await PutPart(upload.Parts[0], data, plan);
+        await PutPart(upload.Parts[1], data, plan);
+        await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan);
+
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "again.bin")));
+    }
+
+    [Fact]
     public async Task Abort_leaves_nothing_and_the_part_urls_stop_working()
     {
         var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 1);
