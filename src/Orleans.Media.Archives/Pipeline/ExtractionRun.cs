@@ -74,6 +74,10 @@ internal sealed partial class ExtractionRun
         finally
         {
             _pipelineCts.Dispose();
+            if (OperatingSystem.IsLinux())
+            {
+                Libc.MallocTrim(0);
+            }
         }
     }
 
