@@ -144,6 +144,10 @@ public static class TaskEventsApi
         // progress older than it); a task's events only move forward, and each is sent once. (The project's own
         // events are not tasks' and pass.)
         var sent = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        // "From now": the stream may also deliver events raised just before this subscription (a ProjectCreated a
+        // moment ago); live events older than the connection are not sent (silos' clocks are assumed in step).
+        var connectedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         bool Advance(LiveEvent e)
         {
             if (!e.Type.StartsWith("Task", StringComparison.Ordinal))
@@ -207,7 +211,7 @@ public static class TaskEventsApi
                 while (page is not null);
                 return ended;
             },
-            Advance,
+            e => e.TimeMs >= connectedAtMs && Advance(e),
             ProjectId,
             http.RequestAborted);
     }
