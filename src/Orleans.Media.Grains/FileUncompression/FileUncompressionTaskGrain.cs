@@ -108,8 +108,10 @@ public sealed partial class FileUncompressionTaskGrain(
     {
         var password = request.Password is { Length: > 0 } p ? secrets.Protect(PasswordBinding(TaskId), p) : null;
         var (next, ev) = FileUncompressionTransitions.Create(State, TaskId, eventId, request, password, limits, time.GetUtcNow());
-        await WriteAsync(next);
+        // The reminder first: a silo that dies between the two writes leaves a reminder that finds no task (and
+        // unregisters itself), never a task without the reminder that revives its work.
         await this.RegisterOrUpdateReminder(WorkReminder, Options.ReminderPeriod, Options.ReminderPeriod);
+        await WriteAsync(next);
         await PublishAsync(ev);
         this.AsReference<IFileUncompressionTaskGrain>().Wake().Ignore();
         return State;

@@ -60,11 +60,18 @@ public sealed class NotificationGrain(
             return;
         }
 
+        // The reminder first: a silo that dies between the two writes leaves a reminder with nothing to do (it
+        // unregisters itself), never a pending delivery without a reminder.
+        var pending = next.Deliveries.Single(d => d.Topic == topic).Status == NotificationStatus.Pending;
+        if (pending)
+        {
+            await this.RegisterOrUpdateReminder(DeliveryReminder, work.Value.ReminderPeriod, work.Value.ReminderPeriod);
+        }
+
         await WriteAsync(next);
-        if (State.Deliveries.Single(d => d.Topic == topic).Status == NotificationStatus.Pending)
+        if (pending)
         {
             NotificationLog.Scheduled(logger, message.Id, message.Type, topic);
-            await this.RegisterOrUpdateReminder(DeliveryReminder, work.Value.ReminderPeriod, work.Value.ReminderPeriod);
         }
         else
         {
@@ -79,13 +86,13 @@ public sealed class NotificationGrain(
         var next = NotificationTransitions.Replay(State, MessageId, topics.Exists, time.GetUtcNow());
         var replayed = next.Deliveries.Where(d => d.Status == NotificationStatus.Pending)
             .Select(d => d.Topic).Except(State.Deliveries.Where(d => d.Status == NotificationStatus.Pending).Select(d => d.Topic)).ToList();
+        await this.RegisterOrUpdateReminder(DeliveryReminder, work.Value.ReminderPeriod, work.Value.ReminderPeriod);
         await WriteAsync(next);
         foreach (var topic in replayed)
         {
             NotificationLog.Replayed(logger, MessageId, topic);
         }
 
-        await this.RegisterOrUpdateReminder(DeliveryReminder, work.Value.ReminderPeriod, work.Value.ReminderPeriod);
         ScheduleAttempts();
         return State;
     }
