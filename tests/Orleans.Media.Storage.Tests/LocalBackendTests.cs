@@ -271,6 +271,78 @@ public sealed partial class LocalBackendTests : IClassFixture<LocalBucketFixture
     }
 
     [Fact]
+    public async Task Declared_size_parts_from_a_pipe_are_hashed_only_for_a_content_md5_and_assemble_hash_equal()
+    {
+        var key = TestData.UniquePrefix() + "piped.bin";
+        const int partSize = 5 * 1024 * 1024;
+        var part1 = TestData.Bytes(partSize, seed: 21);
+        var part2 = TestData.Bytes(partSize, seed: 22);
+        var part3 = TestData.Bytes(777_777, seed: 23);
+        var uploadId = await _bucket.Store.InitiateMultipartAsync(key, partSize);
+
+        // No Content-MD5: an opaque ETag (32 hex digits, not the MD5), unique to the write.
+        var e1 = await _bucket.Store.UploadPartAsync(key, uploadId, 1, await Pipe(part1), part1.Length, contentMd5: null);
+        Assert.Matches("^[0-9a-f]{32}$", e1);
+        Assert.NotEqual(TestData.Md5(part1), e1);
+        var again = await _bucket.Store.UploadPartAsync(key, uploadId, 1, await Pipe(part1), part1.Length, contentMd5: null);
+        Assert.NotEqual(e1, again);
+
+        // A Content-MD5 that matches: the ETag is the MD5 (hashed in the same pass as the write).
+        var e3 = await _bucket.Store.UploadPartAsync(key, uploadId, 3, await Pipe(part3), part3.Length, ContentMd5.Of(part3));
+        Assert.Equal(TestData.Md5(part3), e3);
+
+        // One that does not: refused, and the part is not there (nor listed) until sent right.
+        await Assert.ThrowsAsync<ContentDigestMismatchException>(async () =>
+            await _bucket.Store.UploadPartAsync(key, uploadId, 2, await Pipe(part2), part2.Length, ContentMd5.Of(part1)));
+        Assert.Equal([1, 3], (await _bucket.Store.ListPartsAsync(key, uploadId)).Select(p => p.PartNumber));
+        // Unknown length (chunked), in small pieces across many pipe segments.
+        var e2 = await _bucket.Store.UploadPartAsync(key, uploadId, 2, await Pipe(part2, chunk: 3_001), -1, contentMd5: null);
+
+        var info = await _bucket.Store.CompleteMultipartAsync(key, uploadId, [new(1, again), new(2, e2), new(3, e3)]);
+
+        var whole = part1.Concat(part2).Concat(part3).ToArray();
+        Assert.Equal(whole.Length, info.Size);
+        Assert.Matches("^[0-9a-f]{32}-3$", info.ETag);
+        Assert.Equal(TestData.Sha256(whole), TestData.Sha256(await File.ReadAllBytesAsync(Path.Combine(_bucket.Root, key))));
+
+        // A body longer than the part size is refused while it streams.
+        var next = await _bucket.Store.InitiateMultipartAsync(key, partSize);
+        await Assert.ThrowsAsync<IOException>(async () =>
+            await _bucket.Store.UploadPartAsync(key, next, 1, await Pipe(TestData.Bytes(partSize + 1, seed: 24)), -1, contentMd5: null));
+        Assert.Empty(await _bucket.Store.ListPartsAsync(key, next));
+    }
+
+    [Fact]
+    public async Task A_declared_upload_reserves_its_size_at_start_and_one_the_disk_cannot_hold_fails_there()
+    {
+        var key = TestData.UniquePrefix() + "reserved.bin";
+        var mpu = Path.Combine(_bucket.Root, ".om-tmp", "mpu");
+        var uploadId = await _bucket.Store.InitiateMultipartAsync(key, 5 * 1024 * 1024, 64L * 1024 * 1024);
+        var assembly = new FileInfo(Path.Combine(mpu, uploadId, "assembly"));
+        Assert.Equal(0, assembly.Length); // reserved, not yet written: the length comes at completion
+
+        var before = Directory.Exists(mpu) ? Directory.GetDirectories(mpu).Length : 0;
+        await Assert.ThrowsAnyAsync<IOException>(() => _bucket.Store.InitiateMultipartAsync(key, 5 * 1024 * 1024, 1L << 50));
+        Assert.Equal(before, Directory.GetDirectories(mpu).Length);
+    }
+
+    /// <summary>A pipe holding <paramref name="data"/>, written in <paramref name="chunk"/>-byte pieces, then completed.</summary>
+    private static async Task<System.IO.Pipelines.PipeReader> Pipe(byte[] data, int chunk = 64 * 1024)
+    {
+        var pipe = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 0));
+        for (var offset = 0; offset < data.Length; offset += chunk)
+        {
+            var span = data.AsSpan(offset, Math.Min(chunk, data.Length - offset));
+            span.CopyTo(pipe.Writer.GetSpan(span.Length));
+            pipe.Writer.Advance(span.Length);
+            await pipe.Writer.FlushAsync(); // never pauses: no threshold
+        }
+
+        await pipe.Writer.CompleteAsync();
+        return pipe.Reader;
+    }
+
+    [Fact]
     public async Task Leftovers_of_dead_writers_are_swept_by_age_and_live_ones_kept()
     {
         var temp = Path.Combine(_bucket.Root, ".om-tmp");

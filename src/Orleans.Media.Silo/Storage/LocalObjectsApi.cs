@@ -11,7 +11,8 @@ namespace Orleans.Media.Silo.Storage;
 /// <see cref="LocalUrlSigner"/> produced. PUT stores an object, or a multipart part when the URL names an upload;
 /// GET streams the object with Range support. Anything unsigned, tampered or expired gets 403 with an S3-style
 /// XML error, so S3 clients report it the way they would for S3. A PUT URL bound to a Content-MD5 needs that header
-/// (403 otherwise, as S3 answers for a signed header left out) and a body with that digest (400 BadDigest, nothing stored).
+/// (403 otherwise, as S3 answers for a signed header left out) and a body with that digest (400 BadDigest, nothing stored);
+/// a Content-MD5 sent without being bound is checked the same way, on whole objects and parts.
 /// </summary>
 public static class LocalObjectsApi
 {
@@ -82,6 +83,12 @@ public static class LocalObjectsApi
             limit.MaxRequestBodySize = MaxBodyBytes;
         }
 
+        if (ContentMd5Header(context) is { } sent && !ContentMd5.IsValid(sent))
+        {
+            await S3ErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid.", store.Bucket, key);
+            return;
+        }
+
         var query = context.Request.Query;
         try
         {
@@ -89,11 +96,12 @@ public static class LocalObjectsApi
             if (query.ContainsKey("uploadId"))
             {
                 var partNumber = int.Parse(query["partNumber"]!, CultureInfo.InvariantCulture); // validated by the signer
-                etag = await store.UploadPartAsync(key, query["uploadId"]!, partNumber, context.Request.Body, context.Request.ContentLength ?? -1, context.RequestAborted);
+                // The body's pipe goes to the part's place in the file as it is; hashed only when a Content-MD5 asks for it.
+                etag = await store.UploadPartAsync(key, query["uploadId"]!, partNumber, context.Request.BodyReader, context.Request.ContentLength ?? -1, ContentMd5Header(context), context.RequestAborted);
             }
             else
             {
-                var info = await store.PutAsync(key, context.Request.Body, context.Request.ContentType, query["contentMd5"].FirstOrDefault(), context.RequestAborted);
+                var info = await store.PutAsync(key, context.Request.Body, context.Request.ContentType, query["contentMd5"].FirstOrDefault() ?? ContentMd5Header(context), context.RequestAborted);
                 etag = info.ETag ?? string.Empty;
             }
 
@@ -117,6 +125,10 @@ public static class LocalObjectsApi
             await S3ErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "IncompleteBody", e.Message, store.Bucket, key);
         }
     }
+
+    /// <summary>A Content-MD5 the client sent without the URL binding it: S3 checks it all the same.</summary>
+    private static string? ContentMd5Header(HttpContext context) =>
+        context.Request.Headers.ContentMD5 is { Count: > 0 } value ? value.ToString() : null;
 
     /// <summary>The local store and key the request's URL was signed for, or null after writing the refusal.</summary>
     private static async Task<(LocalObjectStore Store, string Key)?> AuthorizeAsync(HttpContext context, LocalUrlSigner signer, IObjectStorage storage)

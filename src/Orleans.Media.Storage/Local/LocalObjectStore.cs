@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.IO.Enumeration;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -11,8 +12,9 @@ namespace Orleans.Media.Storage.Local;
 /// <summary>
 /// A bucket that is a folder: key <c>a/b.txt</c> is the file <c>&lt;folder&gt;/a/b.txt</c>. Writes and multipart uploads
 /// are staged under <c>&lt;folder&gt;/.om-tmp/</c> (hidden from listings) and renamed into place, so readers never see a
-/// partial object. ETags are S3-style: MD5 hex for PUTs and parts, MD5-of-part-MD5s-N for multipart objects, and an
-/// opaque <c>&lt;hex&gt;-1</c> for streamed writes (see <see cref="LocalObjectWriteStream"/>).
+/// partial object. ETags are S3-style: MD5 hex for PUTs and parts, MD5-of-part-ETags-N for multipart objects, an
+/// opaque <c>&lt;hex&gt;-1</c> for streamed writes (see <see cref="LocalObjectWriteStream"/>), and opaque 32-hex-digit
+/// ETags for parts of declared-size (direct) uploads sent without Content-MD5.
 /// </summary>
 public sealed class LocalObjectStore : IObjectStore
 {
@@ -22,6 +24,10 @@ public sealed class LocalObjectStore : IObjectStore
     /// <summary>In an upload with a declared part size: the part size, and the file every part is written into at its offset.</summary>
     private const string LayoutFile = "part-size";
     private const string AssemblyFile = "assembly";
+
+    /// <summary>How much of a part's body is gathered before one vectored write into the part's place.</summary>
+    private const int PartWriteBatchBytes = 128 * 1024;
+
     /// <summary>Temp files older than this belong to writers that died (a crash, a killed silo) and are removed.</summary>
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromDays(1);
 
@@ -294,27 +300,86 @@ public sealed class LocalObjectStore : IObjectStore
     /// part is written straight into one file at its offset, so completion checks the parts and renames that file
     /// instead of copying every byte once more. Parts that do not fit the size are refused at upload or completion.
     /// </summary>
-    public async Task<string> InitiateMultipartAsync(string key, long partSize, CancellationToken cancellationToken = default)
+    public Task<string> InitiateMultipartAsync(string key, long partSize, CancellationToken cancellationToken = default) =>
+        InitiateMultipartAsync(key, partSize, 0, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="InitiateMultipartAsync(string, long, CancellationToken)"/>, with the object's whole size reserved
+    /// on disk at once (fallocate): a full disk fails the start, not part 90, and parts then write into allocated
+    /// space instead of reserving blocks page by page.
+    /// </summary>
+    public async Task<string> InitiateMultipartAsync(string key, long partSize, long totalSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(totalSize);
         var uploadId = await InitiateMultipartAsync(key, cancellationToken).ConfigureAwait(false);
         var folder = UploadFolder(uploadId);
-        await File.WriteAllTextAsync(Path.Combine(folder, LayoutFile), partSize.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (totalSize > 0)
+            {
+                // .NET keeps the length 0 (FALLOC_FL_KEEP_SIZE); completion sets it. Ignored where the file system cannot.
+                using var reserved = File.OpenHandle(Path.Combine(folder, AssemblyFile), FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite, FileOptions.None, totalSize);
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(folder, LayoutFile), partSize.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+
         return uploadId;
     }
 
-    public async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, Stream content, long length, CancellationToken cancellationToken = default)
+    public Task<string> UploadPartAsync(string key, string uploadId, int partNumber, Stream content, long length, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
+        return UploadPartAsync(key, uploadId, partNumber, content, null, length, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// A part read straight from a request body's pipe (the silo's presigned part URLs): in an upload with a declared
+    /// part size the pipe's buffers are written at the part's offset with one vectored write per batch, no copy in
+    /// between. With <paramref name="contentMd5"/> (the request's Content-MD5, base64) the body is hashed in the same
+    /// pass, a body with another digest is refused (<see cref="ContentDigestMismatchException"/>, the part stays
+    /// absent) and the ETag is that MD5. Without it, a part of a declared-size upload is not hashed (MD5 would cost a
+    /// core at disk speed): its ETag is opaque, 32 hex digits unique to this write, as S3 answers for encrypted
+    /// parts and MinIO for bodies sent without Content-MD5. Parts of uploads without a declared size keep MD5 ETags.
+    /// </summary>
+    public Task<string> UploadPartAsync(string key, string uploadId, int partNumber, PipeReader body, long length, string? contentMd5, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return UploadPartAsync(key, uploadId, partNumber, null, body, length, contentMd5, cancellationToken);
+    }
+
+    private async Task<string> UploadPartAsync(
+        string key, string uploadId, int partNumber, Stream? content, PipeReader? body, long length, string? contentMd5, CancellationToken cancellationToken)
+    {
         if (partNumber is < 1 or > 10_000)
         {
             throw new ArgumentOutOfRangeException(nameof(partNumber), partNumber, "A part number is between 1 and 10000.");
         }
 
+        var expected = contentMd5 is null ? null : ContentMd5.Decode(contentMd5);
         var folder = RequireUpload(key, uploadId);
         if (ReadPartSize(folder) is { } partSize)
         {
-            return await UploadPartInPlaceAsync(folder, partNumber, partSize, content, length, cancellationToken).ConfigureAwait(false);
+            if (body is not null)
+            {
+                return await UploadPartInPlaceAsync(key, folder, partNumber, partSize, body, length, expected, cancellationToken).ConfigureAwait(false);
+            }
+
+            var reader = PipeReader.Create(content!, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 256 * 1024, leaveOpen: true));
+            try
+            {
+                return await UploadPartInPlaceAsync(key, folder, partNumber, partSize, reader, length, expected, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+            }
         }
 
         var temp = NewTempPath();
@@ -323,7 +388,12 @@ public sealed class LocalObjectStore : IObjectStore
             string etag;
             await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
             {
-                etag = await CopyHashedAsync(content, output, length, cancellationToken).ConfigureAwait(false);
+                etag = await CopyHashedAsync(content ?? body!.AsStream(leaveOpen: true), output, length, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (expected is not null && !Convert.FromHexString(etag).AsSpan().SequenceEqual(expected))
+            {
+                throw new ContentDigestMismatchException(Bucket, key);
             }
 
             File.Move(temp, PartPath(folder, partNumber), overwrite: true);
@@ -336,7 +406,8 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private static async Task<string> UploadPartInPlaceAsync(string folder, int partNumber, long partSize, Stream content, long length, CancellationToken cancellationToken)
+    private async Task<string> UploadPartInPlaceAsync(
+        string key, string folder, int partNumber, long partSize, PipeReader body, long length, byte[]? expectedMd5, CancellationToken cancellationToken)
     {
         if (length > partSize)
         {
@@ -346,12 +417,64 @@ public sealed class LocalObjectStore : IObjectStore
         // The part's metadata goes first, so a part being rewritten is never listed with its old ETag and new bytes.
         var etagFile = PartPath(folder, partNumber) + ".etag";
         File.Delete(etagFile);
-        string etag;
-        long written;
-        await using (var output = new FileStream(Path.Combine(folder, AssemblyFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 0))
+        using var md5 = expectedMd5 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        long written = 0;
+        using (var file = File.OpenHandle(Path.Combine(folder, AssemblyFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
         {
-            output.Position = (partNumber - 1) * partSize;
-            (etag, written) = await CopyHashedAsync(content, output, length < 0 ? -1 : length, partSize, cancellationToken).ConfigureAwait(false);
+            var offset = (partNumber - 1) * partSize;
+            var segments = new List<ReadOnlyMemory<byte>>();
+            while (true)
+            {
+                // Batches well under Kestrel's request buffer (1 MB by default), which stops reading the socket when full.
+                var want = (int)Math.Min(PartWriteBatchBytes, length < 0 ? PartWriteBatchBytes : Math.Max(1, length - written));
+                var result = await body.ReadAtLeastAsync(want, cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (written + buffer.Length > partSize)
+                {
+                    throw new IOException($"The part body has more than the upload's part size of {partSize} bytes.");
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    segments.Clear();
+                    foreach (var segment in buffer)
+                    {
+                        segments.Add(segment);
+                        md5?.AppendData(segment.Span);
+                    }
+
+                    // A page-cache write: synchronous on this thread rather than a hop to another pool thread that blocks instead.
+                    RandomAccess.Write(file, segments, offset + written);
+                    written += buffer.Length;
+                }
+
+                body.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (length >= 0 && written != length)
+        {
+            throw new IOException($"The part body ended after {written} of {length} bytes.");
+        }
+
+        string etag;
+        if (md5 is null)
+        {
+            etag = string.Create(CultureInfo.InvariantCulture, $"{_instanceId}{Interlocked.Increment(ref _etagCounter):x16}");
+        }
+        else
+        {
+            var digest = md5.GetHashAndReset();
+            if (!digest.AsSpan().SequenceEqual(expectedMd5))
+            {
+                throw new ContentDigestMismatchException(Bucket, key);
+            }
+
+            etag = Convert.ToHexStringLower(digest);
         }
 
         await File.WriteAllTextAsync(PartPath(folder, partNumber) + ".size", written.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,7 @@ public sealed class DirectUploads(IObjectStorage storage, TimeProvider time)
         var expiresAt = time.GetUtcNow() + validFor;
         // A local folder writes each part at its offset in the object's file, so completion does not copy the bytes again.
         var uploadId = store is Local.LocalObjectStore local
-            ? await local.InitiateMultipartAsync(key, plan.PartSize, cancellationToken).ConfigureAwait(false)
+            ? await local.InitiateMultipartAsync(key, plan.PartSize, plan.TotalSize, cancellationToken).ConfigureAwait(false)
             : await store.InitiateMultipartAsync(key, cancellationToken).ConfigureAwait(false);
         var parts = new PresignedPart[plan.PartCount];
         for (var n = 1; n <= plan.PartCount; n++)

@@ -217,6 +217,68 @@ public sealed class DirectUploadsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_part_with_a_content_md5_is_checked_and_one_without_gets_an_opaque_etag()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 4321);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "digests.bin", plan, TimeSpan.FromMinutes(10));
+        var first = data[..(int)plan.PartSize];
+        var second = data[(int)plan.PartSize..];
+
+        // Without Content-MD5 the part is not hashed: its ETag is not the MD5 (S3 makes no promise that it is).
+        var plain = await PutPart(upload.Parts[0], data, plan);
+        Assert.Matches("^\"[0-9a-f]{32}\"$", plain.ETag);
+        Assert.NotEqual($"\"{Convert.ToHexStringLower(MD5.HashData(first))}\"", plain.ETag);
+
+        // A Content-MD5 the body does not match: BadDigest, and the part is not there.
+        using (var wrong = await _http.SendAsync(PutWithMd5(upload.Parts[1].Url, second, ContentMd5.Of(first))))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+            Assert.Equal("BadDigest", await ErrorCode(wrong));
+        }
+
+        Assert.Equal([1], (await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId)).Select(p => p.PartNumber));
+
+        // A Content-MD5 that is not a digest at all.
+        using (var request = new HttpRequestMessage(HttpMethod.Put, upload.Parts[1].Url) { Content = new ByteArrayContent(second) })
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-MD5", "not-a-digest");
+            using var invalid = await _http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+            Assert.Equal("InvalidDigest", await ErrorCode(invalid));
+        }
+
+        // The right one: stored, and the ETag is the part's MD5 as S3 answers.
+        using var ok = await _http.SendAsync(PutWithMd5(upload.Parts[1].Url, second, ContentMd5.Of(second)));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal($"\"{Convert.ToHexStringLower(MD5.HashData(second))}\"", ok.Headers.ETag!.Tag);
+
+        var info = await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan, [plain, new(2, ok.Headers.ETag.Tag)]);
+        Assert.Equal(data.Length, info.Size);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "digests.bin")));
+    }
+
+    [Fact]
+    public async Task A_put_with_an_unbound_content_md5_is_checked_too()
+    {
+        var data = RandomNumberGenerator.GetBytes(50_000);
+        var put = _uploads.PresignPut(Bucket, "unbound.bin", TimeSpan.FromMinutes(5));
+        var other = (byte[])data.Clone();
+        other[0] ^= 0xff;
+
+        using (var wrong = await _http.SendAsync(PutWithMd5(put.Url, other, ContentMd5.Of(data))))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+            Assert.Equal("BadDigest", await ErrorCode(wrong));
+        }
+
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync("unbound.bin"));
+        using var ok = await _http.SendAsync(PutWithMd5(put.Url, data, ContentMd5.Of(data)));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "unbound.bin")));
+    }
+
+    [Fact]
     public async Task Urls_signed_with_another_key_for_another_part_or_expired_are_refused()
     {
         var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 1);
