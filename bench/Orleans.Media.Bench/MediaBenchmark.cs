@@ -301,7 +301,8 @@ public sealed class MediaBenchmark : IBenchScenario
 
                 await storage.GetBucket("bench").DeleteAsync(upload.Key, cancellationToken);
                 BenchReport.Note($"multipart round {round}: cp {cpSeconds:0.00} s ({MultipartBytes / MiB / cpSeconds:0} MiB/s, {cpCpuSeconds:0.0} s CPU), " +
-                    $"presigned parts {ourSeconds:0.00} s ({MultipartBytes / MiB / ourSeconds:0} MiB/s, {ourCpuSeconds:0.0} s CPU server and client), complete {completeSeconds:0.00} s");
+                    $"presigned parts {ourSeconds:0.00} s ({MultipartBytes / MiB / ourSeconds:0} MiB/s, {ourCpuSeconds:0.0} s CPU server and client), complete {completeSeconds:0.00} s; " +
+                    $"this round's ratio {cpSeconds / ourSeconds:0.00}");
                 reference = Math.Min(reference, cpSeconds);
                 ours = Math.Min(ours, ourSeconds);
                 complete = Math.Min(complete, completeSeconds);
