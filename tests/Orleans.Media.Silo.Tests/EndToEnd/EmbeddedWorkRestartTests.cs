@@ -27,7 +27,83 @@ public sealed partial class EmbeddedWorkRestartTests(ITestOutputHelper output) :
     public Task Queued_and_running_work_survives_kill_9_of_the_embedded_silo() =>
         StopMidWorkAndRestartAsync(graceful: false);
 
+    /// <summary>
+    /// Short tasks end one after another while the silo stops gracefully: a task that ends during the stop must not
+    /// leave its project's engine slot held (checked in the stored project state with the silo down: every slot
+    /// holder is a task still Running), and after the start the rest of the queue runs at once, not after the
+    /// slot's lease (2 minutes) runs out.
+    /// </summary>
+    [Fact]
+    public async Task A_graceful_stop_while_short_tasks_end_leaves_no_slot_to_an_ended_task()
+    {
+        const int Count = 40;
+        var total = Stopwatch.StartNew();
+        var archive = _archives.Archive(_archives.Tree("tiny", files: 2, maxSize: 200, seed: 43), "zip");
+        var expected = TreeHashes.OfBsdtar(archive);
+        await using var silo = await SiloProcess.StartAsync(new SiloProcessOptions { Name = "embedded-short" }.WithFastTimings());
+        var credentials = await silo.ReadCredentialsAsync();
+        var bucket = Path.Combine(silo.DataDir, "buckets", "B");
+        Directory.CreateDirectory(bucket);
+        File.Copy(archive, Path.Combine(bucket, "a.zip"));
+        var database = Path.Combine(silo.DataDir, "orleans-media.db");
+
+        const string Project = "short";
+        var ids = new List<string>();
+        using (var client = new ImmClient(silo.BaseAddress, credentials))
+        {
+            await client.CreateProjectAsync(Project, new Dictionary<string, string> { ["EngineConcurrency"] = "1" });
+            for (var i = 0; i < Count; i++)
+            {
+                ids.Add(await client.StartTaskAsync(Project, "oss://B/a.zip", $"oss://B/out{i}/"));
+            }
+        }
+
+        await WaitUntilAsync(async () => (await PhasesAsync(database, Project)).Count(p => p.Value.Phase == "Ended") >= 3,
+            TimeSpan.FromSeconds(90), "the short tasks did not start ending");
+        Assert.Equal(0, await silo.StopAsync(TimeSpan.FromSeconds(30)));
+
+        var phases = await PhasesAsync(database, Project);
+        var holders = await SlotHoldersAsync(database, Project);
+        output.WriteLine($"SIGTERM after {total.Elapsed.TotalSeconds:F1} s: {phases.Count(p => p.Value.Phase == "Ended")} ended, " +
+            $"slot held by {string.Join(", ", holders.Select(h => $"{h[^6..]} ({(phases.TryGetValue(h, out var p) ? p.Phase : "?")})"))}");
+        Assert.All(holders, h => Assert.True(phases[h].Phase == "Running", $"the ended task {h} still holds the project's engine slot after the stop"));
+
+        var restartedAt = Stopwatch.StartNew();
+        await silo.StartAsync();
+        using (var client = new ImmClient(silo.BaseAddress, credentials))
+        {
+            foreach (var id in ids)
+            {
+                TaskAssert.Succeeded(await client.WaitForTaskAsync(Project, id, TimeSpan.FromSeconds(60) - restartedAt.Elapsed));
+            }
+        }
+
+        output.WriteLine($"the rest of the queue ended {restartedAt.Elapsed.TotalSeconds:F1} s after the start; test time {total.Elapsed.TotalSeconds:F1} s");
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.Equal(expected, TreeHashes.Of(Path.Combine(bucket, $"out{i}")));
+        }
+    }
+
     public void Dispose() => _archives.Dispose();
+
+    /// <summary>The tasks holding one of the project's engine slots, from the project's index copy in the SQLite store.</summary>
+    private static async Task<List<string>> SlotHoldersAsync(string database, string project)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT l.key FROM grain_index, json_each(grain_index.state, '$.Slots.Leases') AS l WHERE grain_type = 'project' AND grain_key = $p";
+        command.Parameters.AddWithValue("$p", project);
+        var holders = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            holders.Add(reader.GetString(0));
+        }
+
+        return holders;
+    }
 
     private async Task StopMidWorkAndRestartAsync(bool graceful)
     {
