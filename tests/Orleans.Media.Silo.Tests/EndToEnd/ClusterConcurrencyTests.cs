@@ -8,13 +8,13 @@ namespace Orleans.Media.Silo.Tests.EndToEnd;
 
 /// <summary>
 /// EngineConcurrency is one cap for the whole cluster (issue 10): three silo processes on one PostgreSQL, a project
-/// allowing 2 extractions at once, 9 tasks spread over the silos (each silo alone would allow 8 at once).
+/// allowing 2 extractions at once, 6 tasks spread over the silos (each silo alone would allow 8 at once).
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class ClusterConcurrencyTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Cap = 2;
-    private const int Tasks = 9;
+    private const int Tasks = 6;
     private readonly ArchiveFactory _archives = new();
     private readonly List<SiloProcess> _silos = [];
     private PostgresDatabase _database = null!;
@@ -46,7 +46,7 @@ public sealed class ClusterConcurrencyTests(ITestOutputHelper output) : IAsyncLi
         var project = "cap-" + Guid.NewGuid().ToString("N")[..8];
         await clients[0].CreateProjectAsync(project, new Dictionary<string, string> { ["EngineConcurrency"] = Cap.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         // Enough entries that one extraction into s3rver takes seconds: the tasks would overlap if allowed to.
-        var archive = _archives.Archive(_archives.Tree(project, files: 150, maxSize: 8_000, seed: 31), "zip-stored");
+        var archive = _archives.Archive(_archives.Tree(project, files: 100, maxSize: 8_000, seed: 31), "zip-stored");
         var expected = TreeHashes.OfBsdtar(archive);
         await _bucket.UploadAsync($"{project}/many.zip", archive);
 
