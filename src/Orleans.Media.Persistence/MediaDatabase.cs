@@ -17,6 +17,9 @@ public enum DatabaseKind
 /// </summary>
 public sealed class MediaDatabase : IAsyncDisposable
 {
+    /// <summary>Statements each pooled PostgreSQL connection prepares automatically unless the connection string says otherwise.</summary>
+    public const int DefaultMaxAutoPrepare = 32;
+
     /// <summary>Orleans' ADO.NET invariant for Npgsql.</summary>
     public const string PostgresInvariant = "Npgsql";
 
@@ -50,8 +53,17 @@ public sealed class MediaDatabase : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
 
         // Parsing now turns a malformed setting into an error at start, not at the first query.
-        _ = new NpgsqlConnectionStringBuilder(connectionString);
-        return new MediaDatabase(DatabaseKind.Postgres, connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Orleans' providers, the index and the nonces run the same few statements all day: prepared once per
+            // connection they skip PostgreSQL's parse and plan (the runtime benchmark's durable writes gain ~15 %).
+            // A connection string that sets Max Auto Prepare (0 turns it off) is kept as given.
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        return new MediaDatabase(DatabaseKind.Postgres, builder.ConnectionString);
     }
 
     public static MediaDatabase ForSqlite(string filePath)

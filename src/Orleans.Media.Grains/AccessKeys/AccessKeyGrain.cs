@@ -18,7 +18,8 @@ public sealed class AccessKeyGrain(
     private AccessKeyState State => state.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) =>
-        State.Exists ? WriteIndexAsync() : Task.CompletedTask; // Repairs an index copy lost to a crash.
+        // Repairs an index copy lost to a crash (written again at the next activation if lost).
+        State.Exists ? index.WriteAheadAsync(GrainTypeName, this.GetPrimaryKeyString(), null, State.Revision, IndexView) : Task.CompletedTask;
 
     public async Task<bool> Create(AccessKeyState created)
     {
@@ -68,5 +69,8 @@ public sealed class AccessKeyGrain(
 
     // The index copy carries no secret, not even encrypted.
     private Task WriteIndexAsync() =>
-        index.WriteAsync(GrainTypeName, this.GetPrimaryKeyString(), null, State.Revision, State with { EncryptedSecret = [] });
+        index.WriteAsync(GrainTypeName, this.GetPrimaryKeyString(), null, State.Revision, IndexView);
+
+    /// <summary>The listing's copy: without the secret.</summary>
+    private AccessKeyState IndexView => State with { EncryptedSecret = [] };
 }

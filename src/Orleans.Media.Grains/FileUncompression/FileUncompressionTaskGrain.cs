@@ -18,7 +18,9 @@ namespace Orleans.Media.Grains.FileUncompression;
 /// A file-decompression task. Its activation owns the task's extraction: the call that creates the task returns at
 /// once; the task then asks its project for an engine slot, runs the extraction off the grain scheduler (at most
 /// <see cref="WorkOptions.MaxConcurrentExtractions"/> per silo), and a grain timer saves its checkpoint and progress
-/// into the state and ends the task when the extraction completes. While the task is unfinished it holds a
+/// into the state and ends the task when the extraction completes. A queued task is a row of the task index (the
+/// project's durable queue, ordered by creation): the project grain, on its own reminder and whenever a slot frees,
+/// wakes the oldest. From its start until its end (and its notifications are handed over) the task holds its own
 /// reminder: after its silo dies, the reminder (or any call) activates it elsewhere and the extraction resumes from
 /// the checkpoint. A write refused with <see cref="InconsistentStateException"/> (a stale or duplicate activation)
 /// stops this activation's extraction at once.
@@ -62,8 +64,9 @@ public sealed partial class FileUncompressionTaskGrain(
             return;
         }
 
-        // Repairs an index copy lost to a crash between the state write and the index write.
-        await WriteIndexAsync();
+        // Repairs an index copy lost to a crash between the state write and the index write (a repair is written
+        // again at the next activation if lost, so it does not wait for the disk flush).
+        await index.WriteAheadAsync(GrainTypeName, TaskId, State.ProjectName, State.Revision, State.ForIndex());
         if (HasWorkLeft)
         {
             // Activated after its silo died (by the reminder, or by any call): the work goes on here.
@@ -108,10 +111,13 @@ public sealed partial class FileUncompressionTaskGrain(
     {
         var password = request.Password is { Length: > 0 } p ? secrets.Protect(PasswordBinding(TaskId), p) : null;
         var (next, ev) = FileUncompressionTransitions.Create(State, TaskId, eventId, request, password, limits, time.GetUtcNow());
-        // The reminder first: a silo that dies between the two writes leaves a reminder that finds no task (and
-        // unregisters itself), never a task without the reminder that revives its work.
-        await this.RegisterOrUpdateReminder(WorkReminder, Options.ReminderPeriod, Options.ReminderPeriod);
-        await WriteAsync(next);
+        next = next with { Revision = State.Revision + 1 };
+
+        // The queue entry first, without waiting for its disk flush: the state write after it waits for the flush,
+        // which covers the entry too (PostgreSQL flushes its log in order). A silo that dies between the two leaves
+        // an entry without a task, which the task removes when the project wakes it — never a task the queue lacks.
+        await index.WriteAheadAsync(GrainTypeName, TaskId, next.ProjectName, next.Revision, next.ForIndex());
+        await WriteStateAsync(next);
         await PublishAsync(ev);
         this.AsReference<IFileUncompressionTaskGrain>().Wake().Ignore();
         return State;
@@ -151,15 +157,19 @@ public sealed partial class FileUncompressionTaskGrain(
             return;
         }
 
-        if (!HasWorkLeft)
+        if (!State.Exists)
         {
+            // Woken from the queue without a task: its creation stopped between the queue entry and the state.
+            await index.RemoveAsync(GrainTypeName, TaskId);
             await DropReminderAsync();
+            DeactivateOnIdle();
             return;
         }
 
         if (State.Phase == TaskPhase.Ended)
         {
-            await FlushOutboxAsync();
+            // The reminder outlived the end: a release or hand-over that failed then is done now.
+            await FinishEndedAsync();
             return;
         }
 
@@ -175,11 +185,16 @@ public sealed partial class FileUncompressionTaskGrain(
             return;
         }
 
-        if (!await GrainFactory.GetGrain<IProjectGrain>(State.ProjectName).AcquireSlot(TaskId))
+        // Asking first whether a slot is free keeps waiting tasks (woken at creation, at a restart) from queueing
+        // behind the project's slot writes only to be told no.
+        var project = GrainFactory.GetGrain<IProjectGrain>(State.ProjectName);
+        if (!await project.MayAcquireSlot(TaskId) || !await project.AcquireSlot(TaskId))
         {
             if (State.Phase == TaskPhase.Running)
             {
+                // Back in the queue, which the project's reminder covers: this task's own reminder goes.
                 await WriteAsync(FileUncompressionTransitions.Requeue(State));
+                await DropReminderAsync();
             }
 
             return; // Waiting: the project wakes the oldest waiting tasks when a slot frees.
@@ -199,6 +214,9 @@ public sealed partial class FileUncompressionTaskGrain(
             return;
         }
 
+        // The reminder before the state that says Running: a silo that dies between the two leaves a queued task
+        // with a reminder (harmless), never a running task without the reminder that revives it.
+        await this.RegisterOrUpdateReminder(WorkReminder, Options.ReminderPeriod, Options.ReminderPeriod);
         await WriteAsync(started);
         StartRun();
     }
@@ -288,7 +306,7 @@ public sealed partial class FileUncompressionTaskGrain(
             var (ended, ev) = FileUncompressionTransitions.End(State, result, now);
             await EndAsync(ended, ev);
         }
-        catch (Exception e) when (e is not InconsistentStateException)
+        catch (Exception e) when (e is not InconsistentStateException && State.Phase != TaskPhase.Ended)
         {
             // Transient (storage unreachable, a lost connection): keep the checkpoint and retry after a backoff.
             var (json, _) = run.PendingCheckpoint();
@@ -310,7 +328,26 @@ public sealed partial class FileUncompressionTaskGrain(
     {
         await WriteAsync(ended);
         await PublishAsync(ev);
-        await GrainFactory.GetGrain<IProjectGrain>(State.ProjectName).ReleaseSlot(TaskId);
+        await FinishEndedAsync();
+    }
+
+    /// <summary>
+    /// Gives the project's slot back (idempotent), then hands the end to the outbox's topics and drops the reminder.
+    /// A release that fails (a stale project activation, its silo stopping, the store away) keeps the reminder,
+    /// whose next tick releases again: the project's queue waits one reminder period, not the slot's whole lease.
+    /// </summary>
+    private async Task FinishEndedAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IProjectGrain>(State.ProjectName).ReleaseSlot(TaskId);
+        }
+        catch (Exception e)
+        {
+            LogReleaseFailed(logger, TaskId, e);
+            return;
+        }
+
         await FlushOutboxAsync();
     }
 
@@ -354,8 +391,14 @@ public sealed partial class FileUncompressionTaskGrain(
     /// </summary>
     private async Task WriteAsync(FileUncompressionTaskState next)
     {
+        await WriteStateAsync(next with { Revision = State.Revision + 1 });
+        await WriteIndexAsync();
+    }
+
+    private async Task WriteStateAsync(FileUncompressionTaskState next)
+    {
         var previous = State;
-        state.State = next with { Revision = previous.Revision + 1 };
+        state.State = next;
         try
         {
             await state.WriteStateAsync();
@@ -366,8 +409,6 @@ public sealed partial class FileUncompressionTaskGrain(
             Fence();
             throw;
         }
-
-        await WriteIndexAsync();
     }
 
     private void Fence()
@@ -386,9 +427,9 @@ public sealed partial class FileUncompressionTaskGrain(
     private async Task PublishAsync(TaskEvent ev)
     {
         var live = new LiveEvent(ev.GetType().Name, TaskId, State.EventSequence, ev.Time.ToUnixTimeMilliseconds(), JsonSerializer.Serialize(ev, ev.GetType(), MediaJson.Options));
-        var streams = this.GetStreamProvider(MediaProviders.Streams);
-        await streams.GetStream<LiveEvent>(TaskStreams.Task(TaskId)).OnNextAsync(live);
-        await streams.GetStream<LiveEvent>(TaskStreams.Project(State.ProjectName)).OnNextAsync(live);
+        // The project's stream only (a task's SSE readers filter it): a stream per task would cost Orleans a pub-sub
+        // registration, stored, for every task.
+        await this.GetStreamProvider(MediaProviders.Streams).GetStream<LiveEvent>(TaskStreams.Project(State.ProjectName)).OnNextAsync(live);
     }
 
     /// <summary>The associated data the password is encrypted under: a ciphertext moved to another task does not open.</summary>
@@ -402,6 +443,9 @@ public sealed partial class FileUncompressionTaskGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: could not save its checkpoint while stopping")]
     private static partial void LogCheckpointFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: giving its engine slot back failed; its reminder tries again")]
+    private static partial void LogReleaseFailed(ILogger logger, string taskId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId}: activation stopping ({Reason}); its extraction resumes in a new activation")]
     private static partial void LogHandedOver(ILogger logger, string taskId, string reason);

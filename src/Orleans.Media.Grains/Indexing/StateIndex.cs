@@ -13,5 +13,12 @@ public sealed class StateIndex(IGrainIndex index)
     public Task WriteAsync<TView>(string grainType, string key, string? partition, long revision, TView view) =>
         index.UpsertAsync(new GrainIndexEntry(grainType, key, partition, revision, JsonSerializer.Serialize(view, MediaJson.Options)));
 
+    /// <summary>
+    /// Writes the copy without waiting for its disk flush: for a copy that the grain's state write which follows
+    /// makes durable (the database flushes in order), or a repair that the next activation would write again.
+    /// </summary>
+    public Task WriteAheadAsync<TView>(string grainType, string key, string? partition, long revision, TView view) =>
+        index.UpsertAheadAsync(new GrainIndexEntry(grainType, key, partition, revision, JsonSerializer.Serialize(view, MediaJson.Options)));
+
     public Task RemoveAsync(string grainType, string key) => index.DeleteAsync(grainType, key);
 }

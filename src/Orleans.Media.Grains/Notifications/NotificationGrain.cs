@@ -41,7 +41,8 @@ public sealed class NotificationGrain(
             return;
         }
 
-        await WriteIndexAsync(); // Repairs an index copy lost to a crash between the two writes.
+        // Repairs an index copy lost to a crash between the two writes (written again at the next activation if lost).
+        await index.WriteAheadAsync(GrainTypeName, MessageId, State.Project, State.Revision, State);
         ScheduleAttempts();
     }
 

@@ -27,9 +27,22 @@ public sealed partial class ProjectGrain(
 
     private ProjectState State => state.State;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
-        // Repairs an index copy lost to a crash between the state write and the index write.
-        state.RecordExists ? WriteIndexAsync() : Task.CompletedTask;
+    /// <summary>The state as last read or written successfully: what interleaved reads answer from (a write in
+    /// flight has set <see cref="State"/> already, and may yet fail).</summary>
+    private ProjectState _stored = new();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _stored = State;
+        return RepairIndexAsync();
+    }
+
+    private Task RepairIndexAsync() =>
+        // Repairs an index copy lost to a crash between the state write and the index write (written again at the
+        // next activation if lost, so it does not wait for the disk flush).
+        !state.RecordExists ? Task.CompletedTask
+        : State.Exists ? index.WriteAheadAsync(GrainTypeName, this.GetPrimaryKeyString(), null, State.Revision, State)
+        : index.RemoveAsync(GrainTypeName, this.GetPrimaryKeyString());
 
     public async Task<ProjectState> Create(ProjectSettings settings)
     {
@@ -41,8 +54,9 @@ public sealed partial class ProjectGrain(
 
     public Task<ProjectState> Get()
     {
-        ProjectTransitions.RequireExists(State);
-        return Task.FromResult(State);
+        var stored = _stored;
+        ProjectTransitions.RequireExists(stored);
+        return Task.FromResult(stored);
     }
 
     public async Task<ProjectState> Update(ProjectSettings settings)
@@ -64,14 +78,21 @@ public sealed partial class ProjectGrain(
         }
     }
 
-    public Task<ProjectLimits> Admit() => Task.FromResult(ProjectTransitions.Admit(State));
+    public Task<ProjectLimits> Admit() => Task.FromResult(ProjectTransitions.Admit(_stored));
+
+    public Task<bool> MayAcquireSlot(string taskId)
+    {
+        var stored = _stored;
+        var live = stored.Slots.Expire(time.GetUtcNow());
+        return Task.FromResult(live.Holds(taskId) || live.Count < stored.Limits.EngineConcurrency);
+    }
 
     public async Task<bool> AcquireSlot(string taskId)
     {
         var (slots, granted) = State.Slots.Acquire(taskId, State.Limits.EngineConcurrency, time.GetUtcNow(), work.Value.SlotLease);
         if (granted || slots.Count != State.Slots.Count)
         {
-            await WriteAsync(State with { Slots = slots });
+            await WriteStateAsync(State with { Slots = slots });
         }
 
         return granted;
@@ -81,7 +102,7 @@ public sealed partial class ProjectGrain(
     {
         if (State.Slots.Holds(taskId))
         {
-            await WriteAsync(State with { Slots = State.Slots.Release(taskId) });
+            await WriteStateAsync(State with { Slots = State.Slots.Release(taskId) });
         }
 
         await WakeWaitingTasksAsync();
@@ -163,6 +184,14 @@ public sealed partial class ProjectGrain(
     /// </summary>
     private async Task WriteAsync(ProjectState next)
     {
+        await WriteStateAsync(next);
+        await WriteIndexAsync();
+    }
+
+    /// <summary>The state alone: for changes listings do not show (the engine slots), so the index copy keeps its
+    /// older revision until the next listed change.</summary>
+    private async Task WriteStateAsync(ProjectState next)
+    {
         state.State = next with { Revision = State.Revision + 1 };
         try
         {
@@ -174,7 +203,7 @@ public sealed partial class ProjectGrain(
             throw;
         }
 
-        await WriteIndexAsync();
+        _stored = State;
     }
 
     private Task WriteIndexAsync() =>

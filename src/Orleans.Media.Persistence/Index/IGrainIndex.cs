@@ -10,6 +10,14 @@ public interface IGrainIndex
     /// older write never replaces a newer one; the same version overwrites, so a repair can rewrite a row).</summary>
     Task UpsertAsync(GrainIndexEntry entry, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores the entry as <see cref="UpsertAsync"/> does, but on PostgreSQL commits without waiting for its WAL
+    /// flush. For a row that a synchronous commit which follows makes durable (PostgreSQL flushes its WAL in order,
+    /// so the flush of a later commit covers this one), or a row that is written again if lost (a repair). SQLite
+    /// commits it as usual.
+    /// </summary>
+    Task UpsertAheadAsync(GrainIndexEntry entry, CancellationToken cancellationToken = default);
+
     Task DeleteAsync(string grainType, string key, CancellationToken cancellationToken = default);
 }
 

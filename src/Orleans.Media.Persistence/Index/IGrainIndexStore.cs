@@ -3,7 +3,8 @@ namespace Orleans.Media.Persistence.Index;
 /// <summary>The grain_index table on one database kind: writes and the SQL of state queries.</summary>
 internal interface IGrainIndexStore
 {
-    Task UpsertAsync(GrainIndexEntry entry, CancellationToken cancellationToken);
+    /// <param name="awaitFlush">False: commit without waiting for the disk flush where the database allows it.</param>
+    Task UpsertAsync(GrainIndexEntry entry, bool awaitFlush, CancellationToken cancellationToken);
 
     Task DeleteAsync(string grainType, string key, CancellationToken cancellationToken);
 

@@ -11,18 +11,39 @@ internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexSt
 {
     private readonly NpgsqlDataSource _data = (NpgsqlDataSource)database.DataSource;
 
-    public async Task UpsertAsync(GrainIndexEntry entry, CancellationToken cancellationToken)
+    private const string UpsertSql =
+        "INSERT INTO grain_index AS g (grain_type, grain_key, partition_key, version, state) VALUES ($1, $2, $3, $4, $5::jsonb) " +
+        "ON CONFLICT (grain_type, grain_key) DO UPDATE SET partition_key = excluded.partition_key, version = excluded.version, " +
+        "state = excluded.state, updated_at = now() WHERE g.version <= excluded.version";
+
+    public async Task UpsertAsync(GrainIndexEntry entry, bool awaitFlush, CancellationToken cancellationToken)
     {
-        await using var cmd = _data.CreateCommand(
-            "INSERT INTO grain_index AS g (grain_type, grain_key, partition_key, version, state) VALUES ($1, $2, $3, $4, $5::jsonb) " +
-            "ON CONFLICT (grain_type, grain_key) DO UPDATE SET partition_key = excluded.partition_key, version = excluded.version, " +
-            "state = excluded.state, updated_at = now() WHERE g.version <= excluded.version");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = entry.GrainType });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = entry.Key });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Partition ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = entry.Version });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = entry.StateJson, NpgsqlDbType = NpgsqlDbType.Text });
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var upsert = new NpgsqlBatchCommand(UpsertSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = entry.GrainType },
+                new NpgsqlParameter { Value = entry.Key },
+                new NpgsqlParameter { Value = (object?)entry.Partition ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = entry.Version },
+                new NpgsqlParameter { Value = entry.StateJson, NpgsqlDbType = NpgsqlDbType.Text },
+            },
+        };
+        await using var batch = _data.CreateBatch();
+        if (!awaitFlush)
+        {
+            // One round trip: the transaction, its commit mode and the upsert.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        }
+
+        batch.BatchCommands.Add(upsert);
+        if (!awaitFlush)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string grainType, string key, CancellationToken cancellationToken)

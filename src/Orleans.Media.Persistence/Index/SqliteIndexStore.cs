@@ -8,8 +8,9 @@ namespace Orleans.Media.Persistence.Index;
 /// <summary>grain_index on SQLite: state as JSON text read with <c>json_extract</c>; keyset pagination with row values.</summary>
 internal sealed class SqliteIndexStore(MediaDatabase database) : IGrainIndexStore
 {
-    public async Task UpsertAsync(GrainIndexEntry entry, CancellationToken cancellationToken)
+    public async Task UpsertAsync(GrainIndexEntry entry, bool awaitFlush, CancellationToken cancellationToken)
     {
+        // One file, one writer at a time: SQLite commits every write the same way (awaitFlush has nothing to save).
         // json() refuses malformed JSON (as PostgreSQL's jsonb cast does) and stores it minified.
         await ExecuteAsync(
             "INSERT INTO grain_index (grain_type, grain_key, partition_key, version, state, updated_at) VALUES ($t, $k, $p, $v, json($s), $now) " +

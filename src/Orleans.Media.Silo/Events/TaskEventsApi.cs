@@ -19,10 +19,10 @@ using Orleans.Media.Silo.Security;
 namespace Orleans.Media.Silo.Events;
 
 /// <summary>
-/// Live progress as server-sent events, from the task grains' Orleans streams (named by <see cref="TaskStreams"/>,
+/// Live progress as server-sent events, from the project's Orleans stream (named by <see cref="TaskStreams"/>,
 /// which the grains publish to), each client first caught up from stored state:
-/// <c>GET /api/v1/projects/{ProjectName}/tasks/{TaskId}/events</c> (the task's stream, from its first event)
-/// and <c>GET /api/v1/projects/{ProjectName}/events</c> (the project's stream, from now).
+/// <c>GET /api/v1/projects/{ProjectName}/tasks/{TaskId}/events</c> (the task's events, from its first)
+/// and <c>GET /api/v1/projects/{ProjectName}/events</c> (the project's, from now).
 /// Either resumes after the <c>Last-Event-ID</c> header (or <c>?lastEventId=</c>). Authenticated like the REST API
 /// (<c>Authorization: Bearer &lt;token&gt;</c> or a V3 signature) and authorized as <c>imm:GetTask</c> /
 /// <c>imm:ListTasks</c> on the project; refusals are the REST error body.
@@ -33,24 +33,25 @@ public static class TaskEventsApi
     {
         endpoints.MapGet("/api/v1/projects/{ProjectName}/tasks/{TaskId}/events",
                 (HttpContext http, string projectName, string taskId) =>
-                    ServeAsync(http, projectName, TaskStreams.Task(taskId), "imm:GetTask", fromNow: false))
+                    ServeAsync(http, projectName, taskId, "imm:GetTask"))
             .WithDisplayName("Task events (SSE)")
             .WithSummary("A task's events (TaskCreated, TaskProgressed, TaskEnded) as text/event-stream; resumable with Last-Event-ID.");
         endpoints.MapGet("/api/v1/projects/{ProjectName}/events",
                 (HttpContext http, string projectName) =>
-                    ServeAsync(http, projectName, TaskStreams.Project(projectName), "imm:ListTasks", fromNow: true))
+                    ServeAsync(http, projectName, taskId: null, "imm:ListTasks"))
             .WithDisplayName("Project events (SSE)")
             .WithSummary("Every task event of a project (and the project's own ProjectUpdated/ProjectDeleted) as text/event-stream, live; resumable with Last-Event-ID.");
         return endpoints;
     }
 
-    private static async Task ServeAsync(HttpContext http, string project, StreamId stream, string permission, bool fromNow)
+    /// <param name="taskId">The task whose events are served; null for every event of the project.</param>
+    private static async Task ServeAsync(HttpContext http, string project, string? taskId, string permission)
     {
+        var stream = TaskStreams.Project(project);
         var services = http.RequestServices;
         var requestId = Guid.NewGuid().ToString("D").ToUpperInvariant();
         http.Response.Headers["X-Request-Id"] = requestId;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TaskEventsApi).FullName!);
-        var taskId = fromNow ? null : stream.GetKeyAsString();
         ApiPrincipal principal;
         string? lastEventId;
         try
@@ -89,15 +90,16 @@ public static class TaskEventsApi
         var sse = new ServerSentEventStream(services.GetRequiredService<IOptions<TaskEventsOptions>>().Value);
         var orleans = services.GetRequiredService<IClusterClient>();
         var events = orleans.GetStreamProvider(MediaProviders.Streams).GetStream<LiveEvent>(stream);
-        EventsLog.Opened(logger, stream.ToString(), principal.AccessKeyId, lastEventId);
+        var name = taskId is null ? stream.ToString() : $"{stream}/{taskId}";
+        EventsLog.Opened(logger, name, principal.AccessKeyId, lastEventId);
         var (last, count) = taskId is not null
             ? await ServeTaskAsync(http, sse, events, orleans, project, taskId, lastEventId is null ? 0 : ParseTaskId(lastEventId)!.Value)
             : await ServeProjectAsync(http, sse, events, services, project, lastEventId);
-        EventsLog.Closed(logger, stream.ToString(), last, count);
+        EventsLog.Closed(logger, name, last, count);
     }
 
     /// <summary>
-    /// A task's stream: ids are the task's event sequence numbers. The client first gets what it misses from the
+    /// A task's events (the project's stream, filtered on the task): ids are the task's event sequence numbers. The client first gets what it misses from the
     /// task's state (TaskCreated, then its latest progress or its end), then live events; a task of another project
     /// shows nothing, so a key allowed on one project learns nothing of another project's task by guessing its id.
     /// </summary>
@@ -125,7 +127,7 @@ public static class TaskEventsApi
                 caughtUp = Math.Max(lastSeen, state.EventSequence);
                 return missing;
             },
-            e => e.Sequence > caughtUp && BelongsTo(e, project),
+            e => e.Key == taskId && e.Sequence > caughtUp && e.Type.StartsWith("Task", StringComparison.Ordinal),
             e => e.Sequence.ToString(CultureInfo.InvariantCulture),
             http.RequestAborted);
     }
@@ -241,11 +243,5 @@ public static class TaskEventsApi
         }
 
         return text.Length == 0 ? null : text;
-    }
-
-    private static bool BelongsTo(LiveEvent e, string project)
-    {
-        using var doc = JsonDocument.Parse(e.Json);
-        return !doc.RootElement.TryGetProperty("ProjectName", out var p) || p.ValueKind != JsonValueKind.String || p.ValueEquals(project);
     }
 }

@@ -1,3 +1,4 @@
+using Npgsql;
 using Orleans.Media.Persistence.Tests.Infrastructure;
 
 namespace Orleans.Media.Persistence.Tests.Index;
@@ -27,6 +28,54 @@ public sealed class GrainIndexTests
 
         await f.Index.UpsertAsync(new GrainIndexEntry("task", "t1", "p2", 3, new IndexedState { Tag = "v3" }.ToJson()));
         Assert.Equal((3, "v3", "p2"), await ReadAsync());
+    }
+
+    [Theory]
+    [InlineData(DatabaseKind.Postgres)]
+    [InlineData(DatabaseKind.Sqlite)]
+    public async Task A_row_written_ahead_follows_the_same_version_rules(DatabaseKind kind)
+    {
+        await using var f = await PersistenceFixture.CreateAsync(kind);
+        await f.Index.UpsertAheadAsync(new GrainIndexEntry("task", "t1", "p1", 1, new IndexedState { Tag = "queued" }.ToJson()));
+        await f.Index.UpsertAsync(new GrainIndexEntry("task", "t1", "p1", 3, new IndexedState { Tag = "v3" }.ToJson()));
+        await f.Index.UpsertAheadAsync(new GrainIndexEntry("task", "t1", "p1", 2, new IndexedState { Tag = "late repair" }.ToJson()));
+        await f.Index.UpsertAheadAsync(new GrainIndexEntry("task", "t2", "p1", 1, new IndexedState { Tag = "t2" }.ToJson()));
+
+        var page = await f.Query.QueryAsync<IndexedState>(new GrainStateQuery("task"));
+        Assert.Equal(["v3", "t2"], page.Items.Select(i => i.State.Tag));
+        Assert.Equal([3L, 1L], page.Items.Select(i => i.Version));
+    }
+
+    [Fact]
+    public async Task A_row_written_ahead_leaves_its_pooled_connection_committing_synchronously()
+    {
+        // The write turns synchronous_commit off for its own transaction only: a pooled connection that kept it
+        // would make the next state write return before its flush.
+        await using var f = await PersistenceFixture.CreateAsync(DatabaseKind.Postgres);
+
+        // The test server runs with synchronous_commit off; this database's sessions start with it on.
+        await using (var setup = await f.Database.OpenAsync())
+        await using (var alter = setup.CreateCommand())
+        {
+            alter.CommandText = "SELECT current_database()";
+            var name = (string)(await alter.ExecuteScalarAsync())!;
+            alter.CommandText = $"ALTER DATABASE \"{name}\" SET synchronous_commit = on";
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        ((NpgsqlDataSource)f.Database.DataSource).Clear();
+        for (var i = 0; i < 20; i++)
+        {
+            await f.Index.UpsertAheadAsync(new GrainIndexEntry("task", "t" + i, "p1", 1, new IndexedState { Tag = "queued" }.ToJson()));
+        }
+
+        await using var conn = await f.Database.OpenAsync();
+        await using var show = conn.CreateCommand();
+        show.CommandText = "SHOW synchronous_commit";
+        Assert.Equal("on", (string?)await show.ExecuteScalarAsync());
+        await using var open = conn.CreateCommand();
+        open.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'";
+        Assert.Equal(0L, (long)(await open.ExecuteScalarAsync())!);
     }
 
     [Theory]

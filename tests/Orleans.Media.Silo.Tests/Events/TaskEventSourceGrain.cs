@@ -60,8 +60,6 @@ public sealed class TaskEventSourceGrain(
         await index.WriteAsync(FileUncompressionTaskGrain.GrainTypeName, TaskId, next.ProjectName, state.State.Revision, state.State.ForIndex());
         var live = new LiveEvent(ev.GetType().Name, TaskId, next.EventSequence, ev.Time.ToUnixTimeMilliseconds(),
             JsonSerializer.Serialize(ev, ev.GetType(), MediaJson.Options));
-        var streams = this.GetStreamProvider(MediaProviders.Streams);
-        await streams.GetStream<LiveEvent>(TaskStreams.Task(TaskId)).OnNextAsync(live);
-        await streams.GetStream<LiveEvent>(TaskStreams.Project(next.ProjectName)).OnNextAsync(live);
+        await this.GetStreamProvider(MediaProviders.Streams).GetStream<LiveEvent>(TaskStreams.Project(next.ProjectName)).OnNextAsync(live);
     }
 }
