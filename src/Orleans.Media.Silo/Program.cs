@@ -15,6 +15,12 @@ if (keysCommand)
     // Standard output carries the verb's answer (JSON) alone; logs go to standard error.
     builder.Logging.ClearProviders();
     builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+    // An embedded silo running on this data directory owns its store: act through its admin API.
+    if (await AccessKeyCommand.TryRunThroughRunningSiloAsync(args, builder.Configuration, Console.Out, Console.Error, CancellationToken.None) is { } exit)
+    {
+        return exit;
+    }
 }
 
 builder.AddOrleansMediaSilo();

@@ -5,7 +5,8 @@ namespace Orleans.Media.Silo.Hosting;
 /// <summary>
 /// The silo's data directory and the files in it that users rely on: <c>orleans-media.db</c> (embedded store),
 /// <c>buckets/B</c> (bucket B of the embedded default), <c>credentials.json</c> (first-start admin key),
-/// <c>master.key</c> (encrypts stored secrets) and <c>local-signing.key</c> (signs local upload/download URLs).
+/// <c>master.key</c> (encrypts stored secrets), <c>local-signing.key</c> (signs local upload/download URLs) and
+/// <c>silo.lock</c>/<c>silo.endpoint</c> (the embedded silo's claim and address).
 /// </summary>
 public sealed class DataDirectory(string path)
 {
@@ -20,6 +21,12 @@ public sealed class DataDirectory(string path)
     public string MasterKeyFile => Combine("master.key");
 
     public string LocalSigningKeyFile => Combine("local-signing.key");
+
+    /// <summary>Held by the process using the embedded store (<see cref="DataDirectoryLock"/>).</summary>
+    public string LockFile => Combine("silo.lock");
+
+    /// <summary>The HTTP address of the silo holding <see cref="LockFile"/>.</summary>
+    public string EndpointFile => Combine("silo.endpoint");
 
     public void Create() => Directory.CreateDirectory(Path);
 

@@ -61,9 +61,19 @@ public static class SiloHostExtensions
         services.AddOptions<SiloOptions>().Bind(siloSection).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
 
-        var database = configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
-            ? MediaDatabase.ForPostgres(postgres)
-            : MediaDatabase.ForSqlite(data.SqliteStore);
+        MediaDatabase database;
+        if (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres)
+        {
+            database = MediaDatabase.ForPostgres(postgres);
+        }
+        else
+        {
+            // One process per embedded store; released when the host is disposed or the process dies.
+            var dataLock = DataDirectoryLock.Acquire(data);
+            services.AddSingleton(_ => dataLock);
+            database = MediaDatabase.ForSqlite(data.SqliteStore);
+        }
+
         builder.UseOrleans(orleans => orleans.UseMediaCluster(configuration, silo, database));
 
         // After Orleans (hosted services start in order), before the server: refuse to serve with the wrong master key.
@@ -86,6 +96,34 @@ public static class SiloHostExtensions
         app.MapApiProtocols();
         app.MapTaskEventsApi();
         app.UseApiDocumentation();
+
+        // Resolved here so the host disposes (releases) it; its address lets the `keys` verb act through this silo.
+        if (app.Services.GetService<DataDirectoryLock>() is { } dataLock)
+        {
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                if (ServingAddress(app) is { } address)
+                {
+                    dataLock.PublishEndpoint(address);
+                }
+            });
+        }
+
         return app;
+    }
+
+    private static Uri? ServingAddress(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        var first = addresses?.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses?.FirstOrDefault();
+        if (first is null)
+        {
+            return null;
+        }
+
+        // A wildcard listener is reached on loopback from this machine.
+        var local = first.Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://+", "://127.0.0.1");
+        return Uri.TryCreate(local, UriKind.Absolute, out var uri) ? uri : null;
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Media.Grains.AccessKeys;
+using Orleans.Media.Silo.Hosting;
 
 namespace Orleans.Media.Silo.Security;
 
@@ -17,6 +19,8 @@ namespace Orleans.Media.Silo.Security;
 /// <see cref="RunAsync"/> with its services when <see cref="IsKeysCommand"/> is true — after starting the host
 /// (keys are grains: the grain runtime must be running; a silo for the CLI run needs no worker role and can
 /// listen on port 0). If the store does not answer within <see cref="StoreTimeout"/> the verb fails instead of hanging.
+/// On the embedded default with a silo running on the same data directory, the verb goes through that silo's admin
+/// API instead (<see cref="TryRunThroughRunningSiloAsync"/>); with no silo running it works on the SQLite file.
 /// </summary>
 public static class AccessKeyCommand
 {
@@ -37,6 +41,22 @@ public static class AccessKeyCommand
     };
 
     public static bool IsKeysCommand(string[] args) => args.Length > 0 && args[0] == "keys";
+
+    /// <summary>
+    /// On the embedded default, when a silo runs on the data directory, runs the verb through that silo's admin API
+    /// (see <see cref="AccessKeyRunningSilo"/>); null when nothing holds the directory or a cluster
+    /// (<c>ConnectionStrings:Postgres</c>) is configured — the verb then joins the store itself.
+    /// </summary>
+    public static async Task<int?> TryRunThroughRunningSiloAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (configuration.GetConnectionString("Postgres") is { Length: > 0 })
+        {
+            return null; // A cluster member: its grains are the cluster's single activations.
+        }
+
+        var silo = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        return await AccessKeyRunningSilo.TryRunAsync(args, new DataDirectory(silo.DataDir), StoreTimeout, output, error, cancellationToken);
+    }
 
     /// <returns>The process exit code: 0 done, 1 refused (unknown key), 2 usage error.</returns>
     public static async Task<int> RunAsync(string[] args, IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -107,7 +127,7 @@ public static class AccessKeyCommand
         }
     }
 
-    private static IEnumerable<string> Options(string[] args, string name)
+    internal static IEnumerable<string> Options(string[] args, string name)
     {
         for (var i = 0; i < args.Length - 1; i++)
         {
