@@ -23,20 +23,34 @@ if (keysCommand)
     }
 }
 
-builder.AddOrleansMediaSilo();
-var app = builder.Build();
-
-// `keys create|list|revoke|token …` manages access keys against the configured store, then exits.
-if (keysCommand)
+try
 {
-    await app.StartAsync();
-    var exitCode = await AccessKeyCommand.RunAsync(args, app.Services, Console.Out, Console.Error, CancellationToken.None);
-    await app.StopAsync();
-    return exitCode;
+    return await RunAsync(builder, args, keysCommand);
+}
+catch (Exception e) when (SiloStartRefusedException.Find(e) is { } refused)
+{
+    // What the operator must change, without a stack trace.
+    await Console.Error.WriteLineAsync($"The silo did not start: {refused.Message}");
+    return 2;
 }
 
-app.MapOrleansMediaSilo();
-await app.StartAsync();
-await AccessKeyBootstrap.EnsureAdminKeyAsync(app.Services, app.Services.GetRequiredService<DataDirectory>().CredentialsFile, CancellationToken.None);
-await app.WaitForShutdownAsync();
-return 0;
+static async Task<int> RunAsync(WebApplicationBuilder builder, string[] args, bool keysCommand)
+{
+    builder.AddOrleansMediaSilo();
+    var app = builder.Build();
+
+    // `keys create|list|revoke|token …` manages access keys against the configured store, then exits.
+    if (keysCommand)
+    {
+        await app.StartAsync();
+        var exitCode = await AccessKeyCommand.RunAsync(args, app.Services, Console.Out, Console.Error, CancellationToken.None);
+        await app.StopAsync();
+        return exitCode;
+    }
+
+    app.MapOrleansMediaSilo();
+    await app.StartAsync();
+    await AccessKeyBootstrap.EnsureAdminKeyAsync(app.Services, app.Services.GetRequiredService<DataDirectory>().CredentialsFile, CancellationToken.None);
+    await app.WaitForShutdownAsync();
+    return 0;
+}

@@ -46,7 +46,7 @@ public sealed class DataDirectoryLock : IDisposable
     public static DataDirectoryLock Acquire(DataDirectory data) =>
         TryAcquire(data, out var acquired)
             ? acquired!
-            : throw new InvalidOperationException(
+            : throw new SiloStartRefusedException(
                 $"The data directory {data.Path} is in use by another process (a running silo or a `keys` command; lock {data.LockFile}). " +
                 "Two embedded silos on one SQLite file do not form a cluster: stop the other silo, give this one another " +
                 "OrleansMedia:DataDir, or run a cluster on PostgreSQL (ConnectionStrings:Postgres).");

@@ -11,7 +11,7 @@ public sealed class MasterKeyCheck(IServiceProvider services) : IHostedService
     {
         if (!await AccessKeyBootstrap.VerifyMasterKeyAsync(services, cancellationToken))
         {
-            throw new InvalidOperationException(
+            throw new Hosting.SiloStartRefusedException(
                 "This silo's master key does not decrypt the cluster's access keys: set AccessKeys:MasterKeyPath to the cluster's master key file.");
         }
     }

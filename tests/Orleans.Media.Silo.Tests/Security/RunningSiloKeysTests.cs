@@ -74,6 +74,8 @@ public sealed class RunningSiloKeysTests
         Assert.NotEqual(0, second.Exit);
         Assert.Contains(Path.GetFullPath(silo.DataDir), second.Error);
         Assert.Contains("in use by another process", second.Error);
+        Assert.Equal(2, second.Exit);
+        Assert.DoesNotContain("Unhandled exception", second.Error); // The operator gets the message, not a stack trace.
 
         // The first silo is untouched.
         using var client = new ImmClient(silo.BaseAddress, admin);
