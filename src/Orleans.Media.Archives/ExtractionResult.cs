@@ -28,6 +28,9 @@ public sealed record ExtractionResult
 
     public bool IsEncrypted { get; init; }
 
+    /// <summary>The decoder that read the archive's data.</summary>
+    public ArchiveDecoder Decoder { get; init; }
+
     /// <summary>The first password outcome among the entries (NoPassword, WrongPassword, EncryptionNotSupported), if any.</summary>
     public ArchiveErrorCode? PasswordProblem =>
         Error?.Code is ArchiveErrorCode.EncryptionNotSupported or ArchiveErrorCode.NoPassword or ArchiveErrorCode.WrongPassword

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Orleans.Media.Archives.Native;
 
 /// <summary>
-/// Raw LZMA / LZMA2 decoding through liblzma (<c>liblzma.so.5</c>, which libarchive itself links), for the small
-/// compressed header at the end of a 7z: the only place the engine decodes outside libarchive.
+/// Raw LZMA / LZMA2 decoding through liblzma (<c>liblzma.so.5</c>, which libarchive itself links): the small
+/// compressed header at the end of a 7z here, and 7z folders through <see cref="LzmaRawDecoder"/>.
 /// </summary>
 internal static unsafe partial class Lzma
 {
@@ -105,21 +105,21 @@ internal static unsafe partial class Lzma
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Filter
+    internal struct Filter
     {
         public ulong Id;
         public void* Options;
     }
 
     [LibraryImport(Library, EntryPoint = "lzma_properties_decode")]
-    private static partial int PropertiesDecode(Filter* filter, void* allocator, byte* props, nuint propsSize);
+    internal static partial int PropertiesDecode(Filter* filter, void* allocator, byte* props, nuint propsSize);
 
     [LibraryImport(Library, EntryPoint = "lzma_raw_decoder")]
-    private static partial int RawDecoder(byte* stream, Filter* filters);
+    internal static partial int RawDecoder(byte* stream, Filter* filters);
 
     [LibraryImport(Library, EntryPoint = "lzma_code")]
-    private static partial int Code(byte* stream, int action);
+    internal static partial int Code(byte* stream, int action);
 
     [LibraryImport(Library, EntryPoint = "lzma_end")]
-    private static partial void End(byte* stream);
+    internal static partial void End(byte* stream);
 }

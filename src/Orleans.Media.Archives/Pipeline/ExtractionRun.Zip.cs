@@ -52,6 +52,7 @@ internal sealed partial class ExtractionRun
 
     private ArchiveError? DecodeZipInParallel(List<ZipDirectoryEntry> order)
     {
+        _decoder = ArchiveDecoder.ParallelZip;
         var next = 0;
         Task<bool> previous = Task.FromResult(true);
         var threads = new Thread[Math.Min(_options.MaxDecodeThreads, Math.Max(1, order.Count))];

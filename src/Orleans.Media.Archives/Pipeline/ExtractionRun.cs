@@ -42,6 +42,7 @@ internal sealed partial class ExtractionRun
     private long _decodedBytes;
     private long _bytesWritten;
     private bool _isEncrypted;
+    private ArchiveDecoder _decoder;
     private ArchiveError? _workerError;
 
     public ExtractionRun(Stream source, Func<Stream>? openSource, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
@@ -122,6 +123,7 @@ internal sealed partial class ExtractionRun
             BytesWritten = _bytesWritten,
             UnmatchedSelections = error is null ? _selections.Where(s => !_matchedSelections.Contains(s)).ToList() : [],
             IsEncrypted = _isEncrypted,
+            Decoder = _decoder,
         };
     }
 
@@ -179,9 +181,7 @@ internal sealed partial class ExtractionRun
             }
 
             input.Seek(0, SeekOrigin.Begin);
-            using IEntryReader reader = managed is not null
-                ? ManagedArchiveReader.Open(input, managed.Format, managed.Password, managed.HeadersEncrypted)
-                : ArchiveReader.Open(input, _options.Passphrases);
+            using var reader = OpenReader(input, managed);
             _isEncrypted |= managed?.HeadersEncrypted == true;
             var position = 0;
             while (reader.MoveNext(out var entry, out var headerError))
@@ -209,6 +209,30 @@ internal sealed partial class ExtractionRun
         {
             return _workerError;
         }
+    }
+
+    /// <summary>
+    /// The decoder for the archive's data: the engine's own 7z reader (liblzma, .NET AES) when it covers every
+    /// folder, else SharpCompress for what libarchive cannot decrypt, else libarchive.
+    /// </summary>
+    private IEntryReader OpenReader(Stream input, ManagedChoice? managed)
+    {
+        if (managed is { Format: ArchiveFormat.SevenZip }
+            && SevenZip.SevenZipReader.TryOpen(input, managed.Password, managed.Entries.Select(e => e.Name).ToList()) is { } native)
+        {
+            _decoder = ArchiveDecoder.SevenZipNative;
+            return native;
+        }
+
+        input.Seek(0, SeekOrigin.Begin);
+        if (managed is not null)
+        {
+            _decoder = ArchiveDecoder.SharpCompress;
+            return ManagedArchiveReader.Open(input, managed.Format, managed.Password, managed.HeadersEncrypted);
+        }
+
+        _decoder = ArchiveDecoder.LibArchive;
+        return ArchiveReader.Open(input, _options.Passphrases);
     }
 
     /// <summary>

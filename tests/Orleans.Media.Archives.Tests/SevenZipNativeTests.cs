@@ -1,0 +1,142 @@
+using Orleans.Media.Archives.Tests.Support;
+
+namespace Orleans.Media.Archives.Tests;
+
+/// <summary>
+/// The engine's own 7z decoder (.NET AES + system liblzma): which archives take it, that what it writes equals
+/// `7zz x` of the same archive, and that everything else still opens through SharpCompress.
+/// </summary>
+public sealed class SevenZipNativeTests
+{
+    private const string Password = "n4tive-Pässword";
+
+    /// <summary>7zz switches whose folders the native reader decodes.</summary>
+    public static TheoryData<string> NativeKinds => new()
+    {
+        "-mhe=on -ms=on -m0=lzma2",
+        "-mhe=off -ms=on -m0=lzma2",
+        "-mhe=on -ms=off -m0=lzma2",
+        "-mhe=off -ms=off -m0=lzma2",
+        "-mhe=on -ms=on -m0=lzma",
+        "-mhe=off -ms=off -m0=lzma",
+        "-mhe=on -ms=off -m0=copy",
+        "-mhe=on -ms=on -m0=lzma2 -mf=BCJ",
+        "-mhe=off -ms=on -m0=lzma2 -mf=ARM64",
+        "-mhe=on -ms=on -m0=lzma2 -mf=Delta:4",
+        "-mhe=on -ms=on -m0=lzma2 -mx=9",
+    };
+
+    /// <summary>Folders the native reader leaves to SharpCompress: PPMd, BCJ2 (four streams), a filter before LZMA1.</summary>
+    public static TheoryData<string> FallbackKinds => new()
+    {
+        "-mhe=on -m0=PPMd",
+        "-mhe=on -ms=on -mf=BCJ2",
+        "-mhe=off -ms=on -m0=lzma -mf=BCJ",
+    };
+
+    [Theory]
+    [MemberData(nameof(NativeKinds))]
+    public async Task Encrypted_7z_decodes_natively_and_equals_7zz_output(string switches)
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = EncryptedArchiveTests.SevenZip(h, source, switches, Password);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [Password] });
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipNative, result.Decoder);
+        Assert.True(result.IsEncrypted);
+        Assert.Equal(SevenZipOutput(h, archive, Password), h.OutputHashes());
+        Assert.Equal(TreeHashes.Of(source), h.OutputHashes());
+        Assert.All(result.Entries, e => Assert.Equal("", e.Reason));
+        Assert.Contains(result.Entries, e => e is { PathName: "empty/deeper-empty", IsFolder: true });
+        var big = Assert.Single(result.Entries, e => e.PathName == "bin/big.txt");
+        Assert.Equal(
+            DateTimeOffset.FromUnixTimeSeconds(new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(source, "bin", "big.txt"))).ToUnixTimeSeconds()),
+            big.FileAccessTime);
+        Assert.Empty(h.FilesOutside());
+    }
+
+    [Theory]
+    [MemberData(nameof(FallbackKinds))]
+    public async Task Folders_the_native_reader_does_not_cover_still_extract_through_sharpcompress(string switches)
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = EncryptedArchiveTests.SevenZip(h, source, switches, Password);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [Password] });
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SharpCompress, result.Decoder);
+        Assert.Equal(TreeHashes.Of(source), h.OutputHashes());
+    }
+
+    [Theory]
+    [InlineData("-mhe=off -ms=on -m0=lzma2")]
+    [InlineData("-mhe=off -ms=off -m0=lzma2")]
+    [InlineData("-mhe=off -ms=off -m0=copy")]
+    public async Task A_wrong_password_on_the_native_path_is_password_incorrect_and_writes_nothing(string switches)
+    {
+        using var h = new ArchiveHarness();
+        var archive = EncryptedArchiveTests.SevenZip(h, SampleTrees.Create(h.Work), switches, Password);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["wrong"] });
+
+        Assert.Equal(ArchiveDecoder.SevenZipNative, result.Decoder);
+        Assert.Equal(ArchiveErrorCode.WrongPassword, result.Error?.Code);
+        Assert.Equal(ArchiveErrorCode.WrongPassword, result.PasswordProblem);
+        Assert.StartsWith("Incorrect password", result.Error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(h.OutputHashes().Keys, k => k != "bin/zero-length.dat");
+    }
+
+    [Fact]
+    public async Task Symlinks_in_an_encrypted_7z_are_links_not_files_holding_their_target()
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work, links: true);
+        var archive = EncryptedArchiveTests.SevenZip(h, source, "-mhe=on -ms=on -snl", Password);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [Password] });
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipNative, result.Decoder);
+
+        // Links inside the root are written as copies of what they point to (chains followed); a folder link is not.
+        var hashes = h.OutputHashes();
+        var readme = TreeHashes.Hash(Path.Combine(source, "readme.txt"));
+        Assert.Equal(readme, hashes["link-to-readme.txt"]);
+        Assert.Equal(readme, hashes["bin/up-link.txt"]);
+        Assert.Equal(readme, hashes["chain.txt"]);
+        Assert.Equal(ArchiveErrorCode.LinkNotMaterialized, Assert.Single(result.Entries, e => e.PathName == "dir-link").Code);
+    }
+
+    [Fact]
+    public async Task Resuming_a_solid_encrypted_7z_on_the_native_path_skips_to_the_first_file_not_done()
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = EncryptedArchiveTests.SevenZip(h, source, "-mhe=off -ms=on -m0=lzma2", Password);
+        var full = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [Password] }, "full");
+        Assert.True(full.Succeeded, full.Error?.ToString());
+        var files = full.Entries.Where(e => e is { IsFolder: false, UnPackedSize: > 0 }).ToList();
+        var resumeAt = files[files.Count / 2].Index;
+
+        var resumed = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = [Password], ResumeFrom = new ExtractionCheckpoint(resumeAt, []) });
+
+        Assert.True(resumed.Succeeded, resumed.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipNative, resumed.Decoder);
+        var expected = TreeHashes.Of(source).Where(kv => full.Entries.Single(e => e.PathName == kv.Key).Index >= resumeAt);
+        Assert.Equal(expected, h.OutputHashes());
+    }
+
+    /// <summary>SHA-256 of every file `7zz x` writes for the archive (the reference output).</summary>
+    private static SortedDictionary<string, string> SevenZipOutput(ArchiveHarness h, string archive, string password)
+    {
+        var folder = Path.Combine(h.Work, $"7zz-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        Tools.Run(folder, "7zz", "x", "-bd", "-y", "-p" + password, archive);
+        return TreeHashes.Of(folder);
+    }
+}
