@@ -64,33 +64,43 @@ internal sealed unsafe class FolderDecoder : IDisposable
     };
 
     /// <summary>
-    /// The chain for a folder whose coders form one line (each 1-in/1-out, coder i reading coder i+1, the last reading
-    /// the one packed stream): AES only last, LZMA/LZMA2 last of the rest (LZMA1 alone: without its end marker a
-    /// filter in front of it would hold back its last bytes). Null for anything else.
+    /// The chain for a folder whose coders form one line (each 1-in/1-out, each reading the next one's output, the
+    /// last reading the one packed stream; 7-Zip lists them in any order and binds them by index): AES only last,
+    /// LZMA/LZMA2 last of the rest (LZMA1 alone: without its end marker a filter in front of it would hold back its
+    /// last bytes). Null for anything else.
     /// </summary>
     public static FolderChain? TryChain(SevenZipFolder folder)
     {
         var coders = folder.Coders;
         var n = coders.Count;
         if (n is 0 or > 4 || coders.Any(c => c.InStreams != 1 || c.OutStreams != 1) || folder.BindPairs.Count != n - 1
-            || folder.PackedStreams.Count != 1 || folder.PackedStreams[0] != n - 1)
+            || folder.PackedStreams.Count != 1 || folder.UnpackSizes.Count != n)
         {
             return null;
         }
 
-        for (var i = 0; i < n - 1; i++)
+        // With 1-in/1-out coders, stream index i is coder i's. Walk from the folder's output towards the packed data.
+        var order = new List<int>(n) { folder.MainOutStream };
+        while (folder.BindPairs.FirstOrDefault(b => b.InIndex == order[^1]) is var (_, next) && folder.BindPairs.Any(b => b.InIndex == order[^1]))
         {
-            if (!folder.BindPairs.Contains((i, i + 1)))
+            if (order.Contains(next) || order.Count == n)
             {
                 return null;
             }
+
+            order.Add(next);
         }
 
-        var aes = coders[^1].Is(SevenZipAes.MethodId) ? coders[^1] : null;
-        var rest = aes is null ? coders : coders.Take(n - 1).ToList();
-        var filters = new List<(ulong, byte[])>();
-        foreach (var coder in rest)
+        if (order.Count != n || folder.PackedStreams[0] != order[^1])
         {
+            return null;
+        }
+
+        var aes = coders[order[^1]].Is(SevenZipAes.MethodId) ? coders[order[^1]] : null;
+        var filters = new List<(ulong, byte[])>();
+        foreach (var index in aes is null ? order : order.Take(n - 1))
+        {
+            var coder = coders[index];
             if (coder.Is(0x00))
             {
                 continue; // copy
@@ -115,7 +125,7 @@ internal sealed unsafe class FolderDecoder : IDisposable
             }
         }
 
-        return new FolderChain(aes, aes is null ? 0 : folder.UnpackSizes[n - 1], filters);
+        return new FolderChain(aes, aes is null ? 0 : folder.UnpackSizes[order[^1]], filters);
     }
 
     /// <summary>

@@ -279,7 +279,7 @@ internal sealed class SevenZipReader : IEntryReader
         return seconds is >= -62135596800 and <= 253402300799 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
     }
 
-    private static byte[]? DecodeHeader(Stream source, SevenZipDirectory encoded, string? password, Dictionary<(int, string), byte[]> keys)
+    internal static byte[]? DecodeHeader(Stream source, SevenZipDirectory encoded, string? password, Dictionary<(int, string), byte[]> keys)
     {
         var folder = encoded.Folders[0];
         if (FolderDecoder.TryChain(folder) is not { } chain || (chain.Aes is not null && password is null))
