@@ -311,7 +311,8 @@ public sealed class ArchivesBenchmark : IBenchScenario
         process.Refresh();
         var startRss = process.WorkingSet64;
         var startGc = GC.GetGCMemoryInfo().TotalCommittedBytes;
-        long peak = 0, gcAtPeak = 0;
+        var startHeap = GC.GetGCMemoryInfo().HeapSizeBytes;
+        long peak = 0, gcAtPeak = 0, heapAtPeak = 0;
         using var stop = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
@@ -321,7 +322,9 @@ public sealed class ArchivesBenchmark : IBenchScenario
                 if (process.WorkingSet64 > peak)
                 {
                     peak = process.WorkingSet64;
-                    gcAtPeak = GC.GetGCMemoryInfo().TotalCommittedBytes;
+                    var info = GC.GetGCMemoryInfo();
+                    gcAtPeak = info.TotalCommittedBytes;
+                    heapAtPeak = info.HeapSizeBytes;
                 }
 
                 await Task.Delay(25, CancellationToken.None);
@@ -337,7 +340,7 @@ public sealed class ArchivesBenchmark : IBenchScenario
         // runtime, libarchive, sockets, pooled arrays the GC counts too).
         if (!quiet)
         {
-            BenchReport.Note($"{source}: RSS {startRss / MiB:0} MB at start (GC committed {startGc / MiB:0} MB), peak {peak / MiB:0} MB (GC committed {gcAtPeak / MiB:0} MB)");
+            BenchReport.Note($"{source}: decoder {result.Decoder}; RSS {startRss / MiB:0} MB at start (GC committed {startGc / MiB:0} MB, heap {startHeap / MiB:0} MB), peak {peak / MiB:0} MB (GC committed {gcAtPeak / MiB:0} MB, heap {heapAtPeak / MiB:0} MB)");
         }
 
         return (seconds, peak, result);
