@@ -25,6 +25,17 @@ public sealed record ExtractionOptions
     /// <summary>Entries uploading at once; the decoder runs ahead by up to this many more.</summary>
     public int MaxUploadsInFlight { get; init; } = 8;
 
+    /// <summary>
+    /// Entries over <see cref="LargeUploadBytes"/> (or of unknown size) uploading at once. An S3 write buffers up to a part
+    /// (8 MiB, in a pooled array) plus one part in flight: 8 such entries held ~128 MiB, measured as the bulk of the
+    /// s3 part's peak RSS. Smaller entries still go <see cref="MaxUploadsInFlight"/> at once. The decoder waits for a
+    /// slot before handing a large entry over, in archive order, so an entry never waits on a later one.
+    /// </summary>
+    public int MaxLargeUploadsInFlight { get; init; } = 3;
+
+    /// <summary>Entries above this size count against <see cref="MaxLargeUploadsInFlight"/>.</summary>
+    public long LargeUploadBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Size of the pooled buffers decoded data travels in.</summary>
     public int ChunkBytes { get; init; } = 256 * 1024;
 
@@ -56,6 +67,8 @@ public sealed record ExtractionOptions
         Limits.Validate();
         Require(CheckpointEveryEntries > 0, nameof(CheckpointEveryEntries));
         Require(MaxUploadsInFlight is > 0 and <= 256, nameof(MaxUploadsInFlight));
+        Require(MaxLargeUploadsInFlight is > 0 and <= 256, nameof(MaxLargeUploadsInFlight));
+        Require(LargeUploadBytes >= 0, nameof(LargeUploadBytes));
         Require(ChunkBytes is >= 4096 and <= 16 * 1024 * 1024, nameof(ChunkBytes));
         Require(ChunksPerEntry is > 0 and <= 1024, nameof(ChunksPerEntry));
         Require(SelectiveReadAheadBytes > 0, nameof(SelectiveReadAheadBytes));

@@ -55,6 +55,9 @@ internal sealed class EntryUpload
     /// <summary>Set when this entry is committed (true) or will never be (false); the next entry's <see cref="After"/>.</summary>
     public TaskCompletionSource<bool>? Done { get; init; }
 
+    /// <summary>The upload took one of the run's large-upload slots: its worker gives it back when the write is closed.</summary>
+    public bool HoldsLargeSlot { get; set; }
+
     /// <summary>The decoder gave up on the entry: the worker must drop the write without completing it.</summary>
     public void Abort(string reason) => Chunks?.Writer.TryComplete(new EntryAbortedException(reason));
 }

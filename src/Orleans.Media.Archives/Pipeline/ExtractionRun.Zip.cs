@@ -171,7 +171,7 @@ internal sealed partial class ExtractionRun
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var upload = EntryUpload.Streamed(path, _target.KeyPrefix + path, result, _options.ChunksPerEntry, previous, done);
         previous = done.Task;
-        Post(_uploads.Writer, upload);
+        PostUpload(upload, entry.UncompressedSize);
         return upload;
     }
 

@@ -24,6 +24,7 @@ internal sealed partial class ExtractionRun
     private readonly CancellationToken _userToken;
     private readonly CancellationTokenSource _pipelineCts;
     private readonly Channel<EntryUpload> _uploads;
+    private readonly SemaphoreSlim _largeUploads;
     private readonly ConcurrentDictionary<int, ExtractedEntry> _results = new();
     private readonly ConcurrentDictionary<string, string> _writtenFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _folders = new(StringComparer.Ordinal);
@@ -59,6 +60,7 @@ internal sealed partial class ExtractionRun
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _largeUploads = new SemaphoreSlim(options.MaxLargeUploadsInFlight);
         _selections = options.SelectedPaths.Select(p => EntryPaths.Normalize(p)).Where(p => p.Length > 0).Distinct().ToArray();
         _resume = options.ResumeFrom ?? ExtractionCheckpoint.Empty;
         _checkpoint = new CheckpointTracker(options.ResumeFrom);
@@ -75,6 +77,7 @@ internal sealed partial class ExtractionRun
         finally
         {
             _pipelineCts.Dispose();
+            _largeUploads.Dispose();
             if (OperatingSystem.IsLinux())
             {
                 Libc.MallocTrim(0);
@@ -437,7 +440,7 @@ internal sealed partial class ExtractionRun
                 if (upload is null)
                 {
                     upload = EntryUpload.Streamed(path, key, result, _options.ChunksPerEntry);
-                    Post(_uploads.Writer, upload);
+                    PostUpload(upload, declaredSize);
                 }
 
                 if (filled == 0)
@@ -554,6 +557,11 @@ internal sealed partial class ExtractionRun
                 {
                     left.Return();
                 }
+
+                if (upload.HoldsLargeSlot)
+                {
+                    _largeUploads.Release();
+                }
             }
         }
     }
@@ -660,6 +668,30 @@ internal sealed partial class ExtractionRun
             }
 
             return snapshot;
+        }
+    }
+
+    /// <summary>
+    /// Hands a streamed entry to the upload workers; a large one (or one of unknown size) first waits, blocking the
+    /// decoder, for a large-upload slot. Called in archive order, so slots go in archive order too.
+    /// </summary>
+    private void PostUpload(EntryUpload upload, long? declaredSize)
+    {
+        if (declaredSize is not { } size || size > _options.LargeUploadBytes)
+        {
+            _largeUploads.Wait(Token);
+            upload.HoldsLargeSlot = true;
+        }
+
+        try
+        {
+            Post(_uploads.Writer, upload);
+        }
+        catch when (upload.HoldsLargeSlot)
+        {
+            upload.HoldsLargeSlot = false;
+            _largeUploads.Release();
+            throw;
         }
     }
 
