@@ -309,10 +309,10 @@ public sealed class ArchivesBenchmark : IBenchScenario
         var archiveBytes = new FileInfo(big).Length;
         var sw = Stopwatch.StartNew();
         await using (var input = await storage.GetBucket(inBucket).OpenReadAsync("big.zip", null, cancellationToken))
-        await using (var output = storage.GetBucket(outBucket).OpenWrite("copy/big.zip"))
         {
-            await input.CopyToAsync(output, 1024 * 1024, cancellationToken);
-            await output.CompleteAsync(cancellationToken);
+            // A streamed PUT of known length: the buffered multipart writer leaves its 8 MiB part buffers live in the
+            // shared array pool (163 MB measured after this copy), which the next part's peak would count.
+            await storage.GetBucket(outBucket).PutAsync("copy/big.zip", input, input.Length, "application/zip", cancellationToken);
         }
 
         var copySeconds = sw.Elapsed.TotalSeconds;
