@@ -23,8 +23,8 @@ public interface IProjectGrain : IGrainWithStringKey
     Task<ProjectLimits> Admit();
 
     /// <summary>
-    /// Whether <see cref="AcquireSlot"/> would grant <paramref name="taskId"/> a slot now (it holds one, or one is free),
-    /// without queueing behind the project's writes. Only a hint: a task told no waits in the queue, where the
+    /// Whether <see cref="AcquireSlot"/> would grant <paramref name="taskId"/> a slot now (it holds one, or one is free
+    /// counting the tasks already told yes), without queueing behind the project's writes. Only a hint: a task told no waits in the queue, where the
     /// project wakes it when a slot frees; a task told yes may still be refused by <see cref="AcquireSlot"/>.
     /// </summary>
     [AlwaysInterleave]

@@ -31,6 +31,12 @@ public sealed partial class ProjectGrain(
     /// flight has set <see cref="State"/> already, and may yet fail).</summary>
     private ProjectState _stored = new();
 
+    /// <summary>Tasks <see cref="MayAcquireSlot"/> told yes that have not called <see cref="AcquireSlot"/> yet (in memory:
+    /// a hint's bookkeeping, forgotten after <see cref="PromiseLifetime"/>).</summary>
+    private readonly Dictionary<string, DateTimeOffset> _promised = new(StringComparer.Ordinal);
+
+    private static readonly TimeSpan PromiseLifetime = TimeSpan.FromSeconds(30);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stored = State;
@@ -82,13 +88,35 @@ public sealed partial class ProjectGrain(
 
     public Task<bool> MayAcquireSlot(string taskId)
     {
-        var stored = _stored;
-        var live = stored.Slots.Expire(time.GetUtcNow());
-        return Task.FromResult(live.Holds(taskId) || live.Count < stored.Limits.EngineConcurrency);
+        // Counted against the slots with grants in flight and the tasks told yes that have not asked yet, so a burst
+        // of waking tasks sends about EngineConcurrency of them to AcquireSlot, not all of them.
+        var now = time.GetUtcNow();
+        var live = State.Slots.Expire(now);
+        if (live.Holds(taskId) || _promised.ContainsKey(taskId))
+        {
+            return Task.FromResult(true);
+        }
+
+        foreach (var (id, at) in _promised.ToList())
+        {
+            if (now - at > PromiseLifetime || live.Holds(id))
+            {
+                _promised.Remove(id);
+            }
+        }
+
+        if (live.Count + _promised.Count >= State.Limits.EngineConcurrency)
+        {
+            return Task.FromResult(false);
+        }
+
+        _promised[taskId] = now;
+        return Task.FromResult(true);
     }
 
     public async Task<bool> AcquireSlot(string taskId)
     {
+        _promised.Remove(taskId);
         var (slots, granted) = State.Slots.Acquire(taskId, State.Limits.EngineConcurrency, time.GetUtcNow(), work.Value.SlotLease);
         if (granted || slots.Count != State.Slots.Count)
         {
