@@ -84,7 +84,7 @@ internal static class SevenZipHeader
         // level only (the decoded header must be a plain one), so a hostile chain cannot multiply allocations.
         if (header[0] == EncodedHeader)
         {
-            var reader = new Reader(header, 1);
+            var reader = new HeaderCursor(header, 1);
             var streams = ReadStreamsInfo(ref reader);
             if (streams.Folders.Count == 0 || streams.PackSizes.Count == 0 || streams.Folders[0].Coders.Count != 1)
             {
@@ -118,10 +118,10 @@ internal static class SevenZipHeader
             header = Lzma.TryDecode(lzma2, coder.Properties, packed, (int)unpackSize) ?? [];
         }
 
-        return header.Length > 0 && header[0] == Header ? ReadHeader(new Reader(header, 1), length, expectedEntries) : null;
+        return header.Length > 0 && header[0] == Header ? ReadHeader(new HeaderCursor(header, 1), length, expectedEntries) : null;
     }
 
-    private static long[]? ReadHeader(Reader reader, long archiveLength, int? expectedEntries)
+    private static long[]? ReadHeader(HeaderCursor reader, long archiveLength, int? expectedEntries)
     {
         var id = reader.Byte();
         if (id == ArchiveProperties)
@@ -224,7 +224,7 @@ internal static class SevenZipHeader
         return result;
     }
 
-    private static StreamsInfo ReadStreamsInfo(ref Reader reader)
+    private static StreamsInfo ReadStreamsInfo(ref HeaderCursor reader)
     {
         var info = new StreamsInfo();
         while (true)
@@ -274,7 +274,7 @@ internal static class SevenZipHeader
         }
     }
 
-    private static void ReadUnpackInfo(ref Reader reader, StreamsInfo info)
+    private static void ReadUnpackInfo(ref HeaderCursor reader, StreamsInfo info)
     {
         if (reader.Byte() != Folder)
         {
@@ -312,11 +312,11 @@ internal static class SevenZipHeader
                 throw new InvalidDataException($"7z UnpackInfo property {property}");
             }
 
-            info.FolderCrcs = reader.Digests(count);
+            info.FolderCrcs = reader.Digests(count).Select(d => d is not null).ToArray();
         }
     }
 
-    private static FolderInfo ReadFolder(ref Reader reader)
+    private static FolderInfo ReadFolder(ref HeaderCursor reader)
     {
         var folder = new FolderInfo();
         var coders = reader.Count();
@@ -371,7 +371,7 @@ internal static class SevenZipHeader
         return folder;
     }
 
-    private static void ReadSubStreamsInfo(ref Reader reader, StreamsInfo info)
+    private static void ReadSubStreamsInfo(ref HeaderCursor reader, StreamsInfo info)
     {
         info.UnpackStreams.Clear();
         info.UnpackStreams.AddRange(Enumerable.Repeat(1L, info.Folders.Count));
@@ -442,83 +442,5 @@ internal static class SevenZipHeader
         public byte[] Id { get; init; } = [];
 
         public byte[] Properties { get; set; } = [];
-    }
-
-    /// <summary>A cursor over header bytes with 7z's number, bit-vector and digest encodings.</summary>
-    private struct Reader(byte[] data, int position)
-    {
-        public int Position { readonly get; set; } = position;
-
-        public byte Byte() => data[Position++];
-
-        public ReadOnlySpan<byte> Bytes(int count)
-        {
-            var span = data.AsSpan(Position, count);
-            Position += count;
-            return span;
-        }
-
-        /// <summary>Skips forward within the header; a size past its end (or one that wraps negative) is damage.</summary>
-        public void Skip(ulong count) => Position = count <= (ulong)(data.Length - Position)
-            ? Position + (int)count
-            : throw new InvalidDataException($"7z skip of {count} bytes past the header");
-
-        /// <summary>
-        /// A count of items described in the header: never more than the rest of the header can describe at
-        /// <paramref name="bitsPerItem"/> bits each, so no allocation outgrows it.
-        /// </summary>
-        public int Count(int bitsPerItem = 1) => CheckCount(Number(), bitsPerItem);
-
-        private readonly int CheckCount(ulong count, int bitsPerItem) =>
-            count <= (ulong)Math.Max(0, data.Length - Position) * 8 / (ulong)bitsPerItem
-                ? (int)count
-                : throw new InvalidDataException($"7z count {count} exceeds the header");
-
-        /// <summary>7z's variable-length number: the leading 1 bits of the first byte count the bytes that follow.</summary>
-        public ulong Number()
-        {
-            var first = Byte();
-            byte mask = 0x80;
-            ulong value = 0;
-            for (var i = 0; i < 8; i++)
-            {
-                if ((first & mask) == 0)
-                {
-                    return value | ((ulong)(first & (mask - 1)) << (8 * i));
-                }
-
-                value |= (ulong)Byte() << (8 * i);
-                mask >>= 1;
-            }
-
-            return value;
-        }
-
-        /// <summary>A bit vector, most significant bit first.</summary>
-        public bool[] Bits(int count)
-        {
-            var bits = new bool[CheckCount((ulong)count, 1)];
-            byte current = 0;
-            for (var i = 0; i < count; i++)
-            {
-                if (i % 8 == 0)
-                {
-                    current = Byte();
-                }
-
-                bits[i] = (current & (0x80 >> (i % 8))) != 0;
-            }
-
-            return bits;
-        }
-
-        /// <summary>"All defined" byte or a bit vector, then a CRC for each defined stream; returns which are defined.</summary>
-        public bool[] Digests(int count)
-        {
-            // Counts here can come from sums of unbounded numbers: with all defined, each needs a 4-byte CRC.
-            var defined = Byte() != 0 ? Enumerable.Repeat(true, CheckCount((ulong)count, 32)).ToArray() : Bits(count);
-            Skip((ulong)(4 * defined.Count(d => d)));
-            return defined;
-        }
     }
 }
