@@ -37,6 +37,13 @@ public sealed partial class ProjectGrain(
 
     private static readonly TimeSpan PromiseLifetime = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// At most this many tasks told yes and not granted yet: each grant is a state write, one at a time, so a burst
+    /// under a high EngineConcurrency would queue thousands of AcquireSlot calls past their response timeout. The
+    /// others stay queued (in the index) and are woken as these are granted.
+    /// </summary>
+    private const int MaxPendingGrants = 32;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stored = State;
@@ -105,7 +112,7 @@ public sealed partial class ProjectGrain(
             }
         }
 
-        if (live.Count + _promised.Count >= State.Limits.EngineConcurrency)
+        if (live.Count + _promised.Count >= State.Limits.EngineConcurrency || _promised.Count >= MaxPendingGrants)
         {
             return Task.FromResult(false);
         }
@@ -121,6 +128,11 @@ public sealed partial class ProjectGrain(
         if (granted || slots.Count != State.Slots.Count)
         {
             await WriteStateAsync(State with { Slots = slots });
+        }
+
+        if (_promised.Count == 0)
+        {
+            await WakeWaitingTasksAsync(); // The batch told yes is granted: the next oldest may ask.
         }
 
         return granted;
@@ -165,7 +177,7 @@ public sealed partial class ProjectGrain(
             return;
         }
 
-        var free = State.Limits.EngineConcurrency - State.Slots.Expire(time.GetUtcNow()).Count;
+        var free = Math.Min(State.Limits.EngineConcurrency - State.Slots.Expire(time.GetUtcNow()).Count, MaxPendingGrants - _promised.Count);
         if (free <= 0)
         {
             return;
