@@ -127,13 +127,12 @@ internal sealed class SevenZipDirectory
     }
 
     /// <summary>
-    /// Reads the directory of the 7z in <paramref name="stream"/> (seekable). An encoded header is decoded through
-    /// <paramref name="decodeHeader"/> (the header's own one-folder streams info, its pack offset and the archive
-    /// length; returns the plain header or null); without one only a plain header reads. Null when the stream is not
-    /// a 7z or cannot seek.
+    /// The next-header bytes the start header points to, bounds checked (InvalidDataException when they lie outside
+    /// the archive or exceed <see cref="MaxHeaderBytes"/>); null when the stream cannot seek or is not a 7z.
     /// </summary>
-    public static SevenZipDirectory? Read(Stream stream, Func<SevenZipDirectory, long, byte[]?>? decodeHeader)
+    internal static byte[]? ReadNextHeader(Stream stream)
     {
+        // The header sits at the end: without seeking there is nothing to read (and Seek would throw).
         if (!stream.CanSeek || !stream.CanRead)
         {
             return null;
@@ -159,6 +158,23 @@ internal sealed class SevenZipDirectory
         var header = new byte[nextSize];
         stream.Seek(SignatureHeaderSize + nextOffset, SeekOrigin.Begin);
         stream.ReadExactly(header);
+        return header;
+    }
+
+    /// <summary>
+    /// Reads the directory of the 7z in <paramref name="stream"/> (seekable). An encoded header is decoded through
+    /// <paramref name="decodeHeader"/> (the header's own one-folder streams info, its pack offset and the archive
+    /// length; returns the plain header or null); without one only a plain header reads. Null when the stream is not
+    /// a 7z or cannot seek.
+    /// </summary>
+    public static SevenZipDirectory? Read(Stream stream, Func<SevenZipDirectory, long, byte[]?>? decodeHeader)
+    {
+        if (ReadNextHeader(stream) is not { } header)
+        {
+            return null;
+        }
+
+        var length = stream.Length;
 
         var encrypted = false;
         // An encoded header is a small archive of its own whose one folder holds the real header. 7-Zip decodes one

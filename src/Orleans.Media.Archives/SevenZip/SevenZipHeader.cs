@@ -12,11 +12,8 @@ namespace Orleans.Media.Archives.SevenZip;
 /// </summary>
 internal static class SevenZipHeader
 {
-    private const int SignatureHeaderSize = 32;
-
-    // A header of 80,000 entries is a few MB; the cap bounds what a hostile header can make us allocate.
-    private const long MaxHeaderBytes = 64L * 1024 * 1024;
-    private static ReadOnlySpan<byte> Signature => [(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C];
+    private const int SignatureHeaderSize = SevenZipDirectory.SignatureHeaderSize;
+    private const long MaxHeaderBytes = SevenZipDirectory.MaxHeaderBytes;
 
     private const byte End = 0x00;
     private const byte Header = 0x01;
@@ -53,32 +50,13 @@ internal static class SevenZipHeader
 
     private static long[]? ReadPackedSizes(Stream stream, int? expectedEntries)
     {
-        // The header sits at the end: without seeking there is nothing to read (and Seek would throw).
-        if (!stream.CanSeek || !stream.CanRead)
+        // A start header pointing outside the archive throws InvalidDataException: TryReadPackedSizes answers null.
+        if (SevenZipDirectory.ReadNextHeader(stream) is not { } header)
         {
             return null;
         }
 
         var length = stream.Length;
-        var start = new byte[SignatureHeaderSize];
-        stream.Seek(0, SeekOrigin.Begin);
-        stream.ReadExactly(start);
-        if (!start.AsSpan(0, 6).SequenceEqual(Signature))
-        {
-            return null;
-        }
-
-        var nextOffset = BinaryPrimitives.ReadInt64LittleEndian(start.AsSpan(12));
-        var nextSize = BinaryPrimitives.ReadInt64LittleEndian(start.AsSpan(20));
-        // Compared by subtraction: offset + size from a hostile header can overflow a long.
-        if (nextOffset < 0 || nextSize is <= 0 or > MaxHeaderBytes || nextOffset > length - SignatureHeaderSize - nextSize)
-        {
-            return null;
-        }
-
-        var header = new byte[nextSize];
-        stream.Seek(SignatureHeaderSize + nextOffset, SeekOrigin.Begin);
-        stream.ReadExactly(header);
 
         // An encoded header is a small archive of its own whose one folder holds the real header. 7-Zip decodes one
         // level only (the decoded header must be a plain one), so a hostile chain cannot multiply allocations.
