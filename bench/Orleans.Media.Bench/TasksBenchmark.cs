@@ -99,6 +99,18 @@ public sealed class TasksBenchmark : IBenchScenario
         created.AddRange(await WarmUpAsync(silo, concurrency, warmup, "create", create, cancellationToken));
         await WarmUpAsync(silo, concurrency, warmup / 2, "gettask", get, cancellationToken);
 
+        // --hold <noop|create|gettask> <seconds>: one long window of that request alone after the warm-up, announced
+        // on stderr with this process's id, for attaching a profiler (perf, dotnet-trace) to a single request kind.
+        if (Array.IndexOf(args, "--hold") is var hold and >= 0 && hold + 2 < args.Length)
+        {
+            var kind = args[hold + 1];
+            var request = kind switch { "noop" => noop, "create" => create, _ => get };
+            Console.Error.WriteLine($"BENCH-HOLD {kind} start pid={Environment.ProcessId}");
+            var held = await LoadAsync(silo, concurrency, TimeSpan.FromSeconds(int.Parse(args[hold + 2], CultureInfo.InvariantCulture)), request, cancellationToken);
+            Console.Error.WriteLine($"BENCH-HOLD {kind} end: {held.Load.Count} requests");
+            created.AddRange(held.TaskIds);
+        }
+
         var results = new Dictionary<string, List<HttpLoad.Result>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
         var commits = new Dictionary<string, List<(long Commits, long Rows)>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
         for (var round = 0; round < Rounds; round++)

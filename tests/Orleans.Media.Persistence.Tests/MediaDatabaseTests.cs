@@ -16,4 +16,16 @@ public sealed class MediaDatabaseTests
         await using var own = MediaDatabase.ForPostgres("Host=127.0.0.1;Username=postgres;maxautoprepare=5");
         Assert.Equal(5, new NpgsqlConnectionStringBuilder(own.ConnectionString).MaxAutoPrepare);
     }
+
+    [Fact]
+    public async Task Pooled_PostgreSQL_connections_skip_the_reset_on_return_unless_the_connection_string_says_otherwise()
+    {
+        // Safe because nothing here keeps session state (settings are SET LOCAL); GrainIndexTests shows a pooled
+        // connection commits synchronously again after a written-ahead row.
+        await using var plain = MediaDatabase.ForPostgres("Host=127.0.0.1;Username=postgres;Database=postgres");
+        Assert.True(new NpgsqlConnectionStringBuilder(plain.ConnectionString).NoResetOnClose);
+
+        await using var own = MediaDatabase.ForPostgres("Host=127.0.0.1;Username=postgres;No Reset On Close=false");
+        Assert.False(new NpgsqlConnectionStringBuilder(own.ConnectionString).NoResetOnClose);
+    }
 }

@@ -57,7 +57,7 @@ public static class MediaPersistenceExtensions
             // Replaces the provider registered above (the last keyed registration wins; the lifecycle registration
             // AddAdoNetGrainStorage made resolves this one): rows keyed by the exact grain id.
             silo.Services.AddKeyedSingleton<IGrainStorage>(name,
-                static (sp, key) => new GrainIdKeyedStorage(AdoNetGrainStorageFactory.Create(sp, (string)key!)));
+                static (sp, key) => new GrainIdKeyedStorage(AdoNetGrainStorageFactory.Create(sp, (string)key!), sp.GetRequiredService<NewGrainIds>()));
         }
 
         silo.UseAdoNetReminderService(o =>
@@ -88,6 +88,7 @@ public static class MediaPersistenceExtensions
         services.AddSingleton<IGrainIndex, GrainIndex>();
         services.AddSingleton<IGrainStateQuery, GrainStateQueryService>();
         services.AddSingleton<NonceRegistry>();
+        services.AddSingleton<NewGrainIds>();
         services.AddSingleton<INonceRegistry>(static sp => sp.GetRequiredService<NonceRegistry>());
         services.AddHostedService<NoncePurgeService>();
         return services;

@@ -63,6 +63,46 @@ public sealed class GrainStorageProviderTests
     [Theory]
     [InlineData(DatabaseKind.Postgres)]
     [InlineData(DatabaseKind.Sqlite)]
+    public async Task A_grain_marked_new_skips_one_read_while_it_is_created_and_can_never_overwrite_a_row(DatabaseKind kind)
+    {
+        await using var test = await TestDatabase.CreateAsync(kind);
+        await using var silo = await TestSilo.StartAsync(test.Database, "svc");
+        var storage = silo.Host.Services.GetRequiredKeyedService<IGrainStorage>(MediaPersistenceExtensions.MediaStorage);
+        var newIds = silo.Host.Services.GetRequiredService<NewGrainIds>();
+        var id = GrainId.Create("counter", "taken");
+        await storage.WriteStateAsync("counter", id, new GrainState<CounterState> { State = new CounterState { Count = 5 } });
+
+        // Marked new (as the API marks a task id it just minted): the read is skipped, so even a row that exists
+        // reads as absent, which is how this test sees the skip. Its first write then inserts only where no row
+        // is, and is refused here: a mistaken mark cannot overwrite anything.
+        using (newIds.Creating(id))
+        {
+            // Orleans hands the storage a state its activator made: the skip leaves it as it is.
+            var fresh = new GrainState<CounterState> { State = new CounterState() };
+            await storage.ReadStateAsync("counter", id, fresh);
+            Assert.Equal((false, null, 0), (fresh.RecordExists, fresh.ETag, fresh.State!.Count));
+            fresh.State = new CounterState { Count = 99 };
+            await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("counter", id, fresh));
+
+            // The mark is used once: a second activation during the same call reads.
+            var again = new GrainState<CounterState>();
+            await storage.ReadStateAsync("counter", id, again);
+            Assert.Equal((true, "1", 5), (again.RecordExists, again.ETag, again.State!.Count));
+        }
+
+        // Dropped when the creating call ends, read or not: any later activation reads.
+        using (newIds.Creating(id))
+        {
+        }
+
+        var later = new GrainState<CounterState>();
+        await storage.ReadStateAsync("counter", id, later);
+        Assert.Equal((true, "1", 5), (later.RecordExists, later.ETag, later.State!.Count));
+    }
+
+    [Theory]
+    [InlineData(DatabaseKind.Postgres)]
+    [InlineData(DatabaseKind.Sqlite)]
     public async Task Every_grain_id_and_state_name_has_its_own_row(DatabaseKind kind)
     {
         await using var test = await TestDatabase.CreateAsync(kind);

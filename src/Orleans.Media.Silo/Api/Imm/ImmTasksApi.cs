@@ -5,6 +5,7 @@ using Orleans.Media.Grains.Notifications;
 using Orleans.Media.Grains.Projects;
 using Orleans.Media.Grains.Tasks;
 using Orleans.Media.Persistence;
+using Orleans.Media.Persistence.Hosting;
 using Orleans.Media.Persistence.Queries;
 using Orleans.Media.Silo.Protocols;
 using Orleans.Media.Storage;
@@ -127,7 +128,12 @@ public static class ImmTasksApi
 
         var taskId = TaskIds.NewTaskId(FileUncompressionTaskState.TaskType);
         var eventId = TaskIds.NewEventId();
-        await grains.GetGrain<IFileUncompressionTaskGrain>(taskId).Create(new FileUncompressionRequest
+        var task = grains.GetGrain<IFileUncompressionTaskGrain>(taskId);
+
+        // A random id just minted: if the grain activates in this silo for this call, it skips reading state it
+        // cannot have (NewGrainIds).
+        using var creating = request.Services.GetRequiredService<NewGrainIds>().Creating(task.GetGrainId());
+        await task.Create(new FileUncompressionRequest
         {
             ProjectName = projectName,
             SourceURI = source.ToString(),
