@@ -107,10 +107,10 @@ public sealed partial class FileUncompressionTaskGrain(
         }
     }
 
-    public async Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits)
+    public async Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, Admission admission)
     {
         var password = request.Password is { Length: > 0 } p ? secrets.Protect(PasswordBinding(TaskId), p) : null;
-        var (next, ev) = FileUncompressionTransitions.Create(State, TaskId, eventId, request, password, limits, time.GetUtcNow());
+        var (next, ev) = FileUncompressionTransitions.Create(State, TaskId, eventId, request, password, admission.Limits, time.GetUtcNow());
         next = next with { Revision = State.Revision + 1 };
 
         // The queue entry first, without waiting for its disk flush: the state write after it waits for the flush,
@@ -119,7 +119,11 @@ public sealed partial class FileUncompressionTaskGrain(
         await index.WriteAheadAsync(GrainTypeName, TaskId, next.ProjectName, next.Revision, next.ForIndex());
         await WriteStateAsync(next);
         await PublishAsync(ev);
-        this.AsReference<IFileUncompressionTaskGrain>().Wake().Ignore();
+        if (admission.SlotFree)
+        {
+            this.AsReference<IFileUncompressionTaskGrain>().Wake().Ignore();
+        }
+
         return State;
     }
 

@@ -7,11 +7,12 @@ namespace Orleans.Media.Grains.FileUncompression;
 public interface IFileUncompressionTaskGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Records the task (state, index, reminder) and returns; the extraction starts as soon as the project grants
-    /// a slot. <paramref name="limits"/> are the project's, as its admission returned them to the caller (which needs
-    /// them first for the size check): the project is read once per creation.
+    /// Records the task (state and queue entry) and returns; the extraction starts as soon as the project grants
+    /// a slot. <paramref name="admission"/> is the project's, as returned to the caller (which needs the limits first
+    /// for the size check): the project is read once per creation. Admitted with a slot free, the task asks for it at
+    /// once; otherwise it waits for the project to wake it.
     /// </summary>
-    Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits);
+    Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, Admission admission);
 
     /// <summary>The stored state (<see cref="FileUncompressionTaskState.Exists"/> false for an unknown or purged task).</summary>
     [ReadOnly]

@@ -17,10 +17,11 @@ public interface IProjectGrain : IGrainWithStringKey
     /// <summary>Deletes; <c>StatusConflict</c> while <paramref name="unfinishedTasks"/> &gt; 0.</summary>
     Task Delete(long unfinishedTasks);
 
-    /// <summary>Admission of a new task: the limits it runs under (as last stored); <c>ResourceNotFound</c> when the
-    /// project is gone. Interleaved like <see cref="Get"/>: every creation asks, so it must not queue behind slot writes.</summary>
+    /// <summary>Admission of a new task: the limits it runs under (as last stored) and whether a slot looks free;
+    /// <c>ResourceNotFound</c> when the project is gone. Interleaved like <see cref="Get"/>: every creation asks, so
+    /// it must not queue behind slot writes.</summary>
     [AlwaysInterleave]
-    Task<ProjectLimits> Admit();
+    Task<Admission> Admit();
 
     /// <summary>
     /// Whether <see cref="AcquireSlot"/> would grant <paramref name="taskId"/> a slot now (it holds one, or one is free

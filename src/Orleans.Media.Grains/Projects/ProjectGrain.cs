@@ -44,6 +44,18 @@ public sealed partial class ProjectGrain(
     /// </summary>
     private const int MaxPendingGrants = 32;
 
+    /// <summary>When <see cref="Admit"/> last told a task that no slot was free. Such a task does not ask for a slot:
+    /// its queue entry may be written just after a slot freed and the queue was read without it, so for
+    /// <see cref="BusyRecheckWindow"/> after that answer, a wake that leaves a slot unclaimed reads the queue again a
+    /// second later (<see cref="_recheck"/>).</summary>
+    private DateTimeOffset _toldBusyAt = DateTimeOffset.MinValue;
+
+    private static readonly TimeSpan BusyRecheckWindow = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan RecheckDelay = TimeSpan.FromSeconds(1);
+
+    private IGrainTimer? _recheck;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stored = State;
@@ -91,7 +103,18 @@ public sealed partial class ProjectGrain(
         }
     }
 
-    public Task<ProjectLimits> Admit() => Task.FromResult(ProjectTransitions.Admit(_stored));
+    public Task<Admission> Admit()
+    {
+        var limits = ProjectTransitions.Admit(_stored);
+        var now = time.GetUtcNow();
+        var slotFree = ProjectTransitions.SlotFree(State, _promised.Count, MaxPendingGrants, now);
+        if (!slotFree)
+        {
+            _toldBusyAt = now;
+        }
+
+        return Task.FromResult(new Admission(limits, slotFree));
+    }
 
     public Task<bool> MayAcquireSlot(string taskId)
     {
@@ -183,10 +206,24 @@ public sealed partial class ProjectGrain(
             return;
         }
 
-        foreach (var taskId in await tasks.WaitingAsync(State.Name, free))
+        var waiting = await tasks.WaitingAsync(State.Name, free);
+        foreach (var taskId in waiting)
         {
             GrainFactory.GetGrain<IFileUncompressionTaskGrain>(taskId).Wake().Ignore();
         }
+
+        if (waiting.Count < free && time.GetUtcNow() - _toldBusyAt < BusyRecheckWindow)
+        {
+            // A task told "no slot" may be writing its queue entry right now: look again shortly.
+            _recheck ??= this.RegisterGrainTimer(RecheckAsync, new GrainTimerCreationOptions(RecheckDelay, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    private Task RecheckAsync(CancellationToken cancellationToken)
+    {
+        _recheck?.Dispose();
+        _recheck = null;
+        return WakeWaitingTasksAsync();
     }
 
     private async Task PurgeExpiredTasksAsync()

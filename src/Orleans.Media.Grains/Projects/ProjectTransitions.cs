@@ -43,6 +43,11 @@ public static class ProjectTransitions
         return state.Limits;
     }
 
+    /// <summary>Whether a task asking now would find a slot: the live slots and the tasks already told yes leave one
+    /// under EngineConcurrency, and fewer than <paramref name="maxPending"/> are told yes and not yet granted.</summary>
+    public static bool SlotFree(ProjectState state, int promised, int maxPending, DateTimeOffset now) =>
+        state.Exists && state.Slots.Expire(now).Count + promised < state.Limits.EngineConcurrency && promised < maxPending;
+
     public static void RequireExists(ProjectState state)
     {
         if (!state.Exists)

@@ -55,6 +55,27 @@ public sealed class ProjectTransitionsTests
     }
 
     [Fact]
+    public void A_slot_is_free_while_live_slots_and_tasks_told_yes_stay_under_the_concurrency()
+    {
+        var lease = TimeSpan.FromMinutes(2);
+        var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Limits = new ProjectLimits { EngineConcurrency = 2 } }, Now);
+        Assert.True(ProjectTransitions.SlotFree(p, promised: 0, maxPending: 32, Now));
+        Assert.True(ProjectTransitions.SlotFree(p, promised: 1, maxPending: 32, Now));
+        Assert.False(ProjectTransitions.SlotFree(p, promised: 2, maxPending: 32, Now));
+        Assert.False(ProjectTransitions.SlotFree(p, promised: 1, maxPending: 1, Now));
+
+        p = p with { Slots = p.Slots.Acquire("task-1", 2, Now, lease).Slots };
+        Assert.True(ProjectTransitions.SlotFree(p, promised: 0, maxPending: 32, Now));
+        Assert.False(ProjectTransitions.SlotFree(p, promised: 1, maxPending: 32, Now));
+
+        // An expired lease counts as free.
+        p = p with { Slots = p.Slots.Acquire("task-2", 2, Now, lease).Slots };
+        Assert.False(ProjectTransitions.SlotFree(p, promised: 0, maxPending: 32, Now));
+        Assert.True(ProjectTransitions.SlotFree(p, promised: 0, maxPending: 32, Now + lease + TimeSpan.FromSeconds(1)));
+        Assert.False(ProjectTransitions.SlotFree(new ProjectState(), promised: 0, maxPending: 32, Now));
+    }
+
+    [Fact]
     public void Update_changes_only_what_it_names_and_keeps_the_slots()
     {
         var (p, _) = ProjectTransitions.Create(new ProjectState(), "p", new ProjectSettings { Description = "d", TemplateId = "t" }, Now);

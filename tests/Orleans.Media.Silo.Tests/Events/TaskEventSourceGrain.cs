@@ -45,7 +45,7 @@ public sealed class TaskEventSourceGrain(
 
     public Task<FileUncompressionTaskState> Get() => Task.FromResult(state.State);
 
-    public Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, ProjectLimits limits) =>
+    public Task<FileUncompressionTaskState> Create(FileUncompressionRequest request, string eventId, Admission admission) =>
         throw new NotSupportedException("A stand-in: its tests drive it through ITaskEventSourceGrain.");
 
     public Task Wake() => Task.CompletedTask;

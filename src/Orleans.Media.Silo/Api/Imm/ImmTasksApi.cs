@@ -105,10 +105,10 @@ public static class ImmTasksApi
         var grains = request.Services.GetRequiredService<IGrainFactory>();
         var store = storage.GetBucket(source.Bucket);
         var inspect = InspectSourceAsync(store, source, ct);
-        ProjectLimits limits;
+        Admission admission;
         try
         {
-            limits = await grains.GetGrain<IProjectGrain>(projectName).Admit();
+            admission = await grains.GetGrain<IProjectGrain>(projectName).Admit();
         }
         catch
         {
@@ -117,6 +117,7 @@ public static class ImmTasksApi
         }
 
         var (head, kind) = await inspect;
+        var limits = admission.Limits;
         var maxBytes = kind == ArchiveSignature.Kind.SevenZip ? limits.Max7zBytes : limits.MaxZipRarBytes;
         if (head.Size > maxBytes)
         {
@@ -145,7 +146,7 @@ public static class ImmTasksApi
             CredentialConfig = credentialConfig,
             Tags = tags,
             RequestId = request.RequestId,
-        }, eventId, limits);
+        }, eventId, admission);
         return new CreateTaskResponse(eventId, taskId);
     }
 
