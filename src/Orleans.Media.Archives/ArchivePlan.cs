@@ -95,16 +95,20 @@ internal sealed class ArchivePlan
     }
 
     /// <summary>The plan of an archive SharpCompress decodes: its listing, in reading order, under the same limits.</summary>
-    public static ArchivePlan FromManaged(Managed.ManagedChoice choice, long size, ArchiveLimits limits)
+    public static ArchivePlan FromManaged(Managed.ManagedChoice choice, long size, ArchiveLimits limits) =>
+        FromListed(choice.Format, choice.Entries, choice.PackedSizes, size, limits);
+
+    /// <summary>A plan from entries a decoder listed in its reading order (SharpCompress, the native 7z directory).</summary>
+    public static ArchivePlan FromListed(ArchiveFormat format, IReadOnlyList<RawEntry> listed, IReadOnlyList<long> packedSizes, long size, ArchiveLimits limits)
     {
-        CheckSize(choice.Format, size, limits);
-        if (choice.Entries.Count > limits.MaxEntries)
+        CheckSize(format, size, limits);
+        if (listed.Count > limits.MaxEntries)
         {
-            throw TooMany(limits, choice.Entries.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            throw TooMany(limits, listed.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        var entries = choice.Entries.Select((e, i) => new PlannedEntry(e.Name, e.Size ?? 0, choice.PackedSizes[i], e.Kind == ArchiveEntryKind.Directory)).ToList();
-        return new ArchivePlan(choice.Format, size, entries, entriesAreInReadOrder: true);
+        var entries = listed.Select((e, i) => new PlannedEntry(e.Name, e.Size ?? 0, packedSizes[i], e.Kind == ArchiveEntryKind.Directory)).ToList();
+        return new ArchivePlan(format, size, entries, entriesAreInReadOrder: true);
     }
 
     /// <summary>

@@ -62,6 +62,9 @@ public sealed record ExtractionOptions
     /// <summary>Zips with less data than this (declared, of the entries extracted) decode sequentially: threads would not pay off.</summary>
     public long ParallelZipMinBytes { get; init; } = 32L * 1024 * 1024;
 
+    /// <summary>Reads an unencrypted 7z with libarchive even where the native reader could (side-by-side measurements).</summary>
+    internal bool PreferLibArchive { get; init; }
+
     public ExtractionOptions Validate()
     {
         Limits.Validate();

@@ -4,7 +4,7 @@ namespace Orleans.Media.Archives.Tests;
 
 /// <summary>
 /// The engine's own 7z decoder (.NET AES + system liblzma): which archives take it, that what it writes equals
-/// `7zz x` of the same archive, and that everything else still opens through SharpCompress.
+/// `7zz x` of the same archive, and that everything else still opens through SharpCompress (encrypted) or libarchive.
 /// </summary>
 public sealed class SevenZipNativeTests
 {
@@ -131,12 +131,112 @@ public sealed class SevenZipNativeTests
         Assert.Equal(expected, h.OutputHashes());
     }
 
+    /// <summary>Unencrypted 7z folders the native reader decodes: it reads them instead of libarchive (same liblzma, fewer copies).</summary>
+    public static TheoryData<string> PlainNativeKinds => new()
+    {
+        "-ms=on -m0=lzma2 -mx=1",
+        "-ms=off -m0=lzma2",
+        "-ms=on -m0=lzma",
+        "-ms=on -m0=copy",
+        "-ms=on -m0=lzma2 -mf=BCJ",
+        "-ms=on -m0=lzma2 -mx=9",
+    };
+
+    [Theory]
+    [MemberData(nameof(PlainNativeKinds))]
+    public async Task Unencrypted_7z_decodes_natively_and_equals_7zz_output(string switches)
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = PlainSevenZip(h, source, switches);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions());
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipNative, result.Decoder);
+        Assert.False(result.IsEncrypted);
+        Assert.Equal(SevenZipOutput(h, archive, password: null), h.OutputHashes());
+        Assert.Equal(TreeHashes.Of(source), h.OutputHashes());
+        Assert.All(result.Entries, e => Assert.Equal("", e.Reason));
+        Assert.Contains(result.Entries, e => e is { PathName: "empty/deeper-empty", IsFolder: true });
+
+        // Same entries, sizes, packed sizes and times as libarchive reports for the same archive.
+        var libarchive = await h.ExtractAsync(archive, new ExtractionOptions { PreferLibArchive = true }, "libarchive");
+        Assert.Equal(ArchiveDecoder.LibArchive, libarchive.Decoder);
+        Assert.Equal(
+            libarchive.Entries.Select(e => (e.Index, e.PathName, e.IsFolder, e.PackedSize, e.UnPackedSize, e.FileAccessTime)),
+            result.Entries.Select(e => (e.Index, e.PathName, e.IsFolder, e.PackedSize, e.UnPackedSize, e.FileAccessTime)));
+    }
+
+    [Theory]
+    [InlineData("-m0=PPMd")]
+    [InlineData("-ms=on -mf=BCJ2")]
+    public async Task Unencrypted_7z_folders_the_native_reader_does_not_cover_stay_on_libarchive(string switches)
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = PlainSevenZip(h, source, switches);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions());
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.LibArchive, result.Decoder);
+        Assert.Equal(TreeHashes.Of(source), h.OutputHashes());
+    }
+
+    [Fact]
+    public async Task Damage_in_an_unencrypted_solid_7z_on_the_native_path_keeps_the_files_before_it()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "src");
+        Directory.CreateDirectory(source);
+        var rng = new Random(11);
+        for (var i = 0; i < 4; i++)
+        {
+            var text = string.Join('\n', Enumerable.Range(0, 40_000).Select(n => $"file {i} line {n} {rng.Next()}"));
+            File.WriteAllText(Path.Combine(source, $"f{i}.txt"), text);
+        }
+
+        var archive = PlainSevenZip(h, source, "-ms=on -m0=lzma2 -mx=1");
+        var bytes = File.ReadAllBytes(archive);
+        var full = await h.ExtractAsync(archive, new ExtractionOptions(), "full");
+        Assert.True(full.Succeeded, full.Error?.ToString());
+
+        // Flip bytes in the packed data's last quarter: the solid block decodes correctly up to there.
+        var packedEnd = 32 + (long)BitConverter.ToUInt64(bytes, 12);
+        for (var at = packedEnd * 3 / 4; at < packedEnd * 3 / 4 + 64; at++)
+        {
+            bytes[at] ^= 0x5A;
+        }
+
+        File.WriteAllBytes(archive, bytes);
+        var result = await h.ExtractAsync(archive, new ExtractionOptions());
+
+        Assert.Equal(ArchiveDecoder.SevenZipNative, result.Decoder);
+        Assert.Equal(ArchiveErrorCode.Corrupt, result.Error?.Code);
+        var failed = result.Entries.Single(e => e.PathName == result.Error!.EntryName);
+        Assert.Equal(ArchiveErrorCode.Corrupt, failed.Code);
+        var written = h.OutputHashes();
+        Assert.DoesNotContain(failed.PathName, written.Keys);
+        Assert.Equal(
+            TreeHashes.Of(source).Where(kv => full.Entries.Single(e => e.PathName == kv.Key).Index < failed.Index),
+            written);
+        Assert.Equal(written.Keys.Order(), result.Entries.Where(e => e.Succeeded && !e.IsFolder).Select(e => e.PathName).Order());
+    }
+
+    private static string PlainSevenZip(ArchiveHarness h, string source, string switches)
+    {
+        var archive = Path.Combine(h.Work, $"plain-{Guid.NewGuid():N}.7z");
+        Tools.Run(source, "7zz", ["a", "-bd", "-y", .. switches.Split(' '), archive, "."]);
+        return archive;
+    }
+
     /// <summary>SHA-256 of every file `7zz x` writes for the archive (the reference output).</summary>
-    private static SortedDictionary<string, string> SevenZipOutput(ArchiveHarness h, string archive, string password)
+    private static SortedDictionary<string, string> SevenZipOutput(ArchiveHarness h, string archive, string? password)
     {
         var folder = Path.Combine(h.Work, $"7zz-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
-        Tools.Run(folder, "7zz", "x", "-bd", "-y", "-p" + password, archive);
+        Tools.Run(folder, "7zz", password is null ? ["x", "-bd", "-y", archive] : ["x", "-bd", "-y", "-p" + password, archive]);
         return TreeHashes.Of(folder);
     }
 }

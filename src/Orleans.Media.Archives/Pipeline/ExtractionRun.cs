@@ -44,6 +44,7 @@ internal sealed partial class ExtractionRun
     private long _bytesWritten;
     private bool _isEncrypted;
     private ArchiveDecoder _decoder;
+    private SevenZip.SevenZipReader? _plainSevenZip;
     private ArchiveError? _workerError;
 
     public ExtractionRun(Stream source, Func<Stream>? openSource, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
@@ -160,8 +161,13 @@ internal sealed partial class ExtractionRun
             var sniffed = ArchiveSignature.Sniff(_source);
             _format = sniffed;
             var managed = ManagedDecoding.Choose(_source, sniffed, _options.Passphrases, _options.Limits);
-            var plan = managed is not null
-                ? ArchivePlan.FromManaged(managed, _source.Length, _options.Limits)
+
+            // An unencrypted 7z the native reader covers: its directory is the plan, no libarchive listing pass.
+            _plainSevenZip = managed is null && sniffed == ArchiveFormat.SevenZip && !_options.PreferLibArchive
+                ? SevenZip.SevenZipReader.TryOpenPlain(_source)
+                : null;
+            var plan = managed is not null ? ArchivePlan.FromManaged(managed, _source.Length, _options.Limits)
+                : _plainSevenZip is { } plain ? ArchivePlan.FromListed(ArchiveFormat.SevenZip, plain.List(), plain.PackedSizes(), _source.Length, _options.Limits)
                 : BuildPlan(sniffed);
             _format = plan.Format;
             var wanted = plan.Entries.Where(IsWanted).ToList();
@@ -200,6 +206,7 @@ internal sealed partial class ExtractionRun
         }
         catch (ArchiveException ex)
         {
+            _plainSevenZip?.Dispose();
             _isEncrypted |= ex.Code is ArchiveErrorCode.NoPassword or ArchiveErrorCode.WrongPassword or ArchiveErrorCode.EncryptionNotSupported;
             return ex.Error;
         }
@@ -220,6 +227,12 @@ internal sealed partial class ExtractionRun
     /// </summary>
     private IEntryReader OpenReader(Stream input, ManagedChoice? managed)
     {
+        if (_plainSevenZip is { } plain)
+        {
+            _decoder = ArchiveDecoder.SevenZipNative;
+            return plain;
+        }
+
         if (managed is { Format: ArchiveFormat.SevenZip }
             && SevenZip.SevenZipReader.TryOpen(input, managed.Password, managed.Entries.Select(e => e.Name).ToList()) is { } native)
         {

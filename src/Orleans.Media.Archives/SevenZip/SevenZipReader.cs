@@ -104,6 +104,44 @@ internal sealed class SevenZipReader : IEntryReader
         }
     }
 
+    /// <summary>
+    /// A reader for a 7z none of whose folders is encrypted, when it decodes every folder; null otherwise (libarchive
+    /// then reads it, and refuses encrypted entries when no password was given).
+    /// </summary>
+    public static SevenZipReader? TryOpenPlain(Stream source)
+    {
+        var reader = TryOpen(source, password: null, expectedNames: null);
+        if (reader is { IsEncrypted: true })
+        {
+            reader.Dispose();
+            return null;
+        }
+
+        return reader;
+    }
+
+    /// <summary>Every entry in reading order without reading data (a link's target is read when it is reached).</summary>
+    public IReadOnlyList<RawEntry> List() => _directory.Files.Select(f => new RawEntry(
+        f.Name,
+        false,
+        f.IsDirectory ? ArchiveEntryKind.Directory : IsLink(f) ? ArchiveEntryKind.SymbolicLink : ArchiveEntryKind.File,
+        f.IsDirectory ? 0 : f.Size,
+        ToTime(f.ModifiedFileTime),
+        f.HasStream && _chains[f.Folder].Aes is not null,
+        null)).ToList();
+
+    /// <summary>Packed sizes as `7zz l` lists them: a folder's packed streams on its first file, 0 on the others.</summary>
+    public IReadOnlyList<long> PackedSizes() => _directory.Files.Select(f =>
+    {
+        if (!f.FirstInFolder)
+        {
+            return 0L;
+        }
+
+        var folder = _directory.Folders[f.Folder];
+        return Enumerable.Range(folder.FirstPackStream, folder.PackedStreams.Count).Sum(p => _directory.PackSizes[p]);
+    }).ToList();
+
     public bool MoveNext(out RawEntry entry, out string? headerError)
     {
         headerError = null;
@@ -125,9 +163,7 @@ internal sealed class SevenZipReader : IEntryReader
         var kind = file.IsDirectory ? ArchiveEntryKind.Directory : ArchiveEntryKind.File;
         string? linkTarget = null;
 
-        // p7zip and 7-Zip on Unix (-snl) keep the mode in the high 16 bits of the attributes (flag 0x8000).
-        if (!file.IsDirectory && file.Attributes is { } attributes && (attributes & 0x8000) != 0 && ((attributes >> 16) & 0xF000) == 0xA000
-            && file.Size <= MaxLinkTarget)
+        if (IsLink(file))
         {
             linkTarget = ReadLinkTarget(file);
             kind = ArchiveEntryKind.SymbolicLink;
@@ -184,6 +220,11 @@ internal sealed class SevenZipReader : IEntryReader
     }
 
     public void Dispose() => ReleaseDecoder();
+
+    // p7zip and 7-Zip on Unix (-snl) keep the mode in the high 16 bits of the attributes (flag 0x8000).
+    private static bool IsLink(SevenZipFile file) =>
+        !file.IsDirectory && file.Attributes is { } attributes && (attributes & 0x8000) != 0 && ((attributes >> 16) & 0xF000) == 0xA000
+        && file.Size <= MaxLinkTarget;
 
     private bool MaybeWrongPassword(SevenZipFile file) => file.HasStream && _chains[file.Folder].Aes is not null && !_passwordProven;
 
