@@ -15,6 +15,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Media.Processing;
 using Orleans.Media.Processing.Actions.Video;
 using Orleans.Media.Processing.Ingestion;
+using Orleans.Media.Silo.Hosting;
 using Orleans.Media.Silo.Storage;
 using Orleans.Media.Storage;
 using Orleans.Media.Storage.Local;
@@ -249,11 +250,10 @@ public sealed class MediaBenchmark : IBenchScenario
             o.DefaultLocalRoot = root;
             o.LocalSigningKey = signingKey;
         });
-        if (int.TryParse(Environment.GetEnvironmentVariable("ORLEANSMEDIA_BENCH_KESTREL_BLOCK_KIB"), out var blockKib))
-        {
-            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(new LargeBlockMemoryPoolFactory(blockKib * 1024));
-            BenchReport.Note($"experiment: Kestrel memory pool blocks of {blockKib} KiB");
-        }
+        // Kestrel's blocks as the silo sets them (OrleansMedia:ReceiveBlockKiB); the variable compares others (4: Kestrel's own pool).
+        var blockKib = int.TryParse(Environment.GetEnvironmentVariable("ORLEANSMEDIA_BENCH_KESTREL_BLOCK_KIB"), out var kib) ? kib : new SiloOptions().ReceiveBlockKiB;
+        builder.Services.AddKestrelReceiveBlocks(blockKib);
+        BenchReport.Note($"Kestrel memory pool blocks of {blockKib} KiB");
 
         await using var app = builder.Build();
         app.MapLocalObjectsApi();
