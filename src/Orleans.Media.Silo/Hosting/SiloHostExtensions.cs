@@ -58,6 +58,7 @@ public static class SiloHostExtensions
 
         var services = builder.Services;
         services.AddSingleton(data);
+        services.AddKestrelReceiveBlocks(silo.ReceiveBlockKiB);
         services.AddOptions<SiloOptions>().Bind(siloSection).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
 

@@ -29,6 +29,11 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             errors.Add($"OrleansMedia:AdvertisedUrl '{url}' is not an absolute URL.");
         }
 
+        if (options.ReceiveBlockKiB is < 4 or > 1024)
+        {
+            errors.Add($"OrleansMedia:ReceiveBlockKiB must be between 4 and 1024 (KiB), not {options.ReceiveBlockKiB}.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Media.Silo.Hosting;
 using Orleans.Media.Silo.Storage;
 using Orleans.Media.Storage;
 using Orleans.Media.Storage.Local;
@@ -16,9 +17,10 @@ namespace Orleans.Media.Silo.Tests.Storage;
 
 /// <summary>
 /// Direct uploads into the local-folder backend of the embedded default: a plain HttpClient PUTs to the URLs
-/// <see cref="DirectUploads"/> issues, against a real Kestrel that maps <see cref="LocalObjectsApi"/>.
+/// <see cref="DirectUploads"/> issues, against a real Kestrel that maps <see cref="LocalObjectsApi"/>, with Kestrel's
+/// own memory pool here and with the silo's larger receive blocks in <see cref="DirectUploadsApiLargeBlockTests"/>.
 /// </summary>
-public sealed class DirectUploadsApiTests : IAsyncLifetime
+public class DirectUploadsApiTests : IAsyncLifetime
 {
     private const string SigningKey = "direct-upload-signing-key-0123456789";
     private const string Bucket = "direct";
@@ -30,6 +32,13 @@ public sealed class DirectUploadsApiTests : IAsyncLifetime
     private DirectUploads _uploads = null!;
     private string _baseUrl = null!;
 
+    /// <summary>Kestrel's block size for this run (4: Kestrel's own pool).</summary>
+    protected virtual int ReceiveBlockKiB => 4;
+
+    protected WebApplication App => _app;
+
+    protected DirectUploads Uploads => _uploads;
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -39,6 +48,7 @@ public sealed class DirectUploadsApiTests : IAsyncLifetime
             o.DefaultLocalRoot = _root;
             o.LocalSigningKey = SigningKey;
         });
+        builder.Services.AddKestrelReceiveBlocks(ReceiveBlockKiB);
         _app = builder.Build();
         _app.MapLocalObjectsApi();
         await _app.StartAsync();
