@@ -28,8 +28,6 @@ public sealed class NewGrainIds
     /// <summary>True once for a grain marked new: its state cannot exist.</summary>
     internal bool TryTake(GrainId grainId) => _creating.TryRemove(grainId, out _);
 
-    internal int Count => _creating.Count;
-
     public readonly struct Scope(NewGrainIds owner, GrainId grainId) : IDisposable
     {
         public void Dispose() => owner?._creating.TryRemove(grainId, out _);
