@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using static Orleans.Media.Archives.SevenZip.SevenZipPropertyIds;
 
 namespace Orleans.Media.Archives.SevenZip;
 
@@ -77,28 +78,6 @@ internal sealed class SevenZipDirectory
 
     // A header of 80,000 entries is a few MB; the cap bounds what a hostile header can make us allocate.
     public const long MaxHeaderBytes = 64L * 1024 * 1024;
-
-    private const byte End = 0x00;
-    private const byte Header = 0x01;
-    private const byte ArchiveProperties = 0x02;
-    private const byte AdditionalStreamsInfo = 0x03;
-    private const byte MainStreamsInfo = 0x04;
-    private const byte FilesInfo = 0x05;
-    private const byte PackInfo = 0x06;
-    private const byte UnpackInfo = 0x07;
-    private const byte SubStreamsInfo = 0x08;
-    private const byte Size = 0x09;
-    private const byte Crc = 0x0A;
-    private const byte Folder = 0x0B;
-    private const byte CodersUnpackSize = 0x0C;
-    private const byte NumUnpackStream = 0x0D;
-    private const byte EmptyStream = 0x0E;
-    private const byte EmptyFile = 0x0F;
-    private const byte Anti = 0x10;
-    private const byte Name = 0x11;
-    private const byte MTime = 0x14;
-    private const byte WinAttributes = 0x15;
-    private const byte EncodedHeader = 0x17;
 
     private static ReadOnlySpan<byte> Signature => [(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C];
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Orleans.Media.Archives.Native;
+using static Orleans.Media.Archives.SevenZip.SevenZipPropertyIds;
 
 namespace Orleans.Media.Archives.SevenZip;
 
@@ -14,23 +15,6 @@ internal static class SevenZipHeader
 {
     private const int SignatureHeaderSize = SevenZipDirectory.SignatureHeaderSize;
     private const long MaxHeaderBytes = SevenZipDirectory.MaxHeaderBytes;
-
-    private const byte End = 0x00;
-    private const byte Header = 0x01;
-    private const byte ArchiveProperties = 0x02;
-    private const byte AdditionalStreamsInfo = 0x03;
-    private const byte MainStreamsInfo = 0x04;
-    private const byte FilesInfo = 0x05;
-    private const byte PackInfo = 0x06;
-    private const byte UnpackInfo = 0x07;
-    private const byte SubStreamsInfo = 0x08;
-    private const byte Size = 0x09;
-    private const byte Crc = 0x0A;
-    private const byte Folder = 0x0B;
-    private const byte CodersUnpackSize = 0x0C;
-    private const byte NumUnpackStream = 0x0D;
-    private const byte EmptyStream = 0x0E;
-    private const byte EncodedHeader = 0x17;
 
     /// <summary>Each entry's packed size in header order (libarchive's order), or null when the header cannot be read.
     /// <paramref name="expectedEntries"/> (the count libarchive listed): a header claiming another count is refused
