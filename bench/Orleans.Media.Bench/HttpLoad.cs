@@ -18,7 +18,9 @@ public static class HttpLoad
     private const int PreparedPerSecond = 20_000;
 
     /// <param name="CpuTime">CPU time of this whole process (silo and generator) during the timed window.</param>
-    public sealed record Result(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, TimeSpan CpuTime)
+    /// <param name="AllocatedBytes">Bytes this process allocated during the window (the GC's work grows with them).</param>
+    /// <param name="GcPause">Time the process's threads stood paused by the GC during the window.</param>
+    public sealed record Result(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, TimeSpan CpuTime, long AllocatedBytes, TimeSpan GcPause)
     {
         /// <summary>Process CPU per answered request, in microseconds (PostgreSQL's share not included).</summary>
         public double CpuMicrosecondsPerRequest => CpuTime.TotalMicroseconds / Math.Max(1, Count + Errors);
@@ -32,6 +34,8 @@ public static class HttpLoad
             report.Metric(metric + "_p99", BenchReport.Percentile(LatenciesMs, 99), "ms");
             report.Metric(metric + "_errors", Errors, "count");
             report.Metric(metric + "_cpu", CpuMicrosecondsPerRequest, "us_per_request");
+            report.Metric(metric + "_alloc", AllocatedBytes / 1024.0 / Math.Max(1, Count + Errors), "KiB_per_request");
+            report.Metric(metric + "_gc_pause", 100 * GcPause / Elapsed, "percent");
         }
     }
 
@@ -48,6 +52,8 @@ public static class HttpLoad
         var samples = new List<double>[concurrency];
         var endpoint = new IPEndPoint(IPAddress.Parse(address.Host), address.Port);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
+        var paused = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
         var end = stopwatch.Elapsed + duration;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
@@ -77,7 +83,7 @@ public static class HttpLoad
         }, cancellationToken)));
         var elapsed = stopwatch.Elapsed;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        return new Result(count, errors, [.. samples.SelectMany(s => s)], elapsed, cpu);
+        return new Result(count, errors, [.. samples.SelectMany(s => s)], elapsed, cpu, GC.GetTotalAllocatedBytes() - allocated, GC.GetTotalPauseDuration() - paused);
     }
 
     private static byte[] Encode(string host, string pathAndQuery) =>

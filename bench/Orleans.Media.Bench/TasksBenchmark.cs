@@ -243,7 +243,8 @@ public sealed class TasksBenchmark : IBenchScenario
 
     private static HttpLoad.Result Merge(List<HttpLoad.Result> results) => new(
         results.Sum(r => r.Count), results.Sum(r => r.Errors), [.. results.SelectMany(r => r.LatenciesMs)],
-        TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)), TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)));
+        TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)), TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)),
+        results.Sum(r => r.AllocatedBytes), TimeSpan.FromTicks(results.Sum(r => r.GcPause.Ticks)));
 
     /// <summary>Commits and rows written in the whole benchmark database so far (pg_stat_database; the statistics
     /// collector lags by up to half a second, so read per window it is approximate).</summary>

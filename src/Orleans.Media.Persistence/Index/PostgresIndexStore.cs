@@ -11,6 +11,9 @@ internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexSt
 {
     private readonly NpgsqlDataSource _data = (NpgsqlDataSource)database.DataSource;
 
+    /// <summary>Rows written ahead, many to a transaction (<see cref="PostgresIndexAheadWriter"/>).</summary>
+    private readonly PostgresIndexAheadWriter _ahead = new((NpgsqlDataSource)database.DataSource);
+
     private const string UpsertSql =
         "INSERT INTO grain_index AS g (grain_type, grain_key, partition_key, version, state) VALUES ($1, $2, $3, $4, $5::jsonb) " +
         "ON CONFLICT (grain_type, grain_key) DO UPDATE SET partition_key = excluded.partition_key, version = excluded.version, " +
@@ -18,32 +21,19 @@ internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexSt
 
     public async Task UpsertAsync(GrainIndexEntry entry, bool awaitFlush, CancellationToken cancellationToken)
     {
-        var upsert = new NpgsqlBatchCommand(UpsertSql)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter { Value = entry.GrainType },
-                new NpgsqlParameter { Value = entry.Key },
-                new NpgsqlParameter { Value = (object?)entry.Partition ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new NpgsqlParameter { Value = entry.Version },
-                new NpgsqlParameter { Value = entry.StateJson, NpgsqlDbType = NpgsqlDbType.Text },
-            },
-        };
-        await using var batch = _data.CreateBatch();
         if (!awaitFlush)
         {
-            // One round trip: the transaction, its commit mode and the upsert.
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+            await _ahead.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        batch.BatchCommands.Add(upsert);
-        if (!awaitFlush)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var upsert = _data.CreateCommand(UpsertSql);
+        upsert.Parameters.Add(new NpgsqlParameter { Value = entry.GrainType });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = entry.Key });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Partition ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = entry.Version });
+        upsert.Parameters.Add(new NpgsqlParameter { Value = entry.StateJson, NpgsqlDbType = NpgsqlDbType.Text });
+        await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string grainType, string key, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Npgsql;
+using Orleans.Media.Persistence.Index;
 using Orleans.Media.Persistence.Tests.Infrastructure;
 
 namespace Orleans.Media.Persistence.Tests.Index;
@@ -76,6 +77,43 @@ public sealed class GrainIndexTests
         await using var open = conn.CreateCommand();
         open.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'";
         Assert.Equal(0L, (long)(await open.ExecuteScalarAsync())!);
+    }
+
+    [Theory]
+    [InlineData(DatabaseKind.Postgres)]
+    [InlineData(DatabaseKind.Sqlite)]
+    public async Task Rows_written_ahead_at_once_keep_the_version_rules_and_a_bad_row_fails_only_its_caller(DatabaseKind kind)
+    {
+        // On PostgreSQL rows written ahead at the same time share transactions: three versions of 100 keys arrive
+        // in random order (several of one key in one statement), and five malformed rows among them.
+        await using var f = await PersistenceFixture.CreateAsync(kind);
+        var writes = Enumerable.Range(0, 100).SelectMany(k => Enumerable.Range(1, 3).Select(v => (Key: "k" + k, Version: (long)v)))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var good = writes.Select(w => Task.Run(() => f.Index.UpsertAheadAsync(
+            new GrainIndexEntry("task", w.Key, "p1", w.Version, new IndexedState { Tag = "v" + w.Version }.ToJson())))).ToList();
+        var bad = Enumerable.Range(0, 5).Select(i => Task.Run(() => f.Index.UpsertAheadAsync(
+            new GrainIndexEntry("task", "bad" + i, "p1", 1, "{not json")))).ToList();
+
+        await Task.WhenAll(good);
+        foreach (var b in bad)
+        {
+            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => b);
+        }
+
+        var page = await f.Query.QueryAsync<IndexedState>(new GrainStateQuery("task") { Limit = 100 });
+        Assert.Equal(100, await f.Query.CountAsync(new GrainStateQuery("task")));
+        Assert.All(page.Items, i => Assert.Equal((3L, "v3"), (i.Version, i.State.Tag)));
+    }
+
+    [Fact]
+    public void A_batch_writes_each_key_once_with_its_highest_version_and_the_last_on_a_tie()
+    {
+        static PostgresIndexAheadWriter.Pending P(string key, long version, string json) =>
+            new(new GrainIndexEntry("task", key, null, version, json), new TaskCompletionSource());
+
+        var rows = PostgresIndexAheadWriter.Rows([P("a", 2, "a2"), P("b", 1, "b1"), P("a", 1, "a1"), P("a", 2, "a2 again"), P("b", 3, "b3")]);
+
+        Assert.Equal([("a", "a2 again"), ("b", "b3")], rows.Select(r => (r.Key, r.StateJson)).OrderBy(r => r.Key));
     }
 
     [Theory]
