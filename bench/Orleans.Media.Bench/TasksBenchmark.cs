@@ -167,6 +167,10 @@ public sealed class TasksBenchmark : IBenchScenario
         var ended = await silo.CountAsync(null, cancellationToken) - await silo.CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Running, cancellationToken);
         BenchReport.Note($"{merged["noop"].Count} no-ops, {merged["create"].Count} creates, {merged["gettask"].Count} GetTask in {Rounds} alternating windows of {window.TotalSeconds:0.#} s each, {concurrency} concurrent; " +
             $"{created.Count} tasks created in all, {ended} of them extracted so far (EngineConcurrency 1); {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
+        // What the live activations cost in memory (every created task stays activated until idle collection).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        BenchReport.Note($"after a full collection: GC heap {GC.GetTotalMemory(false) / 1048576.0:0} MiB, working set {Environment.WorkingSet / 1048576.0:0} MiB, " +
+            $"{GC.GetTotalMemory(false) / (double)Math.Max(1, created.Count):0} bytes of heap per task created");
     }
 
     private static async Task RunWorkAsync(BenchReport report, string workDir, string[] args, bool e2e, bool bsdtar, CancellationToken cancellationToken)
