@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Media.Testing;
 
 namespace Orleans.Media.Bench;
@@ -145,6 +146,12 @@ public sealed class TasksBenchmark : IBenchScenario
             BenchReport.Note($"{name}: {list.Sum(c => c.Commits) / (double)requests:0.00} PostgreSQL transactions (reads included) and {list.Sum(c => c.Rows) / (double)requests:0.00} rows inserted/updated/deleted per request (whole database, background work included)");
         }
 
+        // The floor under a creation: what Orleans alone spends on a new activation and one durable state write,
+        // called in-process (no HTTP, signature, nonce, index row or event), with the read skipped as for a new task.
+        var floor = await ActivateAndWriteAsync(silo, concurrency, window, cancellationToken);
+        report.Metric("floor_activate_write", floor.Count / floor.Elapsed.TotalSeconds, "per_s");
+        report.Metric("floor_activate_write_cpu", floor.CpuTime.TotalMicroseconds / Math.Max(1, floor.Count), "us_per_call");
+
         // Profile (untimed: tracing costs CPU): a window of each kind with every PostgreSQL command and Orleans'
         // counters recorded, per request.
         if (!args.Contains("--no-profile"))
@@ -244,6 +251,32 @@ public sealed class TasksBenchmark : IBenchScenario
     }
 
     private static double Rate(HttpLoad.Result result) => result.Count / result.Elapsed.TotalSeconds;
+
+    /// <summary>Calls on fresh grain ids (each a new activation whose state is written once, durably) for
+    /// <paramref name="duration"/>, <paramref name="concurrency"/> at a time.</summary>
+    private static async Task<(long Count, TimeSpan Elapsed, TimeSpan CpuTime)> ActivateAndWriteAsync(
+        BenchSilo silo, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var grains = silo.Services.GetRequiredService<IGrainFactory>();
+        var newIds = silo.Services.GetRequiredService<Orleans.Media.Persistence.Hosting.NewGrainIds>();
+        long count = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (stopwatch.Elapsed < duration && !cancellationToken.IsCancellationRequested)
+            {
+                var grain = grains.GetGrain<IBenchCounterGrain>("floor-" + Guid.NewGuid().ToString("N"));
+                using (newIds.Creating(grain.GetGrainId()))
+                {
+                    await grain.Increment();
+                }
+
+                Interlocked.Increment(ref count);
+            }
+        }, cancellationToken)));
+        return (count, stopwatch.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+    }
 
     private static HttpLoad.Result Merge(List<HttpLoad.Result> results) => new(
         results.Sum(r => r.Count), results.Sum(r => r.Errors), [.. results.SelectMany(r => r.LatenciesMs)],
