@@ -15,6 +15,12 @@ public enum ArchiveDecoder
     /// <summary>The engine's own 7z reader: .NET AES and the system liblzma.</summary>
     SevenZipNative,
 
+    /// <summary>
+    /// The engine's own 7z reader (names, limits, CRC-32, checkpoints) with the data decoded by a <c>7zz</c> child process:
+    /// a 7z in a local folder when 7-Zip is installed.
+    /// </summary>
+    SevenZipTool,
+
     /// <summary>SharpCompress (encrypted 7z it cannot read natively, encrypted RAR).</summary>
     SharpCompress,
 }

@@ -65,6 +65,9 @@ public sealed record ExtractionOptions
     /// <summary>Reads an unencrypted 7z with libarchive even where the native reader could (side-by-side measurements).</summary>
     internal bool PreferLibArchive { get; init; }
 
+    /// <summary>Decodes a local 7z's folders with liblzma even where a 7zz child could (tests and side-by-side measurements).</summary>
+    internal bool PreferLibLzma { get; init; }
+
     public ExtractionOptions Validate()
     {
         Limits.Validate();

@@ -24,6 +24,12 @@ public abstract class ObjectReadStream : Stream
     /// <summary>Range requests made so far.</summary>
     public int RequestCount => Volatile.Read(ref _requestCount);
 
+    /// <summary>
+    /// The open file behind a local-folder object; null for remote backends. A child process can read this very file
+    /// (through <c>/proc/PID/fd/N</c>) without a copy, even if the object is replaced meanwhile. Owned by the stream.
+    /// </summary>
+    public virtual Microsoft.Win32.SafeHandles.SafeFileHandle? LocalFileHandle => null;
+
     public sealed override long Length { get; }
 
     public sealed override long Position

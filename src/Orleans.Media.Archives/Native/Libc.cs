@@ -11,4 +11,10 @@ internal static partial class Libc
     /// </summary>
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
     public static partial int MallocTrim(nuint pad);
+
+    /// <summary><c>fcntl(fd, F_SETPIPE_SZ, bytes)</c>: a pipe's capacity (64 KiB by default, up to /proc/sys/fs/pipe-max-size).</summary>
+    public static int SetPipeSize(int fd, int bytes) => Fcntl(fd, 1031, bytes);
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int command, int argument);
 }

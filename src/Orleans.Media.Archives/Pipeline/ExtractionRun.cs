@@ -45,6 +45,7 @@ internal sealed partial class ExtractionRun
     private bool _isEncrypted;
     private ArchiveDecoder _decoder;
     private SevenZip.SevenZipReader? _plainSevenZip;
+    private SevenZip.SevenZipReader? _sevenZip;
     private ArchiveError? _workerError;
 
     public ExtractionRun(Stream source, Func<Stream>? openSource, ExtractionTarget target, ExtractionOptions options, ILogger logger, CancellationToken cancellationToken)
@@ -107,6 +108,11 @@ internal sealed partial class ExtractionRun
             error = await MaterializeLinksAsync().ConfigureAwait(false);
         }
 
+        if (_sevenZip?.ToolFailure is { } toolFailure)
+        {
+            Log.SevenZipToolFailed(_logger, toolFailure);
+        }
+
         var checkpoint = SnapshotCheckpoint(final: true);
         var entries = _results.Values.Where(e => e.Index <= _reportThrough).OrderBy(e => e.Index).ToList();
         if (error is null)
@@ -127,7 +133,7 @@ internal sealed partial class ExtractionRun
             BytesWritten = _bytesWritten,
             UnmatchedSelections = error is null ? _selections.Where(s => !_matchedSelections.Contains(s)).ToList() : [],
             IsEncrypted = _isEncrypted,
-            Decoder = _decoder,
+            Decoder = _sevenZip is { UsedTool: true } ? ArchiveDecoder.SevenZipTool : _decoder,
         };
     }
 
@@ -229,15 +235,13 @@ internal sealed partial class ExtractionRun
     {
         if (_plainSevenZip is { } plain)
         {
-            _decoder = ArchiveDecoder.SevenZipNative;
-            return plain;
+            return UseSevenZip(plain, password: null);
         }
 
         if (managed is { Format: ArchiveFormat.SevenZip }
             && SevenZip.SevenZipReader.TryOpen(input, managed.Password, managed.Entries.Select(e => e.Name).ToList()) is { } native)
         {
-            _decoder = ArchiveDecoder.SevenZipNative;
-            return native;
+            return UseSevenZip(native, managed.Password);
         }
 
         input.Seek(0, SeekOrigin.Begin);
@@ -249,6 +253,23 @@ internal sealed partial class ExtractionRun
 
         _decoder = ArchiveDecoder.LibArchive;
         return ArchiveReader.Open(input, _options.Passphrases);
+    }
+
+    /// <summary>
+    /// The native 7z reader, its folders decoded by a 7zz child when the archive is a local file and 7-Zip is installed
+    /// (7-Zip's decoder needs ~15 % less CPU than liblzma 5.4, and runs beside the writes); liblzma otherwise.
+    /// </summary>
+    private SevenZip.SevenZipReader UseSevenZip(SevenZip.SevenZipReader reader, string? password)
+    {
+        _decoder = ArchiveDecoder.SevenZipNative;
+        _sevenZip = reader;
+        if (!_options.PreferLibLzma && SevenZip.SevenZipTool.Executable is not null && SevenZip.SevenZipTool.ArchivePathOf(_source) is { } path
+            && reader.UseTool(path, password, Token))
+        {
+            Log.SevenZipTool(_logger, path);
+        }
+
+        return reader;
     }
 
     /// <summary>

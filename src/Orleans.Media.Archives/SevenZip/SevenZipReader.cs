@@ -16,6 +16,10 @@ internal sealed class SevenZipReader : IEntryReader
     private const int MaxLinkTarget = 4096;
     private const int SkipBytes = 256 * 1024;
 
+    // 7zz can only start at the archive's first file: it is used while the folders it would decode for nothing (that
+    // liblzma jumps over: unselected, or done before a resume) stay under this.
+    private const long MaxToolWaste = 8L * 1024 * 1024;
+
     private readonly Stream _source;
     private readonly SevenZipDirectory _directory;
     private readonly FolderChain[] _chains;
@@ -30,6 +34,19 @@ internal sealed class SevenZipReader : IEntryReader
     private uint _crc;
     private bool _ended;
     private byte[]? _scratch;
+
+    // The 7zz child (see UseTool): the archive path and password it is started with, each file's offset in its output
+    // (the stream files' data back to back), each folder's first offset, and the packed bytes up to each folder.
+    private string? _toolArchive;
+    private string? _toolPassword;
+    private CancellationToken _toolToken;
+    private SevenZipTool? _tool;
+    private long[] _fileStart = [];
+    private long[] _folderStart = [];
+    private long[] _packThrough = [];
+    private long _toolExpected;
+    private long _toolSourceBytes;
+    private bool _toolHandedOut;
 
     // Encrypted headers that decoded, or an encrypted file whose CRC-32 matched, prove the password: damage after
     // that is Corrupt. Before it a failure in encrypted data cannot be told from a wrong password.
@@ -46,7 +63,60 @@ internal sealed class SevenZipReader : IEntryReader
 
     public ArchiveFormat Format => ArchiveFormat.SevenZip;
 
-    public long SourceBytes => _sourceBytesDone + (_decoder?.SourceBytes ?? 0);
+    // With 7zz, a folder counts as read whole once it starts: the ratio guard then never sees more than the real ratio.
+    public long SourceBytes => _sourceBytesDone + (_decoder?.SourceBytes ?? 0) + _toolSourceBytes;
+
+    /// <summary>Whether a 7zz child decoded data this reader handed over.</summary>
+    public bool UsedTool => _toolHandedOut;
+
+    /// <summary>Why 7zz was given up before it handed anything over (liblzma decoded instead); null otherwise.</summary>
+    public string? ToolFailure { get; private set; }
+
+    /// <summary>
+    /// Decodes with a <c>7zz</c> child (<see cref="SevenZipTool"/>) reading <paramref name="archive"/> (a path to the
+    /// same file as the source) instead of liblzma, from the archive's first file on. False when 7zz cannot be used
+    /// safely: a file without a CRC-32 (misread output could not be told), or a password 7zz's stdin line cannot carry.
+    /// </summary>
+    public bool UseTool(string archive, string? password, CancellationToken cancellationToken)
+    {
+        if (_directory.Files.Any(f => f.HasStream && f.Crc is null) || password?.IndexOfAny(['\n', '\r', '\0']) >= 0)
+        {
+            return false;
+        }
+
+        var files = _directory.Files;
+        _fileStart = new long[files.Count];
+        _folderStart = Enumerable.Repeat(-1L, _directory.Folders.Count).ToArray();
+        long offset = 0;
+        for (var i = 0; i < files.Count; i++)
+        {
+            _fileStart[i] = offset;
+            if (files[i].HasStream)
+            {
+                if (_folderStart[files[i].Folder] < 0)
+                {
+                    _folderStart[files[i].Folder] = offset;
+                }
+
+                offset += files[i].Size;
+            }
+        }
+
+        _packThrough = new long[_directory.Folders.Count];
+        long packed = 0;
+        for (var f = 0; f < _packThrough.Length; f++)
+        {
+            var folder = _directory.Folders[f];
+            packed += Enumerable.Range(folder.FirstPackStream, folder.PackedStreams.Count).Sum(p => _directory.PackSizes[p]);
+            _packThrough[f] = packed;
+        }
+
+        _toolArchive = archive;
+        _toolPassword = password;
+        _toolToken = cancellationToken;
+        _toolExpected = offset;
+        return true;
+    }
 
     /// <summary>Whether any folder is encrypted.</summary>
     public bool IsEncrypted => _chains.Any(c => c.Aes is not null);
@@ -151,6 +221,7 @@ internal sealed class SevenZipReader : IEntryReader
             _file = null;
             entry = null!;
             ReleaseDecoder();
+            ReleaseTool();
             return false;
         }
 
@@ -190,8 +261,8 @@ internal sealed class SevenZipReader : IEntryReader
 
         try
         {
-            Position(file.Folder, file.FolderOffset + _read);
-            var n = _decoder!.Read(buffer[..(int)Math.Min(buffer.Length, remaining)]);
+            var span = buffer[..(int)Math.Min(buffer.Length, remaining)];
+            var n = ReadData(file, span);
             if (n == 0)
             {
                 throw new InvalidDataException("the folder ends before the file's declared size");
@@ -199,12 +270,13 @@ internal sealed class SevenZipReader : IEntryReader
 
             _crc = Zlib.Crc32(_crc, buffer[..n]);
             _read += n;
-            _decoderOffset += n;
             return n;
         }
         catch (InvalidDataException ex)
         {
             ReleaseDecoder();
+            ReleaseTool();
+            _toolArchive = null;
             var wrongPassword = MaybeWrongPassword(file);
             throw new EntryDataException(
                 wrongPassword ? ArchiveErrorCode.WrongPassword : ArchiveErrorCode.Corrupt,
@@ -219,7 +291,87 @@ internal sealed class SevenZipReader : IEntryReader
         }
     }
 
-    public void Dispose() => ReleaseDecoder();
+    public void Dispose()
+    {
+        ReleaseDecoder();
+        ReleaseTool();
+    }
+
+    /// <summary>The current file's next bytes from 7zz while it serves, else from liblzma.</summary>
+    private int ReadData(SevenZipFile file, Span<byte> span)
+    {
+        if (_toolArchive is not null)
+        {
+            try
+            {
+                if (PositionTool(file))
+                {
+                    var n = _tool!.Read(span);
+                    _toolHandedOut |= n > 0;
+                    return n;
+                }
+            }
+            catch (InvalidDataException ex) when (!_toolHandedOut)
+            {
+                // 7zz failed before any of its output was used (it cannot open the archive, or the data is bad from the
+                // start): liblzma decodes instead and gives the engine's own reason if the data is bad.
+                ToolFailure = ex.Message;
+                _toolSourceBytes = 0;
+                ReleaseTool();
+                _toolArchive = null;
+            }
+        }
+
+        Position(file.Folder, file.FolderOffset + _read);
+        var read = _decoder!.Read(span);
+        _decoderOffset += read;
+        return read;
+    }
+
+    /// <summary>
+    /// Puts 7zz at the current file's next byte (starting it if needed): true when it serves the read. Gives it up for
+    /// good when it would decode more than <see cref="MaxToolWaste"/> of folders liblzma jumps over.
+    /// </summary>
+    private bool PositionTool(SevenZipFile file)
+    {
+        var target = _fileStart[_index] + _read;
+        var from = _tool?.Position ?? 0;
+        if (from > target || _folderStart[file.Folder] - from > MaxToolWaste)
+        {
+            ReleaseTool();
+            _toolArchive = null;
+            return false;
+        }
+
+        if (_tool is null)
+        {
+            try
+            {
+                _tool = SevenZipTool.Start(_toolArchive!, _toolPassword, _toolExpected, _toolToken);
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                ToolFailure = "7zz did not start: " + ex.Message;
+                _toolArchive = null;
+                return false;
+            }
+        }
+
+        if (_tool.Position < target)
+        {
+            _scratch ??= new byte[SkipBytes];
+            _tool.Skip(target - _tool.Position, _scratch);
+        }
+
+        _toolSourceBytes = _packThrough[file.Folder];
+        return true;
+    }
+
+    private void ReleaseTool()
+    {
+        _tool?.Dispose();
+        _tool = null;
+    }
 
     // p7zip and 7-Zip on Unix (-snl) keep the mode in the high 16 bits of the attributes (flag 0x8000).
     private static bool IsLink(SevenZipFile file) =>

@@ -14,6 +14,8 @@ internal sealed class LocalObjectReadStream(SafeFileHandle handle, long length) 
 
     protected override bool IsDisposed => handle.IsClosed;
 
+    public override SafeFileHandle? LocalFileHandle => handle;
+
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
