@@ -1,23 +1,48 @@
-using System.Runtime.InteropServices;
+using System.Globalization;
 
 namespace Orleans.Media.Bench;
 
 /// <summary>
-/// Memory of child processes (the engine's 7zz decoder): the process's own RSS samples leave them out, and this kernel
-/// has no /proc/PID/task/TID/children to find them by.
+/// Memory of the engine's 7zz decoder child: the process's own RSS samples leave children out, getrusage's children
+/// peak counts the parent's image the child had between fork and exec, and this kernel has no
+/// /proc/PID/task/TID/children, so the children are found by their parent id in /proc.
 /// </summary>
-internal static partial class ChildProcesses
+internal static class ChildProcesses
 {
-    private const int RusageChildren = -1;
-
-    /// <summary>The largest peak RSS of any child process reaped so far (getrusage's ru_maxrss, in KiB).</summary>
-    public static unsafe long PeakRssBytes()
+    /// <summary>The largest VmHWM (peak RSS, bytes) among this process's living 7zz children; 0 when there are none.</summary>
+    public static long SevenZipPeakRss()
     {
-        // struct rusage on x86-64/arm64: two timevals, then ru_maxrss; 144 bytes in all.
-        var usage = stackalloc long[18];
-        return GetRusage(RusageChildren, usage) == 0 ? usage[4] * 1024 : 0;
+        long peak = 0;
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var status = File.ReadAllLines(Path.Combine(folder, "status"));
+                if (Field(status, "Name") != "7zz" || Field(status, "PPid") != Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
+                {
+                    continue;
+                }
+
+                // "VmHWM:    5956 kB"
+                if (Field(status, "VmHWM") is { } hwm && long.TryParse(hwm.Split(' ')[0], CultureInfo.InvariantCulture, out var kib))
+                {
+                    peak = Math.Max(peak, kib * 1024);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return peak;
     }
 
-    [LibraryImport("libc", EntryPoint = "getrusage")]
-    private static unsafe partial int GetRusage(int who, long* usage);
+    private static string? Field(string[] status, string name) =>
+        status.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal)) is { } line ? line[(name.Length + 1)..].Trim() : null;
 }

@@ -1,0 +1,138 @@
+using System.Text;
+using Orleans.Media.Archives.SevenZip;
+using Orleans.Media.Archives.Tests.Support;
+
+namespace Orleans.Media.Archives.Tests;
+
+/// <summary>7zz children are this process's children: no other test may start any while these look for them.</summary>
+[CollectionDefinition(nameof(SevenZipToolCollection), DisableParallelization = true)]
+public sealed class SevenZipToolCollection;
+
+/// <summary>
+/// The 7zz child that decodes a local 7z's data: it never sees the password on its command line, it reads the very
+/// file the engine opened, and no 7zz outlives a cancelled extraction.
+/// </summary>
+[Collection(nameof(SevenZipToolCollection))]
+public sealed class SevenZipToolTests
+{
+    private const string Password = "t00l-Pässword";
+
+    [Fact]
+    public async Task Cancelling_an_extraction_leaves_no_7zz_process()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "src");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "a-small.txt"), "first");
+        var rng = new Random(5);
+        File.WriteAllText(Path.Combine(source, "b-big.txt"), string.Join('\n', Enumerable.Range(0, 600_000).Select(n => $"line {n} {rng.Next()}")));
+        var archive = EncryptedArchiveTests.SevenZip(h, source, "-mhe=on -ms=on -m0=lzma2 -mx=1", Password);
+
+        using var cts = new CancellationTokenSource();
+        var seen = new List<int>();
+
+        // One upload at a time, one chunk buffered: while the first entry's progress callback runs, the decoder (and
+        // 7zz behind its pipe) waits, so the child is certainly alive when the extraction is cancelled.
+        var options = new ExtractionOptions
+        {
+            Passphrases = [Password],
+            MaxUploadsInFlight = 1,
+            ChunksPerEntry = 1,
+            Progress = _ =>
+            {
+                if (seen.Count == 0)
+                {
+                    seen.AddRange(WaitForChildren());
+                    cts.Cancel();
+                }
+            },
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.ExtractAsync(archive, options, cancellationToken: cts.Token));
+
+        Assert.NotEmpty(seen);
+        Assert.All(seen, pid => Assert.False(IsSevenZipChild(pid), $"7zz {pid} is still there after the cancelled extraction"));
+        Assert.Empty(SevenZipChildren());
+        Assert.DoesNotContain("b-big.txt", h.OutputHashes().Keys);
+    }
+
+    [Fact]
+    public void The_password_is_not_on_7zz_command_line_and_the_archive_is_the_engine_own_open_file()
+    {
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = EncryptedArchiveTests.SevenZip(h, source, "-mhe=on -ms=on -m0=lzma2", Password);
+        using var file = new FileStream(archive, FileMode.Open, FileAccess.Read);
+        var path = SevenZipTool.ArchivePathOf(file);
+        Assert.NotNull(path);
+        Assert.StartsWith($"/proc/{Environment.ProcessId}/fd/", path, StringComparison.Ordinal);
+
+        int pid;
+        using (var tool = SevenZipTool.Start(path, Password, expected: long.MaxValue, CancellationToken.None))
+        {
+            pid = tool.ProcessId;
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            Assert.DoesNotContain(Password, commandLine, StringComparison.Ordinal);
+            Assert.DoesNotContain("-p", commandLine.Split('\0'));
+            Assert.Contains(path, commandLine.Split('\0'));
+
+            // It decodes with the password from stdin: the first file's bytes arrive.
+            var buffer = new byte[4096];
+            Assert.True(tool.Read(buffer) > 0);
+        }
+
+        Assert.False(IsSevenZipChild(pid));
+    }
+
+    [Fact]
+    public void A_wrong_password_ends_7zz_with_its_own_reason()
+    {
+        using var h = new ArchiveHarness();
+        var archive = EncryptedArchiveTests.SevenZip(h, SampleTrees.Create(h.Work), "-mhe=on -ms=on -m0=lzma2", Password);
+        using var file = new FileStream(archive, FileMode.Open, FileAccess.Read);
+        using var tool = SevenZipTool.Start(SevenZipTool.ArchivePathOf(file)!, "wrong", expected: 1, CancellationToken.None);
+
+        var error = Assert.Throws<InvalidDataException>(() => tool.Read(new byte[4096]));
+        Assert.Contains("Wrong password", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits (bounded) until this process has a 7zz child and returns their ids.</summary>
+    private static List<int> WaitForChildren()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var children = SevenZipChildren();
+            if (children.Count > 0 || DateTime.UtcNow > deadline)
+            {
+                return children;
+            }
+
+            Thread.Sleep(10);
+        }
+    }
+
+    private static List<int> SevenZipChildren() =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && IsSevenZipChild(pid))
+            .ToList();
+
+    /// <summary>Whether <paramref name="pid"/> is a 7zz whose parent is this process (a zombie counts: it was not reaped).</summary>
+    private static bool IsSevenZipChild(int pid)
+    {
+        try
+        {
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat", Encoding.ASCII);
+            var close = stat.LastIndexOf(')');
+            var comm = stat[(stat.IndexOf('(') + 1)..close];
+            var fields = stat[(close + 2)..].Split(' ');
+            return comm == "7zz" && int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == Environment.ProcessId;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
