@@ -263,8 +263,8 @@ public sealed class SevenZipNativeTests
         var data = new TheoryData<string, bool>();
         foreach (var row in kinds)
         {
-            data.Add((string)row[0], false);
-            data.Add((string)row[0], true);
+            data.Add(row, false);
+            data.Add(row, true);
         }
 
         return data;
