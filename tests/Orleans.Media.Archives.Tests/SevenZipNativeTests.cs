@@ -243,6 +243,35 @@ public sealed class SevenZipNativeTests
     }
 
     [Fact]
+    public async Task The_7zz_child_is_given_up_where_it_would_decode_whole_folders_liblzma_jumps_over()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "src");
+        Directory.CreateDirectory(source);
+        var rng = new Random(3);
+        foreach (var (name, lines) in new[] { ("a.txt", 1_000), ("b.txt", 700_000), ("c.txt", 1_000) })
+        {
+            File.WriteAllText(Path.Combine(source, name), string.Join('\n', Enumerable.Range(0, lines).Select(n => $"{name} {n} {rng.Next()}")));
+        }
+
+        // Non-solid: one folder per file; b.txt's (~15 MB) is past the 8 MiB 7zz may decode for nothing.
+        var archive = PlainSevenZip(h, source, "-ms=off -m0=lzma2 -mx=1");
+        var hashes = TreeHashes.Of(source);
+
+        // a.txt from 7zz, then c.txt from liblzma (7zz would have to decode b.txt to get there).
+        var both = await h.ExtractAsync(archive, new ExtractionOptions { SelectedPaths = ["a.txt", "c.txt"] }, "both");
+        Assert.True(both.Succeeded, both.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipTool, both.Decoder);
+        Assert.Equal(hashes.Where(kv => kv.Key != "b.txt"), h.OutputHashes("both"));
+
+        // Only c.txt: 7zz never starts.
+        var last = await h.ExtractAsync(archive, new ExtractionOptions { SelectedPaths = ["c.txt"] }, "last");
+        Assert.True(last.Succeeded, last.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipNative, last.Decoder);
+        Assert.Equal(hashes.Where(kv => kv.Key == "c.txt"), h.OutputHashes("last"));
+    }
+
+    [Fact]
     public async Task A_7z_that_is_not_a_local_file_is_decoded_by_liblzma()
     {
         using var h = new ArchiveHarness();
