@@ -28,14 +28,6 @@ public sealed class LocalObjectStore : IObjectStore
     /// <summary>How much of a part's body is gathered before one vectored write into the part's place.</summary>
     private const int PartWriteBatchBytes = 128 * 1024;
 
-    /// <summary>
-    /// Parts of one upload all write one file, and ext4 holds that file's inode lock through each buffered write: parts
-    /// written in parallel spun on it (rwsem_spin_on_owner, ~6 % of an 8-part upload's CPU on 2 cores) where they can
-    /// wait here without a thread and leave the core to receive. Striped by upload folder, so a gate needs no lifetime
-    /// and two uploads rarely share one.
-    /// </summary>
-    private static readonly SemaphoreSlim[] PartWriteGates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
-
     /// <summary>Temp files older than this belong to writers that died (a crash, a killed silo) and are removed.</summary>
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromDays(1);
 
@@ -427,7 +419,6 @@ public sealed class LocalObjectStore : IObjectStore
         File.Delete(etagFile);
         using var md5 = expectedMd5 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         long written = 0;
-        var gate = PartWriteGates[(int)((uint)StringComparer.Ordinal.GetHashCode(folder) % PartWriteGates.Length)];
         using (var file = File.OpenHandle(Path.Combine(folder, AssemblyFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
         {
             var offset = (partNumber - 1) * partSize;
@@ -453,16 +444,7 @@ public sealed class LocalObjectStore : IObjectStore
                     }
 
                     // A page-cache write: synchronous on this thread rather than a hop to another pool thread that blocks instead.
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        RandomAccess.Write(file, segments, offset + written);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-
+                    RandomAccess.Write(file, segments, offset + written);
                     written += buffer.Length;
                 }
 
