@@ -27,8 +27,8 @@ namespace Orleans.Media.Bench;
 /// The media data plane against the tools themselves, in one run: video/convert vs ffmpeg with the same arguments
 /// (a 60 s 720p clip), image/resize vs ImageMagick's <c>convert</c> (200 images), a 2 GB URL pull into s3rver vs
 /// <c>curl | curl -T -</c> to a presigned PUT (with the pull's peak RSS), and a 6 GB upload in 100 presigned parts,
-/// 8 in parallel, into the local backend vs <c>cp</c> (with the completion's assembly time; best of two alternating
-/// rounds, with each side's CPU seconds). Ratios are
+/// 8 in parallel, into the local backend vs <c>cp</c> (with the completion's assembly time; the median of
+/// <c>rounds=N</c> rounds' own ratios, 3 by default, with each side's CPU seconds and dirty pages). Ratios are
 /// reference time / our time: above 1 we are faster. Args pick parts (<c>pull</c>, <c>multipart</c>, <c>video</c>,
 /// <c>image</c>); none runs all. The pull runs first, so its RSS is not the other parts' leftovers.
 /// </summary>
@@ -39,7 +39,7 @@ public sealed class MediaBenchmark : IBenchScenario
     private const long MultipartBytes = 6L * 1024 * 1024 * 1024;
     private const int MultipartParts = 100;
     private const int MultipartParallel = 8;
-    private const int MultipartRounds = 2;
+    private const int DefaultMultipartRounds = 3;
     private const int ImageCount = 200;
 
     private static readonly string[] VideoParameters = ["format=mp4", "vcodec=h264", "preset=veryfast", "s=854x480", "vb=1500000", "acodec=aac", "ab=128000"];
@@ -48,7 +48,11 @@ public sealed class MediaBenchmark : IBenchScenario
 
     public async Task RunAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
     {
-        bool Part(string name) => args.Length == 0 || args.Contains(name, StringComparer.OrdinalIgnoreCase);
+        var parts = args.Where(a => !a.Contains('=', StringComparison.Ordinal)).ToArray();
+        bool Part(string name) => parts.Length == 0 || parts.Contains(name, StringComparer.OrdinalIgnoreCase);
+        var rounds = args.FirstOrDefault(a => a.StartsWith("rounds=", StringComparison.OrdinalIgnoreCase)) is { } r
+            ? int.Parse(r["rounds=".Length..], System.Globalization.CultureInfo.InvariantCulture)
+            : DefaultMultipartRounds;
         var buckets = Path.Combine(workDir, "buckets");
         Directory.CreateDirectory(Path.Combine(buckets, "media"));
         var services = new ServiceCollection();
@@ -64,7 +68,7 @@ public sealed class MediaBenchmark : IBenchScenario
 
         if (Part("multipart"))
         {
-            await RunMultipartAsync(report, workDir, cancellationToken);
+            await RunMultipartAsync(report, workDir, rounds, cancellationToken);
         }
 
         if (Part("video"))
@@ -227,7 +231,7 @@ public sealed class MediaBenchmark : IBenchScenario
         }
     }
 
-    private static async Task RunMultipartAsync(BenchReport report, string workDir, CancellationToken cancellationToken)
+    private static async Task RunMultipartAsync(BenchReport report, string workDir, int rounds, CancellationToken cancellationToken)
     {
         var free = new DriveInfo(workDir).AvailableFreeSpace;
         if (free < 4 * MultipartBytes)
@@ -291,18 +295,23 @@ public sealed class MediaBenchmark : IBenchScenario
                 }
             }
 
-            // Rounds alternate cp and the upload, each from a clean start: the source in the page cache, no dirty pages
-            // of the other side's writes to flush (sync between), the same disk and folder; the best of each side counts,
-            // since the machine is shared and either side may meet someone else's load.
+            // Rounds of three sides, each from the same clean start: the source in the page cache (never dropped: that
+            // would evict other engineers' files too), no dirty pages of an earlier side left to flush (sync before each,
+            // untimed), the output folder on the same disk, no fsync on either side (cp does none; the store does none).
+            // The order turns every round, so no side always follows the same one. The ratio is the median of the
+            // rounds' own ratios: cp and the upload of one round run seconds apart and meet the same neighbours' load,
+            // which a best-of-each pairing of different rounds does not.
             var plan = MultipartPlan.Create(MultipartBytes, MultipartParts);
             var copy = Path.Combine(workDir, "multipart-cp.bin");
-            double reference = double.MaxValue, ours = double.MaxValue, complete = double.MaxValue, cpCpu = double.MaxValue, ourCpu = double.MaxValue;
-            double oursSendfile = double.MaxValue, sendfileCpu = double.MaxValue;
+            var cp = new List<Side>();
+            var ours = new List<Side>();
+            var sendfiles = new List<Side>();
             using var self = Process.GetCurrentProcess();
 
             // One upload of the 6 GB: seconds of the parts, of the completion, and the process's CPU seconds (both sides).
-            async Task<(double Seconds, double CompleteSeconds, double CpuSeconds)> TimedUploadAsync(SendfilePutClient? client)
+            async Task<Side> TimedUploadAsync(SendfilePutClient? client)
             {
+                using var dirty = DirtyPages.Watch();
                 self.Refresh();
                 var cpuBefore = self.TotalProcessorTime;
                 var sw = Stopwatch.StartNew();
@@ -310,50 +319,76 @@ public sealed class MediaBenchmark : IBenchScenario
                 var seconds = sw.Elapsed.TotalSeconds - completeSeconds;
                 self.Refresh();
                 var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+                var peakDirty = await dirty.StopAsync();
                 if (info.Size != MultipartBytes)
                 {
                     throw new InvalidOperationException($"The upload assembled {info.Size} bytes, not {MultipartBytes}.");
                 }
 
                 await storage.GetBucket("bench").DeleteAsync(upload.Key, cancellationToken);
-                return (seconds, completeSeconds, cpuSeconds);
+                return new Side(seconds, cpuSeconds, peakDirty, completeSeconds);
             }
 
-            for (var round = 1; round <= MultipartRounds; round++)
+            async Task<Side> TimedCopyAsync()
             {
-                await RunToolAsync("sync", [], workDir);
+                using var dirty = DirtyPages.Watch();
                 var sw = Stopwatch.StartNew();
                 var times = await RunToolAsync("sh", ["-c", "cp \"$1\" \"$2\" && times", "sh", source, copy], workDir);
-                var cpSeconds = sw.Elapsed.TotalSeconds;
-                var cpCpuSeconds = ChildCpuSeconds(times);
+                var seconds = sw.Elapsed.TotalSeconds;
+                var peakDirty = await dirty.StopAsync();
                 File.Delete(copy);
-                await RunToolAsync("sync", [], workDir);
-
-                var (ourSeconds, completeSeconds, ourCpuSeconds) = await TimedUploadAsync(null);
-                await RunToolAsync("sync", [], workDir);
-                var (sfSeconds, sfCompleteSeconds, sfCpuSeconds) = await TimedUploadAsync(sendfile);
-                BenchReport.Note($"multipart round {round}: cp {cpSeconds:0.00} s ({MultipartBytes / MiB / cpSeconds:0} MiB/s, {cpCpuSeconds:0.0} s CPU), " +
-                    $"presigned parts from HttpClient {ourSeconds:0.00} s ({MultipartBytes / MiB / ourSeconds:0} MiB/s, {ourCpuSeconds:0.0} s CPU server and client), complete {completeSeconds:0.00} s, " +
-                    $"ratio {cpSeconds / ourSeconds:0.00}; from sendfile {sfSeconds:0.00} s ({sfCpuSeconds:0.0} s CPU), complete {sfCompleteSeconds:0.00} s, ratio {cpSeconds / sfSeconds:0.00}");
-                reference = Math.Min(reference, cpSeconds);
-                ours = Math.Min(ours, ourSeconds);
-                complete = Math.Min(complete, Math.Min(completeSeconds, sfCompleteSeconds));
-                cpCpu = Math.Min(cpCpu, cpCpuSeconds);
-                ourCpu = Math.Min(ourCpu, ourCpuSeconds);
-                oursSendfile = Math.Min(oursSendfile, sfSeconds);
-                sendfileCpu = Math.Min(sendfileCpu, sfCpuSeconds);
+                return new Side(seconds, ChildCpuSeconds(times), peakDirty, 0);
             }
 
-            report.Metric("multipart_seconds", ours, "s");
-            report.Metric("multipart_cp_seconds", reference, "s");
-            report.Metric("multipart_ratio", reference / ours, "x");
+            var sides = new (string Name, Func<Task<Side>> Run, List<Side> Results)[]
+            {
+                ("cp", TimedCopyAsync, cp),
+                ("HttpClient", () => TimedUploadAsync(null), ours),
+                ("sendfile", () => TimedUploadAsync(sendfile), sendfiles),
+            };
+            BenchReport.Note($"dirty page thresholds: background {DirtyPages.Read("nr_dirty_background_threshold") * 4096 / MiB:0} MiB, " +
+                $"throttling from {(DirtyPages.Read("nr_dirty_background_threshold") + DirtyPages.Read("nr_dirty_threshold")) * 2048 / MiB:0} MiB, limit {DirtyPages.Read("nr_dirty_threshold") * 4096 / MiB:0} MiB");
+            for (var round = 0; round < rounds; round++)
+            {
+                var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+                for (var i = 0; i < sides.Length; i++)
+                {
+                    var (_, run, results) = sides[(round + i) % sides.Length];
+                    await RunToolAsync("sync", [], workDir);
+                    results.Add(await run());
+                }
+
+                Side c = cp[round], h = ours[round], s = sendfiles[round];
+                BenchReport.Note($"multipart round {round + 1} (load {load}, order {string.Join(" → ", Enumerable.Range(0, sides.Length).Select(i => sides[(round + i) % sides.Length].Name))}): " +
+                    $"cp {c.Seconds:0.00} s ({MultipartBytes / MiB / c.Seconds:0} MiB/s, {c.CpuSeconds:0.0} s CPU, dirty peak {c.PeakDirtyBytes / MiB:0} MiB), " +
+                    $"HttpClient parts {h.Seconds:0.00} s ({MultipartBytes / MiB / h.Seconds:0} MiB/s, {h.CpuSeconds:0.0} s CPU server and client, dirty peak {h.PeakDirtyBytes / MiB:0} MiB), complete {h.CompleteSeconds:0.00} s, ratio {c.Seconds / h.Seconds:0.00}; " +
+                    $"sendfile parts {s.Seconds:0.00} s ({s.CpuSeconds:0.0} s CPU, dirty peak {s.PeakDirtyBytes / MiB:0} MiB), complete {s.CompleteSeconds:0.00} s, ratio {c.Seconds / s.Seconds:0.00}");
+            }
+
+            static double Median(IEnumerable<double> values)
+            {
+                var sorted = values.Order().ToArray();
+                return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            }
+
+            var ratios = cp.Zip(ours, (c, h) => c.Seconds / h.Seconds).ToArray();
+            var sendfileRatios = cp.Zip(sendfiles, (c, s) => c.Seconds / s.Seconds).ToArray();
+            BenchReport.Note($"multipart ratio per round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+                $"sendfile: {string.Join(", ", sendfileRatios.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} (medians reported)");
+            report.Metric("multipart_rounds", rounds, "rounds");
+            report.Metric("multipart_seconds", Median(ours.Select(h => h.Seconds)), "s");
+            report.Metric("multipart_cp_seconds", Median(cp.Select(c => c.Seconds)), "s");
+            report.Metric("multipart_ratio", Median(ratios), "x");
+            report.Metric("multipart_ratio_min", ratios.Min(), "x");
+            report.Metric("multipart_ratio_max", ratios.Max(), "x");
+            var complete = Median(ours.Concat(sendfiles).Select(h => h.CompleteSeconds));
             report.Metric("multipart_complete_seconds", complete, "s");
-            report.Metric("multipart_ratio_with_complete", reference / (ours + complete), "x");
-            report.Metric("multipart_cpu_seconds", ourCpu, "s");
-            report.Metric("multipart_cp_cpu_seconds", cpCpu, "s");
-            report.Metric("multipart_sendfile_seconds", oursSendfile, "s");
-            report.Metric("multipart_sendfile_ratio", reference / oursSendfile, "x");
-            report.Metric("multipart_sendfile_cpu_seconds", sendfileCpu, "s");
+            report.Metric("multipart_ratio_with_complete", Median(cp.Zip(ours, (c, h) => c.Seconds / (h.Seconds + h.CompleteSeconds))), "x");
+            report.Metric("multipart_cpu_seconds", Median(ours.Select(h => h.CpuSeconds)), "s");
+            report.Metric("multipart_cp_cpu_seconds", Median(cp.Select(c => c.CpuSeconds)), "s");
+            report.Metric("multipart_sendfile_seconds", Median(sendfiles.Select(s => s.Seconds)), "s");
+            report.Metric("multipart_sendfile_ratio", Median(sendfileRatios), "x");
+            report.Metric("multipart_sendfile_cpu_seconds", Median(sendfiles.Select(s => s.CpuSeconds)), "s");
         }
         finally
         {
@@ -390,6 +425,59 @@ public sealed class MediaBenchmark : IBenchScenario
         var sw = Stopwatch.StartNew();
         var info = await uploads.CompleteAsync("bench", upload.Key, upload.UploadId, plan, cancellationToken: cancellationToken);
         return (upload, info, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>One side of a multipart round: its seconds, CPU seconds, the most dirty page-cache bytes seen, the completion's seconds.</summary>
+    private sealed record Side(double Seconds, double CpuSeconds, long PeakDirtyBytes, double CompleteSeconds);
+
+    /// <summary>
+    /// The kernel's dirty page-cache bytes (<c>/proc/vmstat</c>), sampled while one side runs: shows whether a side's
+    /// writes reach the throttling threshold (where the kernel makes the writer wait for the disk) and the other's not.
+    /// </summary>
+    private sealed class DirtyPages : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task<long> _sampler;
+
+        private DirtyPages() => _sampler = Task.Run(async () =>
+        {
+            long peak = 0;
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            do
+            {
+                peak = Math.Max(peak, (Read("nr_dirty") + Read("nr_writeback")) * 4096);
+            }
+            while (!_stop.IsCancellationRequested && await timer.WaitForNextTickAsync(CancellationToken.None));
+            return peak;
+        });
+
+        public static DirtyPages Watch() => new();
+
+        /// <summary>One counter of <c>/proc/vmstat</c> (pages), 0 where there is none.</summary>
+        public static long Read(string counter)
+        {
+            foreach (var line in File.ReadLines("/proc/vmstat"))
+            {
+                if (line.Length > counter.Length && line.StartsWith(counter, StringComparison.Ordinal) && line[counter.Length] == ' ')
+                {
+                    return long.Parse(line.AsSpan(counter.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            return 0;
+        }
+
+        public async Task<long> StopAsync()
+        {
+            await _stop.CancelAsync();
+            return await _sampler;
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _stop.Dispose();
+        }
     }
 
     /// <summary>The children's user + system seconds from the second line of the shell's <c>times</c> (<c>0m1.234s 0m5.678s</c>).</summary>
