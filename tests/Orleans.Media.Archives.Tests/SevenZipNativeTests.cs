@@ -1,3 +1,4 @@
+using Orleans.Media.Archives.SevenZip;
 using Orleans.Media.Archives.Tests.Support;
 
 namespace Orleans.Media.Archives.Tests;
@@ -269,6 +270,67 @@ public sealed class SevenZipNativeTests
         Assert.True(last.Succeeded, last.Error?.ToString());
         Assert.Equal(ArchiveDecoder.SevenZipNative, last.Decoder);
         Assert.Equal(hashes.Where(kv => kv.Key == "c.txt"), h.OutputHashes("last"));
+    }
+
+    [Fact]
+    public async Task A_7z_declaring_a_dictionary_over_64_MiB_is_decoded_by_liblzma_not_7zz()
+    {
+        // 7zz would allocate the declared dictionary whatever the folder's size; liblzma clamps it to the output.
+        using var h = new ArchiveHarness();
+        var source = SampleTrees.Create(h.Work);
+        var archive = PlainSevenZip(h, source, "-ms=on -m0=lzma2 -mx=1 -mhc=off");
+        var small = await h.ExtractAsync(archive, new ExtractionOptions(), "small");
+        Assert.Equal(ArchiveDecoder.SevenZipTool, small.Decoder);
+
+        DeclareLzma2Dictionary(archive, 0x20); // 2 << 27: 256 MiB
+        var large = await h.ExtractAsync(archive, new ExtractionOptions(), "large");
+
+        Assert.True(large.Succeeded, large.Error?.ToString());
+        Assert.Equal(ArchiveDecoder.SevenZipNative, large.Decoder);
+        Assert.Equal(TreeHashes.Of(source), h.OutputHashes("large"));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x21 }, new byte[] { 0 }, 4096L)]
+    [InlineData(new byte[] { 0x21 }, new byte[] { 1 }, 6144L)]
+    [InlineData(new byte[] { 0x21 }, new byte[] { 24 }, 16L << 20)]
+    [InlineData(new byte[] { 0x21 }, new byte[] { 40 }, 4294967295L)]
+    [InlineData(new byte[] { 0x21 }, new byte[] { 41 }, long.MaxValue)]
+    [InlineData(new byte[] { 0x03, 0x01, 0x01 }, new byte[] { 0x5D, 0, 0, 0, 4 }, 64L << 20)]
+    [InlineData(new byte[] { 0x03, 0x01, 0x01 }, new byte[] { 0x5D }, long.MaxValue)]
+    [InlineData(new byte[] { 0x03, 0x03, 0x01, 0x03 }, new byte[0], 0L)]
+    public void The_declared_dictionary_is_read_from_LZMA_and_LZMA2_properties(byte[] id, byte[] properties, long expected) =>
+        Assert.Equal(expected, SevenZipReader.DeclaredDictionary(new SevenZipCoder(id, properties, 1, 1)));
+
+    /// <summary>Rewrites the LZMA2 coder's dictionary byte in an uncompressed 7z header and fixes both header CRCs.</summary>
+    private static void DeclareLzma2Dictionary(string archive, byte dictionary)
+    {
+        var bytes = File.ReadAllBytes(archive);
+        var headerAt = 32 + (long)BitConverter.ToUInt64(bytes, 12);
+        var headerSize = (int)BitConverter.ToUInt64(bytes, 20);
+        var header = bytes.AsSpan((int)headerAt, headerSize);
+        // A coder record: flags 0x21 (1-byte id, has properties), id 0x21 (LZMA2), 1 property byte.
+        var at = header.IndexOf([(byte)0x21, (byte)0x21, (byte)0x01]);
+        Assert.True(at >= 0, "no LZMA2 coder in the header");
+        header[at + 3] = dictionary;
+        BitConverter.TryWriteBytes(bytes.AsSpan(28, 4), Crc32(header));
+        BitConverter.TryWriteBytes(bytes.AsSpan(8, 4), Crc32(bytes.AsSpan(12, 20)));
+        File.WriteAllBytes(archive, bytes);
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc >> 1) ^ (0xEDB88320u & (uint)-(int)(crc & 1));
+            }
+        }
+
+        return ~crc;
     }
 
     [Fact]

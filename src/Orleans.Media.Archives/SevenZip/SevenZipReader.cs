@@ -79,7 +79,8 @@ internal sealed class SevenZipReader : IEntryReader
     /// </summary>
     public bool UseTool(string archive, string? password, CancellationToken cancellationToken)
     {
-        if (_directory.Files.Any(f => f.HasStream && f.Crc is null) || password?.IndexOfAny(['\n', '\r', '\0']) >= 0)
+        if (_directory.Files.Any(f => f.HasStream && f.Crc is null) || password?.IndexOfAny(['\n', '\r', '\0']) >= 0
+            || _directory.Folders.Any(f => f.Coders.Any(c => DeclaredDictionary(c) > MaxToolDictionary)))
         {
             return false;
         }
@@ -116,6 +117,36 @@ internal sealed class SevenZipReader : IEntryReader
         _toolToken = cancellationToken;
         _toolExpected = offset;
         return true;
+    }
+
+    /// <summary>
+    /// The largest dictionary 7zz is given an archive for. 7zz allocates the dictionary a coder declares, however small
+    /// the folder (up to 1.5 GB for LZMA2, 4 GB for LZMA), where liblzma's is clamped to the folder's output: an
+    /// archive declaring more stays on liblzma, so a hostile header cannot take the silo's memory.
+    /// </summary>
+    internal const long MaxToolDictionary = 64L << 20;
+
+    /// <summary>The dictionary an LZMA or LZMA2 coder declares in its properties; 0 for other coders.</summary>
+    internal static long DeclaredDictionary(SevenZipCoder coder)
+    {
+        if (coder.Is(0x21))
+        {
+            // LZMA2: one byte d; 40 means 4 GiB - 1, else (2 | d & 1) << (d / 2 + 11); above 40 is invalid.
+            return coder.Properties is [var d, ..] ? d switch
+            {
+                > 40 => long.MaxValue,
+                40 => uint.MaxValue,
+                _ => (2L | (d & 1)) << (d / 2 + 11),
+            } : long.MaxValue;
+        }
+
+        if (coder.Is(0x03, 0x01, 0x01))
+        {
+            // LZMA: lc/lp/pb, then the dictionary size as 4 bytes little-endian.
+            return coder.Properties.Length >= 5 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(coder.Properties.AsSpan(1, 4)) : long.MaxValue;
+        }
+
+        return 0;
     }
 
     /// <summary>Whether any folder is encrypted.</summary>
