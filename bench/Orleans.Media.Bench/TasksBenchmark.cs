@@ -9,7 +9,7 @@ namespace Orleans.Media.Bench;
 
 /// <summary>
 /// <c>deploy/bench.sh tasks [api] [e2e] [bsdtar] [recovery] [--seconds 10] [--concurrency 64] [--warmup 120] [--tiny 2000]
-/// [--recovery-tasks 9] [--recovery-mb 300] [--reminder-period hh:mm:ss] [--auto-prepare N] [--no-profile]</c>: the IMM file-decompression task path on Orleans. With no part named,
+/// [--recovery-tasks 9] [--recovery-mb 300] [--reminder-period hh:mm:ss] [--auto-prepare N] [--no-profile] [--hold noop|create|gettask SECONDS] [--set key=value]</c>: the IMM file-decompression task path on Orleans. With no part named,
 /// every part runs (in this order); naming parts runs only those (<c>--api-only</c> = <c>api</c>).
 /// <list type="bullet">
 /// <item><c>api</c>: one in-process silo (the real host, api + worker roles: task grains live on workers) on
@@ -77,6 +77,16 @@ public sealed class TasksBenchmark : IBenchScenario
         {
             settings["OrleansMedia:Work:ReminderPeriod"] = args[at + 1];
             BenchReport.Note($"OrleansMedia:Work:ReminderPeriod = {args[at + 1]}");
+        }
+
+        // --set key=value (repeatable): any silo setting, for side-by-side trials of a configuration.
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--set" && args[i + 1].Split('=', 2) is [var key, var value])
+            {
+                settings[key] = value;
+                BenchReport.Note($"{key} = {value}");
+            }
         }
 
         var autoPrepare = Option(args, "--auto-prepare", 0);
