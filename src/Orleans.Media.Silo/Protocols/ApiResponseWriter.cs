@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -24,6 +26,11 @@ public static class ApiResponseWriter
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
+    private static readonly ConcurrentDictionary<Type, bool> RequestIdMembers = new();
+
+    private static bool DeclaresRequestId(Type type) => RequestIdMembers.GetOrAdd(type, static t =>
+        JsonOptions.GetTypeInfo(t).Properties.Any(p => p.Name == "RequestId"));
+
     private const string JsonContentType = "application/json;charset=utf-8";
 
     public static async Task WriteResultAsync(HttpContext http, ApiProtocol protocol, string requestId, object? result, int status)
@@ -36,8 +43,34 @@ public static class ApiResponseWriter
         {
             JsonSerializer.Serialize(writer, result, result?.GetType() ?? typeof(object), JsonOptions);
         }
+        else if (result is not null && !DeclaresRequestId(result.GetType()))
+        {
+            // The result serialized once into a buffer; its members follow RequestId in the same object (its own
+            // opening brace is where RequestId's member goes).
+            var body = new ArrayBufferWriter<byte>(1024);
+            using (var members = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = JsonOptions.Encoder }))
+            {
+                JsonSerializer.Serialize(members, result, result.GetType(), JsonOptions);
+            }
+
+            var json = body.WrittenSpan;
+            if (json is not [(byte)'{', .., (byte)'}'])
+            {
+                throw new InvalidOperationException($"Handler returned {result.GetType()}, which is not a JSON object.");
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("RequestId", requestId);
+            writer.Flush();
+            response.BodyWriter.Write(json.Length > 2 ? ","u8 : "}"u8);
+            if (json.Length > 2)
+            {
+                response.BodyWriter.Write(json[1..]);
+            }
+        }
         else
         {
+            // No result, or one with a RequestId of its own (skipped: the request's id is the one answered).
             writer.WriteStartObject();
             writer.WriteString("RequestId", requestId);
             if (result is not null)
@@ -50,12 +83,10 @@ public static class ApiResponseWriter
 
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (property.NameEquals("RequestId"))
+                    if (!property.NameEquals("RequestId"))
                     {
-                        continue;
+                        property.WriteTo(writer);
                     }
-
-                    property.WriteTo(writer);
                 }
             }
 
