@@ -76,6 +76,10 @@ public sealed class SevenZipToolTests
             Assert.DoesNotContain("-p", commandLine.Split('\0'));
             Assert.Contains(path, commandLine.Split('\0'));
 
+            // None of this process's environment (a silo's holds connection strings and keys) reaches the parser.
+            var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(["LC_ALL=C.UTF-8", "PATH=/usr/bin:/bin"], environment.Order());
+
             // It decodes with the password from stdin: the first file's bytes arrive.
             var buffer = new byte[4096];
             Assert.True(tool.Read(buffer) > 0);

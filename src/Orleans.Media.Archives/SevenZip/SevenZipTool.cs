@@ -84,6 +84,9 @@ internal sealed class SevenZipTool : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // Nothing of the silo's environment (connection strings, keys) reaches a parser of untrusted archives.
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
         start.Environment["LC_ALL"] = "C.UTF-8";
         var process = new Process { StartInfo = start };
         process.Start();
