@@ -31,6 +31,28 @@ public sealed class ToolRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_child_sees_only_PATH_LC_ALL_and_its_own_variables()
+    {
+        // A silo's environment holds connection strings and keys; a tool parsing untrusted media must not see them.
+        using var folder = _host.Services.GetRequiredService<ScratchSpace>().Create("e");
+        Environment.SetEnvironmentVariable("ORLEANSMEDIA_TEST_SECRET", "not-for-children");
+        try
+        {
+            var result = await Runner.RunAsync(new ToolRun("env", [], folder.Path)
+            {
+                Environment = new Dictionary<string, string?> { ["HOME"] = folder.Path },
+            });
+
+            var variables = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order();
+            Assert.Equal(["HOME=" + folder.Path, "LC_ALL=C.UTF-8", "PATH=/usr/local/bin:/usr/bin:/bin"], variables);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ORLEANSMEDIA_TEST_SECRET", null);
+        }
+    }
+
+    [Fact]
     public async Task A_run_past_its_output_limit_is_killed_and_reported()
     {
         using var folder = _host.Services.GetRequiredService<ScratchSpace>().Create("o");

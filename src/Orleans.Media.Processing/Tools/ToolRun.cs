@@ -12,7 +12,8 @@ public sealed record ToolRun(string Executable, IReadOnlyList<string> Arguments,
     /// <summary>The folder the output limit watches; null = <see cref="WorkingDirectory"/>.</summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>Extra environment variables (LibreOffice's HOME).</summary>
+    /// <summary>The child's variables besides <c>PATH</c> and <c>LC_ALL</c> (LibreOffice's HOME); nothing of the silo's
+    /// environment is passed on.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 }
 

@@ -16,6 +16,28 @@ public sealed partial class ToolRunner(IOptions<ProcessingOptions> options, ILog
 {
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The child's whole environment: <c>PATH</c>, <c>LC_ALL</c> and the run's own variables, every variable of the
+    /// silo's removed (null), so a tool parsing untrusted media never sees connection strings or keys.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string?> ChildEnvironment(IReadOnlyDictionary<string, string?> run)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in System.Environment.GetEnvironmentVariables().Keys.OfType<string>())
+        {
+            environment[name] = null;
+        }
+
+        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+        environment["LC_ALL"] = "C.UTF-8";
+        foreach (var (name, value) in run)
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+
     public async Task<ToolResult> RunAsync(ToolRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -39,7 +61,7 @@ public sealed partial class ToolRunner(IOptions<ProcessingOptions> options, ILog
         var command = Cli.Wrap(run.Executable)
             .WithArguments(run.Arguments)
             .WithWorkingDirectory(run.WorkingDirectory)
-            .WithEnvironmentVariables(run.Environment)
+            .WithEnvironmentVariables(ChildEnvironment(run.Environment))
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(stderr.Add));
