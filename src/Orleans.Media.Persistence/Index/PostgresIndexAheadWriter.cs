@@ -22,8 +22,7 @@ internal sealed class PostgresIndexAheadWriter(NpgsqlDataSource data)
     private const string UpsertManySql =
         "INSERT INTO grain_index AS g (grain_type, grain_key, partition_key, version, state) " +
         "SELECT u.t, u.k, u.p, u.v, u.s::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS u(t, k, p, v, s) " +
-        "ON CONFLICT (grain_type, grain_key) DO UPDATE SET partition_key = excluded.partition_key, version = excluded.version, " +
-        "state = excluded.state, updated_at = now() WHERE g.version <= excluded.version";
+        PostgresIndexStore.OnConflictKeepNewest;
 
     private readonly ConcurrentQueue<Pending> _queue = new();
     private int _writing;

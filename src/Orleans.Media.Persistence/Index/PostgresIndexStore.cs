@@ -14,10 +14,14 @@ internal sealed class PostgresIndexStore(MediaDatabase database) : IGrainIndexSt
     /// <summary>Rows written ahead, many to a transaction (<see cref="PostgresIndexAheadWriter"/>).</summary>
     private readonly PostgresIndexAheadWriter _ahead = new((NpgsqlDataSource)database.DataSource);
 
-    private const string UpsertSql =
-        "INSERT INTO grain_index AS g (grain_type, grain_key, partition_key, version, state) VALUES ($1, $2, $3, $4, $5::jsonb) " +
+    /// <summary>The version rule of every index write: a stored row is replaced only by an entry of its version or newer.</summary>
+    internal const string OnConflictKeepNewest =
         "ON CONFLICT (grain_type, grain_key) DO UPDATE SET partition_key = excluded.partition_key, version = excluded.version, " +
         "state = excluded.state, updated_at = now() WHERE g.version <= excluded.version";
+
+    private const string UpsertSql =
+        "INSERT INTO grain_index AS g (grain_type, grain_key, partition_key, version, state) VALUES ($1, $2, $3, $4, $5::jsonb) " +
+        OnConflictKeepNewest;
 
     public async Task UpsertAsync(GrainIndexEntry entry, bool awaitFlush, CancellationToken cancellationToken)
     {
