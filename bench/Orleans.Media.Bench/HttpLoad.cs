@@ -20,7 +20,10 @@ public static class HttpLoad
     /// <param name="CpuTime">CPU time of this whole process (silo and generator) during the timed window.</param>
     /// <param name="AllocatedBytes">Bytes this process allocated during the window (the GC's work grows with them).</param>
     /// <param name="GcPause">Time the process's threads stood paused by the GC during the window.</param>
-    public sealed record Result(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, TimeSpan CpuTime, long AllocatedBytes, TimeSpan GcPause)
+    /// <param name="PostgresCpuTime">CPU time of the bench's PostgreSQL server (all its processes) during the window.</param>
+    /// <param name="MachineBusy">Share of the whole machine's CPU that was busy during the window (0–1; other work included).</param>
+    public sealed record Result(long Count, long Errors, List<double> LatenciesMs, TimeSpan Elapsed, TimeSpan CpuTime, long AllocatedBytes, TimeSpan GcPause,
+        TimeSpan PostgresCpuTime = default, double MachineBusy = double.NaN)
     {
         /// <summary>Process CPU per answered request, in microseconds (PostgreSQL's share not included).</summary>
         public double CpuMicrosecondsPerRequest => CpuTime.TotalMicroseconds / Math.Max(1, Count + Errors);
@@ -36,6 +39,8 @@ public static class HttpLoad
             report.Metric(metric + "_cpu", CpuMicrosecondsPerRequest, "us_per_request");
             report.Metric(metric + "_alloc", AllocatedBytes / 1024.0 / Math.Max(1, Count + Errors), "KiB_per_request");
             report.Metric(metric + "_gc_pause", 100 * GcPause / Elapsed, "percent");
+            report.Metric(metric + "_pg_cpu", PostgresCpuTime.TotalMicroseconds / Math.Max(1, Count + Errors), "us_per_request");
+            report.Metric(metric + "_machine_busy", 100 * MachineBusy, "percent");
         }
     }
 
@@ -45,15 +50,16 @@ public static class HttpLoad
         Uri address, int concurrency, TimeSpan duration, Func<long, string> request, Action<int, ReadOnlyMemory<byte>>? onSuccess,
         CancellationToken cancellationToken)
     {
-        var host = address.Authority;
+        var authority = address.Authority;
         var prepared = new byte[(int)Math.Min(duration.TotalSeconds * PreparedPerSecond, 400_000)][];
-        Parallel.For(0, prepared.Length, i => prepared[i] = Encode(host, request(i)));
+        Parallel.For(0, prepared.Length, i => prepared[i] = Encode(authority, request(i)));
         long next = -1, count = 0, errors = 0;
         var samples = new List<double>[concurrency];
         var endpoint = new IPEndPoint(IPAddress.Parse(address.Host), address.Port);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes();
         var paused = GC.GetTotalPauseDuration();
+        var host = HostCpu.Take();
         var stopwatch = Stopwatch.StartNew();
         var end = stopwatch.Elapsed + duration;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
@@ -65,7 +71,7 @@ public static class HttpLoad
             while (stopwatch.Elapsed < end)
             {
                 var i = Interlocked.Increment(ref next);
-                var bytes = i < prepared.Length ? prepared[i] : Encode(host, request(i));
+                var bytes = i < prepared.Length ? prepared[i] : Encode(authority, request(i));
                 var start = Stopwatch.GetTimestamp();
                 await socket.SendAsync(bytes, SocketFlags.None, cancellationToken);
                 var (status, body) = await reader.ReadAsync(cancellationToken);
@@ -83,7 +89,9 @@ public static class HttpLoad
         }, cancellationToken)));
         var elapsed = stopwatch.Elapsed;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        return new Result(count, errors, [.. samples.SelectMany(s => s)], elapsed, cpu, GC.GetTotalAllocatedBytes() - allocated, GC.GetTotalPauseDuration() - paused);
+        var hostAfter = HostCpu.Take();
+        return new Result(count, errors, [.. samples.SelectMany(s => s)], elapsed, cpu, GC.GetTotalAllocatedBytes() - allocated, GC.GetTotalPauseDuration() - paused,
+            HostCpu.PostgresTime(host, hostAfter), HostCpu.BusyShare(host, hostAfter));
     }
 
     private static byte[] Encode(string host, string pathAndQuery) =>

@@ -167,13 +167,16 @@ public sealed class TasksBenchmark : IBenchScenario
         if (!args.Contains("--no-profile"))
         {
             using var profile = new RequestProfile();
+            using var allocations = new AllocationProfile();
             foreach (var (name, request) in new[] { ("noop", noop), ("create", create), ("gettask", get) })
             {
                 profile.Reset();
-                profile.Enabled = true;
+                allocations.Reset();
+                profile.Enabled = allocations.Enabled = true;
                 var load = await LoadAsync(silo, concurrency, window, request, cancellationToken);
-                profile.Enabled = false;
+                profile.Enabled = allocations.Enabled = false;
                 profile.Note(name, load.Load.Count + load.Load.Errors);
+                allocations.Note(name, load.Load.Count + load.Load.Errors);
                 if (name == "create")
                 {
                     created.AddRange(load.TaskIds);
@@ -291,7 +294,8 @@ public sealed class TasksBenchmark : IBenchScenario
     private static HttpLoad.Result Merge(List<HttpLoad.Result> results) => new(
         results.Sum(r => r.Count), results.Sum(r => r.Errors), [.. results.SelectMany(r => r.LatenciesMs)],
         TimeSpan.FromTicks(results.Sum(r => r.Elapsed.Ticks)), TimeSpan.FromTicks(results.Sum(r => r.CpuTime.Ticks)),
-        results.Sum(r => r.AllocatedBytes), TimeSpan.FromTicks(results.Sum(r => r.GcPause.Ticks)));
+        results.Sum(r => r.AllocatedBytes), TimeSpan.FromTicks(results.Sum(r => r.GcPause.Ticks)),
+        TimeSpan.FromTicks(results.Sum(r => r.PostgresCpuTime.Ticks)), results.Average(r => r.MachineBusy));
 
     /// <summary>Commits and rows written in the whole benchmark database so far (pg_stat_database; the statistics
     /// collector lags by up to half a second, so read per window it is approximate).</summary>
