@@ -8,14 +8,16 @@ using Orleans.Media.Testing;
 namespace Orleans.Media.Bench;
 
 /// <summary>
-/// <c>deploy/bench.sh tasks [api] [e2e] [bsdtar] [recovery] [--seconds 10] [--concurrency 64] [--warmup 120] [--tiny 2000]
+/// <c>deploy/bench.sh tasks [api] [e2e] [bsdtar] [recovery] [--seconds 30] [--rounds 6] [--concurrency 64] [--warmup 120] [--tiny 2000]
 /// [--recovery-tasks 9] [--recovery-mb 300] [--reminder-period hh:mm:ss] [--auto-prepare N] [--no-profile] [--hold noop|create|gettask SECONDS] [--set key=value]</c>: the IMM file-decompression task path on Orleans. With no part named,
 /// every part runs (in this order); naming parts runs only those (<c>--api-only</c> = <c>api</c>).
 /// <list type="bullet">
 /// <item><c>api</c>: one in-process silo (the real host, api + worker roles: task grains live on workers) on
 /// PostgreSQL over loopback HTTP, every request signed (V2). Side by side, in alternating windows: the bench-only
 /// signed no-op (<see cref="BenchSilo.NoopAction"/>: the whole pipeline, no grain, no write), CreateFileUncompressionTask
-/// and GetTask; <c>create_ratio</c> = create/s ÷ no-op/s, <c>gettask_ratio</c> = GetTask/s ÷ no-op/s. The project's
+/// and GetTask; <c>create_ratio</c> = create/s ÷ no-op/s, <c>gettask_ratio</c> = GetTask/s ÷ no-op/s, each the median
+/// of the rounds' own ratios (a round is one window of each kind, seconds apart, so work the machine runs beside
+/// the bench weighs on both sides of a round's ratio), with the pooled ratio, min and max beside it. The project's
 /// EngineConcurrency is 1, so the created tasks wait in the queue (one tiny extraction at a time drains it) instead of
 /// extracting during the measurement. Per window it also notes PostgreSQL commits and rows written per request.</item>
 /// <item><c>e2e</c>: tiny-archive tasks/s from the first create to the last Succeeded (fresh database).</item>
@@ -61,14 +63,14 @@ public sealed class TasksBenchmark : IBenchScenario
 
     private static async Task RunApiAsync(BenchReport report, string workDir, string[] args, CancellationToken cancellationToken)
     {
-        var seconds = Option(args, "--seconds", 10);
+        var seconds = Option(args, "--seconds", 30);
+        var rounds = Option(args, "--rounds", 6);
         var concurrency = Option(args, "--concurrency", 64);
         // Creation runs far more distinct code than the no-op (grains, storage, streams): on two loaded cores the
         // JIT was still tiering it up (10–13 % of the process's CPU) after 30 s, and create warmed from ~100/s to
         // ~350/s over about 70 s. The timed windows measure the steady state: 120 s of create warm-up by default.
         var warmup = TimeSpan.FromSeconds(Option(args, "--warmup", 120));
-        const int Rounds = 2;
-        var window = TimeSpan.FromSeconds(seconds / (double)Rounds);
+        var window = TimeSpan.FromSeconds(seconds / (double)rounds);
         await using var db = await PostgresDatabase.CreateAsync();
         // --reminder-period 00:05:00: the queued tasks' reminders (OrleansMedia:Work:ReminderPeriod, 10 s by default)
         // tick rarely, separating the create path's own cost from the queue's polling.
@@ -127,7 +129,7 @@ public sealed class TasksBenchmark : IBenchScenario
 
         var results = new Dictionary<string, List<HttpLoad.Result>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
         var commits = new Dictionary<string, List<(long Commits, long Rows)>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
-        for (var round = 0; round < Rounds; round++)
+        for (var round = 0; round < rounds; round++)
         {
             foreach (var (name, request) in new[] { ("noop", noop), ("create", create), ("gettask", get) })
             {
@@ -147,9 +149,17 @@ public sealed class TasksBenchmark : IBenchScenario
         merged["noop"].Report(report, "noop");
         merged["create"].Report(report, "create");
         merged["gettask"].Report(report, "gettask");
-        var noopRate = Rate(merged["noop"]);
-        report.Metric("create_ratio", Rate(merged["create"]) / noopRate, "x");
-        report.Metric("gettask_ratio", Rate(merged["gettask"]) / noopRate, "x");
+        foreach (var kind in new[] { "create", "gettask" })
+        {
+            var perRound = results[kind].Zip(results["noop"], (k, n) => Rate(k) / Rate(n)).Order().ToList();
+            report.Metric(kind + "_ratio", perRound.Count % 2 == 1 ? perRound[perRound.Count / 2] : (perRound[perRound.Count / 2 - 1] + perRound[perRound.Count / 2]) / 2, "x");
+            report.Metric(kind + "_ratio_pooled", Rate(merged[kind]) / Rate(merged["noop"]), "x");
+            report.Metric(kind + "_ratio_min", perRound[0], "x");
+            report.Metric(kind + "_ratio_max", perRound[^1], "x");
+            // What a request costs in CPU, whole (silo, generator and PostgreSQL), against the no-op: the ratio the
+            // rates would show on a machine doing nothing else.
+            report.Metric(kind + "_cpu_ratio", CpuPerRequest(merged["noop"]) / CpuPerRequest(merged[kind]), "x");
+        }
         foreach (var (name, list) in commits)
         {
             var requests = Math.Max(1, merged[name].Count + merged[name].Errors);
@@ -185,7 +195,7 @@ public sealed class TasksBenchmark : IBenchScenario
         }
 
         var ended = await silo.CountAsync(null, cancellationToken) - await silo.CountAsync(Orleans.Media.Grains.Tasks.TaskStatus.Running, cancellationToken);
-        BenchReport.Note($"{merged["noop"].Count} no-ops, {merged["create"].Count} creates, {merged["gettask"].Count} GetTask in {Rounds} alternating windows of {window.TotalSeconds:0.#} s each, {concurrency} concurrent; " +
+        BenchReport.Note($"{merged["noop"].Count} no-ops, {merged["create"].Count} creates, {merged["gettask"].Count} GetTask in {rounds} alternating rounds of a window of {window.TotalSeconds:0.#} s each, {concurrency} concurrent; " +
             $"{created.Count} tasks created in all, {ended} of them extracted so far (EngineConcurrency 1); {Environment.ProcessorCount} cores shared with the load generator and PostgreSQL");
         // What the live activations cost in memory (every created task stays activated until idle collection).
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -264,6 +274,9 @@ public sealed class TasksBenchmark : IBenchScenario
     }
 
     private static double Rate(HttpLoad.Result result) => result.Count / result.Elapsed.TotalSeconds;
+
+    private static double CpuPerRequest(HttpLoad.Result result) =>
+        (result.CpuTime + result.PostgresCpuTime).TotalMicroseconds / Math.Max(1, result.Count + result.Errors);
 
     /// <summary>Calls on fresh grain ids (each a new activation whose state is written once, durably) for
     /// <paramref name="duration"/>, <paramref name="concurrency"/> at a time.</summary>
