@@ -68,6 +68,13 @@ public sealed record ExtractionOptions
     /// <summary>Decodes a local 7z's folders with liblzma even where a 7zz child could (tests and side-by-side measurements).</summary>
     internal bool PreferLibLzma { get; init; }
 
+    /// <summary>
+    /// How long a 7zz child may leave the decoder waiting without a byte of output (it hangs, is stopped, or starves)
+    /// before its process tree is killed and liblzma decodes on from the same byte. 7zz at one thread puts out
+    /// megabytes per second; the limit only has to outlast its key derivation and a loaded host's scheduling gaps.
+    /// </summary>
+    public TimeSpan SevenZipToolStallLimit { get; init; } = TimeSpan.FromSeconds(30);
+
     public ExtractionOptions Validate()
     {
         Limits.Validate();
@@ -80,6 +87,7 @@ public sealed record ExtractionOptions
         Require(SelectiveReadAheadBytes > 0, nameof(SelectiveReadAheadBytes));
         Require(MaxDecodeThreads is > 0 and <= 64, nameof(MaxDecodeThreads));
         Require(ParallelZipMinBytes >= 0, nameof(ParallelZipMinBytes));
+        Require(SevenZipToolStallLimit >= TimeSpan.FromMilliseconds(100) && SevenZipToolStallLimit <= TimeSpan.FromHours(1), nameof(SevenZipToolStallLimit));
         Require(Passphrases.All(p => !string.IsNullOrEmpty(p) && !p.Contains('\0')), nameof(Passphrases));
         Require(SelectedPaths.All(p => !string.IsNullOrWhiteSpace(p)), nameof(SelectedPaths));
         return this;

@@ -57,6 +57,77 @@ public sealed class SevenZipToolTests
     }
 
     [Fact]
+    public async Task A_7zz_child_that_stops_giving_output_is_killed_and_liblzma_finishes_the_extraction()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "src");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "a-small.txt"), "first");
+        var rng = new Random(9);
+        File.WriteAllText(Path.Combine(source, "b-big.txt"), string.Join('\n', Enumerable.Range(0, 600_000).Select(n => $"line {n} {rng.Next()}")));
+        var archive = EncryptedArchiveTests.SevenZip(h, source, "-mhe=on -ms=on -m0=lzma2 -mx=1", Password);
+
+        // Without a stall limit the decoder would wait on the stopped child for ever: this deadline turns that into a failure.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var stopped = new List<int>();
+
+        // The first entry came from 7zz; while its progress callback runs the decoder waits (one upload, one chunk), and the
+        // child is stopped (SIGSTOP: alive, output pipe open, no more bytes) before the big entry is read.
+        var options = new ExtractionOptions
+        {
+            Passphrases = [Password],
+            MaxUploadsInFlight = 1,
+            ChunksPerEntry = 1,
+            SevenZipToolStallLimit = TimeSpan.FromSeconds(1),
+            Progress = _ =>
+            {
+                if (stopped.Count == 0)
+                {
+                    stopped.AddRange(WaitForChildren());
+                    Assert.All(stopped, pid => Assert.Equal(0, Signal(pid, SigStop)));
+                }
+            },
+        };
+
+        var result = await h.ExtractAsync(archive, options, cancellationToken: deadline.Token);
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.NotEmpty(stopped);
+        Assert.Equal(ArchiveDecoder.SevenZipTool, result.Decoder); // 7zz handed over the first entry, liblzma the rest
+        Assert.Equal(TreeHashes.Of(source), h.OutputHashes());
+        Assert.All(stopped, pid => Assert.False(IsSevenZipChild(pid), $"the stalled 7zz {pid} is still there"));
+        Assert.Empty(SevenZipChildren());
+    }
+
+    [Fact]
+    public void A_stalled_7zz_read_ends_with_a_timeout_naming_the_limit()
+    {
+        using var h = new ArchiveHarness();
+        var source = Path.Combine(h.Work, "src");
+        Directory.CreateDirectory(source);
+        var rng = new Random(3);
+        File.WriteAllText(Path.Combine(source, "big.txt"), string.Join('\n', Enumerable.Range(0, 600_000).Select(n => $"line {n} {rng.Next()}")));
+        var archive = EncryptedArchiveTests.SevenZip(h, source, "-mhe=on -ms=on -m0=lzma2 -mx=1", Password);
+        using var file = new FileStream(archive, FileMode.Open, FileAccess.Read);
+
+        // Nothing reads until the child is stopped, so it cannot have written more than its pipe holds (1 MiB of ~12 MB):
+        // the reads below drain that and then wait on a live child that gives nothing.
+        using var tool = SevenZipTool.Start(SevenZipTool.ArchivePathOf(file)!, Password, expected: long.MaxValue, TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        Assert.Equal(0, Signal(tool.ProcessId, SigStop));
+
+        var buffer = new byte[64 * 1024];
+        var error = Assert.Throws<TimeoutException>(() =>
+        {
+            while (tool.Read(buffer) > 0)
+            {
+            }
+        });
+        Assert.Contains("gave no output for 0.5 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("process tree was killed", error.Message, StringComparison.Ordinal);
+        Assert.True(tool.Position <= 1 << 20, $"{tool.Position:N0} bytes came before the stop");
+    }
+
+    [Fact]
     public void The_password_is_not_on_7zz_command_line_and_the_archive_is_the_engine_own_open_file()
     {
         using var h = new ArchiveHarness();
@@ -68,7 +139,7 @@ public sealed class SevenZipToolTests
         Assert.StartsWith($"/proc/{Environment.ProcessId}/fd/", path, StringComparison.Ordinal);
 
         int pid;
-        using (var tool = SevenZipTool.Start(path, Password, expected: long.MaxValue, CancellationToken.None))
+        using (var tool = SevenZipTool.Start(path, Password, expected: long.MaxValue, TimeSpan.FromMinutes(1), CancellationToken.None))
         {
             pid = tool.ProcessId;
             var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
@@ -94,11 +165,16 @@ public sealed class SevenZipToolTests
         using var h = new ArchiveHarness();
         var archive = EncryptedArchiveTests.SevenZip(h, SampleTrees.Create(h.Work), "-mhe=on -ms=on -m0=lzma2", Password);
         using var file = new FileStream(archive, FileMode.Open, FileAccess.Read);
-        using var tool = SevenZipTool.Start(SevenZipTool.ArchivePathOf(file)!, "wrong", expected: 1, CancellationToken.None);
+        using var tool = SevenZipTool.Start(SevenZipTool.ArchivePathOf(file)!, "wrong", expected: 1, TimeSpan.FromMinutes(1), CancellationToken.None);
 
         var error = Assert.Throws<InvalidDataException>(() => tool.Read(new byte[4096]));
         Assert.Contains("Wrong password", error.Message, StringComparison.Ordinal);
     }
+
+    private const int SigStop = 19;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 
     /// <summary>Waits (bounded) until this process has a 7zz child and returns their ids.</summary>
     private static List<int> WaitForChildren()

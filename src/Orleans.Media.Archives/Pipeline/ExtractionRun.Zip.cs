@@ -163,7 +163,6 @@ internal sealed partial class ExtractionRun
 
         if (_resume.Contains(index))
         {
-            _writtenFiles[path] = _target.KeyPrefix + path;
             Complete(result, bytes: entry.UncompressedSize, resumed: true);
             return null;
         }

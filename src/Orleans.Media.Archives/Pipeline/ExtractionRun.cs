@@ -26,7 +26,6 @@ internal sealed partial class ExtractionRun
     private readonly Channel<EntryUpload> _uploads;
     private readonly SemaphoreSlim _largeUploads;
     private readonly ConcurrentDictionary<int, ExtractedEntry> _results = new();
-    private readonly ConcurrentDictionary<string, string> _writtenFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _folders = new(StringComparer.Ordinal);
     private readonly List<PendingLink> _links = [];
     private readonly HashSet<string> _matchedSelections = new(StringComparer.Ordinal);
@@ -195,6 +194,8 @@ internal sealed partial class ExtractionRun
                 (input, sourceIndex) = ZipSubsetStream.Create(_source, zip, plan.ZipEntries, e => IsWanted(new PlannedEntry(e.Name, 0, 0, false)));
             }
 
+            plan.ReleaseZipDirectory();
+
             input.Seek(0, SeekOrigin.Begin);
             using var reader = OpenReader(input, managed);
             _isEncrypted |= managed?.HeadersEncrypted == true;
@@ -264,7 +265,7 @@ internal sealed partial class ExtractionRun
         _decoder = ArchiveDecoder.SevenZipNative;
         _sevenZip = reader;
         if (!_options.PreferLibLzma && SevenZip.SevenZipTool.Executable is not null && SevenZip.SevenZipTool.ArchivePathOf(_source) is { } path
-            && reader.UseTool(path, password, Token))
+            && reader.UseTool(path, password, _options.SevenZipToolStallLimit, Token))
         {
             Log.SevenZipTool(_logger, path);
         }
@@ -402,7 +403,6 @@ internal sealed partial class ExtractionRun
 
         if (_resume.Contains(index))
         {
-            _writtenFiles[path] = _target.KeyPrefix + path;
             Complete(result, bytes: size, resumed: true);
             return;
         }
@@ -420,7 +420,10 @@ internal sealed partial class ExtractionRun
         {
             while (true)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(_options.ChunkBytes);
+                // An entry declared smaller than a chunk starts in a buffer of its size plus the one byte that shows
+                // where it ends: 80,000 small files then cycle small pooled arrays instead of a 256 KiB one each.
+                // Data past the declared size (a lying header) moves to a whole chunk and goes on as usual.
+                var buffer = ArrayPool<byte>.Shared.Rent(upload is null && declaredSize is { } small && small < _options.ChunkBytes ? (int)small + 1 : _options.ChunkBytes);
                 var filled = 0;
                 try
                 {
@@ -428,7 +431,15 @@ internal sealed partial class ExtractionRun
                     // messages keep channel overhead off the hot path.
                     while (filled < _options.ChunkBytes)
                     {
-                        var n = reader.Read(buffer.AsSpan(filled, _options.ChunkBytes - filled));
+                        if (filled == buffer.Length)
+                        {
+                            var whole = ArrayPool<byte>.Shared.Rent(_options.ChunkBytes);
+                            buffer.AsSpan(0, filled).CopyTo(whole);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = whole;
+                        }
+
+                        var n = reader.Read(buffer.AsSpan(filled, Math.Min(buffer.Length, _options.ChunkBytes) - filled));
                         if (n == 0)
                         {
                             break;
@@ -562,7 +573,6 @@ internal sealed partial class ExtractionRun
                 }
 
                 await stream.CompleteAsync(Token).ConfigureAwait(false);
-                _writtenFiles[upload.Path] = upload.Key;
                 Complete(upload.Success with { UnPackedSize = bytes }, bytes, resumed: false);
                 upload.Done?.TrySetResult(true);
             }
@@ -606,29 +616,37 @@ internal sealed partial class ExtractionRun
     /// </summary>
     private async Task<ArchiveError?> MaterializeLinksAsync()
     {
+        if (_links.Count == 0)
+        {
+            return null;
+        }
+
+        // The files written so far (this run's and resumed ones), by path: every object's key is the target's prefix
+        // plus its path. Read from the results here rather than kept in a map of its own for every entry of every run.
+        var written = _results.Values.Where(e => e.Succeeded && !e.IsFolder).Select(e => e.PathName).ToHashSet(StringComparer.Ordinal);
         var byPath = _links.GroupBy(l => l.Path).ToDictionary(g => g.Key, g => g.Last().Target, StringComparer.Ordinal);
         foreach (var link in _links)
         {
             var result = link.Result;
             if (_resume.Contains(result.Index))
             {
-                _writtenFiles[link.Path] = _target.KeyPrefix + link.Path;
+                written.Add(link.Path);
                 Complete(result, 0, resumed: true);
                 continue;
             }
 
             var target = link.Target;
-            for (var hops = 0; hops < 16 && byPath.TryGetValue(target, out var next) && !_writtenFiles.ContainsKey(target); hops++)
+            for (var hops = 0; hops < 16 && byPath.TryGetValue(target, out var next) && !written.Contains(target); hops++)
             {
                 target = next;
             }
 
-            if (_writtenFiles.TryGetValue(target, out var sourceKey))
+            if (written.Contains(target))
             {
                 try
                 {
-                    var bytes = await CopyObjectAsync(sourceKey, _target.KeyPrefix + link.Path).ConfigureAwait(false);
-                    _writtenFiles[link.Path] = _target.KeyPrefix + link.Path;
+                    var bytes = await CopyObjectAsync(_target.KeyPrefix + target, _target.KeyPrefix + link.Path).ConfigureAwait(false);
+                    written.Add(link.Path);
                     Complete(result with { UnPackedSize = bytes }, bytes, resumed: false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -636,7 +654,7 @@ internal sealed partial class ExtractionRun
                     return new ArchiveError(ArchiveErrorCode.WriteFailed, "writing the link's copy failed: " + ex.Message, link.Path);
                 }
             }
-            else if (_folders.ContainsKey(target) || _writtenFiles.Keys.Any(k => k.StartsWith(target + "/", StringComparison.Ordinal)))
+            else if (_folders.ContainsKey(target) || written.Any(k => k.StartsWith(target + "/", StringComparison.Ordinal)))
             {
                 Refuse(result with { Reason = $"the link points to the folder '{target}'; folder links are not materialised" }, ArchiveErrorCode.LinkNotMaterialized);
             }

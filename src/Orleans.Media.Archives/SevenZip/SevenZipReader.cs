@@ -40,6 +40,7 @@ internal sealed class SevenZipReader : IEntryReader
     private string? _toolArchive;
     private string? _toolPassword;
     private CancellationToken _toolToken;
+    private TimeSpan _toolStallLimit;
     private SevenZipTool? _tool;
     private long[] _fileStart = [];
     private long[] _folderStart = [];
@@ -77,7 +78,7 @@ internal sealed class SevenZipReader : IEntryReader
     /// same file as the source) instead of liblzma, from the archive's first file on. False when 7zz cannot be used
     /// safely: a file without a CRC-32 (misread output could not be told), or a password 7zz's stdin line cannot carry.
     /// </summary>
-    public bool UseTool(string archive, string? password, CancellationToken cancellationToken)
+    public bool UseTool(string archive, string? password, TimeSpan stallLimit, CancellationToken cancellationToken)
     {
         if (_directory.Files.Any(f => f.HasStream && f.Crc is null) || password?.IndexOfAny(['\n', '\r', '\0']) >= 0
             || _directory.Folders.Any(f => f.Coders.Any(c => DeclaredDictionary(c) > MaxToolDictionary)))
@@ -115,6 +116,7 @@ internal sealed class SevenZipReader : IEntryReader
         _toolArchive = archive;
         _toolPassword = password;
         _toolToken = cancellationToken;
+        _toolStallLimit = stallLimit;
         _toolExpected = offset;
         return true;
     }
@@ -351,6 +353,15 @@ internal sealed class SevenZipReader : IEntryReader
                 ReleaseTool();
                 _toolArchive = null;
             }
+            catch (TimeoutException ex)
+            {
+                // 7zz stalled and was killed. That says nothing about the data: liblzma goes on from this very byte (what
+                // 7zz handed over stays; each file's CRC-32 covers both parts). The folders 7zz finished stay counted as read.
+                ToolFailure = ex.Message;
+                _toolSourceBytes = _toolHandedOut && file.Folder > 0 ? _packThrough[file.Folder - 1] : 0;
+                ReleaseTool();
+                _toolArchive = null;
+            }
         }
 
         Position(file.Folder, file.FolderOffset + _read);
@@ -378,7 +389,7 @@ internal sealed class SevenZipReader : IEntryReader
         {
             try
             {
-                _tool = SevenZipTool.Start(_toolArchive!, _toolPassword, _toolExpected, _toolToken);
+                _tool = SevenZipTool.Start(_toolArchive!, _toolPassword, _toolExpected, _toolStallLimit, _toolToken);
             }
             catch (System.ComponentModel.Win32Exception ex)
             {

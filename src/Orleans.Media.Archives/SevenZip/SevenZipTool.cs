@@ -23,15 +23,25 @@ internal sealed class SevenZipTool : IDisposable
     private readonly CancellationTokenRegistration _cancel;
     private readonly long _expected;
     private readonly CancellationToken _cancellationToken;
+    private readonly TimeSpan _stallLimit;
+    private readonly Timer _watchdog;
+    private long _waitingSince;
+    private volatile bool _stalled;
     private bool _disposed;
 
-    private SevenZipTool(Process process, long expected, CancellationToken cancellationToken)
+    private SevenZipTool(Process process, long expected, TimeSpan stallLimit, CancellationToken cancellationToken)
     {
         _process = process;
         _expected = expected;
+        _stallLimit = stallLimit;
         _cancellationToken = cancellationToken;
         _output = process.StandardOutput.BaseStream;
         _cancel = cancellationToken.Register(static p => Kill((Process)p!), process);
+
+        // A blocking pipe read has no timeout of its own: the watchdog kills the child when a read has waited too long,
+        // which ends the read (end of output) and lets Read say why.
+        var period = TimeSpan.FromTicks(Math.Clamp(stallLimit.Ticks / 4, TimeSpan.TicksPerMillisecond * 25, TimeSpan.TicksPerSecond));
+        _watchdog = new Timer(static t => ((SevenZipTool)t!).CheckStall(), this, period, period);
     }
 
     /// <summary>The <c>7zz</c> on PATH; null when there is none (the engine then decodes with liblzma).</summary>
@@ -68,7 +78,7 @@ internal sealed class SevenZipTool : IDisposable
     /// Starts 7zz on <paramref name="archive"/>. <paramref name="expected"/>: the bytes its output must have (the sum of
     /// the folders' unpack sizes); fewer is a failure whose reason is 7zz's own stderr. Cancellation kills it.
     /// </summary>
-    public static SevenZipTool Start(string archive, string? password, long expected, CancellationToken cancellationToken)
+    public static SevenZipTool Start(string archive, string? password, long expected, TimeSpan stallLimit, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Executable ?? throw new InvalidOperationException("7zz is not installed"))
         {
@@ -90,7 +100,7 @@ internal sealed class SevenZipTool : IDisposable
         start.Environment["LC_ALL"] = "C.UTF-8";
         var process = new Process { StartInfo = start };
         process.Start();
-        var tool = new SevenZipTool(process, expected, cancellationToken);
+        var tool = new SevenZipTool(process, expected, stallLimit, cancellationToken);
         try
         {
             process.ErrorDataReceived += (_, e) => tool.AddStderr(e.Data);
@@ -119,7 +129,11 @@ internal sealed class SevenZipTool : IDisposable
         return tool;
     }
 
-    /// <summary>Up to <paramref name="buffer"/>'s length of output; 0 only at the end. Throws <see cref="InvalidDataException"/> with 7zz's reason when it ends early.</summary>
+    /// <summary>
+    /// Up to <paramref name="buffer"/>'s length of output; 0 only at the end. Throws <see cref="InvalidDataException"/>
+    /// with 7zz's reason when it ends early, <see cref="TimeoutException"/> when it was killed for giving no output
+    /// within the stall limit.
+    /// </summary>
     public int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -128,11 +142,26 @@ internal sealed class SevenZipTool : IDisposable
             return 0;
         }
 
-        var n = _output.Read(buffer);
+        int n;
+        Volatile.Write(ref _waitingSince, Stopwatch.GetTimestamp());
+        try
+        {
+            n = _stalled ? 0 : _output.Read(buffer);
+        }
+        finally
+        {
+            Volatile.Write(ref _waitingSince, 0);
+        }
+
         if (n == 0 && Position < _expected)
         {
-            // Killed on cancellation: that is the reason, not damage.
+            // Killed on cancellation or for stalling: that is the reason, not damage.
             _cancellationToken.ThrowIfCancellationRequested();
+            if (_stalled)
+            {
+                throw new TimeoutException($"7-Zip gave no output for {_stallLimit.TotalSeconds:0.#} s after {Position:N0} of {_expected:N0} bytes; its process tree was killed");
+            }
+
             throw new InvalidDataException($"7-Zip's output ended after {Position:N0} of {_expected:N0} bytes: {Failure()}");
         }
 
@@ -163,10 +192,21 @@ internal sealed class SevenZipTool : IDisposable
         }
 
         _disposed = true;
+        _watchdog.Dispose();
         _cancel.Dispose();
         Kill(_process);
         _process.WaitForExit();
         _process.Dispose();
+    }
+
+    private void CheckStall()
+    {
+        var since = Volatile.Read(ref _waitingSince);
+        if (since != 0 && !_stalled && Stopwatch.GetElapsedTime(since) > _stallLimit)
+        {
+            _stalled = true;
+            Kill(_process);
+        }
     }
 
     private static void Kill(Process process)
