@@ -86,4 +86,107 @@ public sealed class FormatAndListingTests
         Assert.Null(EntryPaths.TryResolve(stored, out var reason));
         Assert.NotEmpty(reason);
     }
+
+    /// <summary>Names already in normal form come back as the same string (no copy per entry); the rest still go the long way.</summary>
+    [Theory]
+    [InlineData("a.txt")]
+    [InlineData("d000/f00000.txt")]
+    [InlineData("a..b/.c/c./x:y")]
+    [InlineData("ünïcødé/日本語/ファイル.txt")]
+    public void Names_in_normal_form_are_returned_as_they_are(string stored)
+    {
+        Assert.Same(stored, EntryPaths.Normalize(stored));
+        Assert.Same(stored, EntryPaths.TryResolve(stored, out var reason));
+        Assert.Empty(reason);
+    }
+
+    [Theory]
+    [InlineData("a//b", "a/b", "a/b")]
+    [InlineData("a/./b", "a/b", "a/b")]
+    [InlineData("./a", "a", "a")]
+    [InlineData("a/", "a", "a")]
+    [InlineData("a\\b", "a/b", "a/b")]
+    [InlineData("a/..b/../c", "a/..b/../c", "a/c")]
+    public void Names_next_to_normal_form_still_normalize(string stored, string normalized, string resolved)
+    {
+        Assert.Equal(normalized, EntryPaths.Normalize(stored));
+        Assert.Equal(resolved, EntryPaths.TryResolve(stored, out _));
+    }
+
+    [Theory]
+    [InlineData("c:x")]
+    [InlineData("Z:/x/y")]
+    [InlineData("..")]
+    [InlineData("a/..")]
+    [InlineData("")]
+    public void Names_that_look_plain_but_are_not_safe_are_refused(string stored) =>
+        Assert.Null(EntryPaths.TryResolve(stored, out _));
+
+    /// <summary>
+    /// The plan keeps a zip's entries in local-header order (libarchive's reading order) and takes each packed size by
+    /// position: a central directory in another order (here reversed) must still give every entry its own packed size.
+    /// </summary>
+    [Fact]
+    public async Task Packed_sizes_are_right_when_the_central_directory_is_not_in_local_header_order()
+    {
+        using var h = new ArchiveHarness();
+        var archive = Path.Combine(h.Work, "reordered.zip");
+        var rng = new Random(17);
+        var expected = new Dictionary<string, long>();
+        using (var zip = System.IO.Compression.ZipFile.Open(archive, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var data = new byte[rng.Next(100, 20_000)];
+                rng.NextBytes(data.AsSpan(0, data.Length / (1 + (i % 4)))); // different compressibility: different packed sizes
+                var entry = zip.CreateEntry($"d{i % 3}/f{i}.bin", i % 5 == 0 ? System.IO.Compression.CompressionLevel.NoCompression : System.IO.Compression.CompressionLevel.Optimal);
+                await using var s = entry.Open();
+                await s.WriteAsync(data);
+            }
+        }
+
+        using (var read = System.IO.Compression.ZipFile.OpenRead(archive))
+        {
+            foreach (var e in read.Entries)
+            {
+                expected[e.FullName] = e.CompressedLength;
+            }
+        }
+
+        ReverseCentralDirectory(archive);
+        using (var read = System.IO.Compression.ZipFile.OpenRead(archive))
+        {
+            Assert.Equal("d0/f39.bin", read.Entries[0].FullName); // the directory now lists the last entry first
+        }
+
+        var result = await h.ExtractAsync(archive);
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(40, result.Entries.Count);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"d{i % 3}/f{i}.bin"), result.Entries.Select(e => e.PathName)); // reading order
+        Assert.All(result.Entries, e => Assert.Equal(expected[e.PathName], e.PackedSize));
+        Assert.Equal(h.BsdtarHashes(archive), h.OutputHashes());
+    }
+
+    /// <summary>Rewrites the central directory with its records in reverse order (same bytes, so the end record still fits).</summary>
+    private static void ReverseCentralDirectory(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var eocd = bytes.AsSpan().LastIndexOf([(byte)0x50, (byte)0x4b, (byte)5, (byte)6]);
+        var size = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(eocd + 12));
+        var offset = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(eocd + 16));
+        var records = new List<byte[]>();
+        for (var pos = offset; pos < offset + size;)
+        {
+            var h = bytes.AsSpan(pos);
+            var length = 46 + System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(h[28..])
+                + System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(h[30..]) + System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(h[32..]);
+            records.Add(h[..length].ToArray());
+            pos += length;
+        }
+
+        records.Reverse();
+        records.SelectMany(r => r).ToArray().CopyTo(bytes, offset);
+        File.WriteAllBytes(path, bytes);
+    }
 }

@@ -25,7 +25,7 @@ internal sealed partial class ExtractionRun
     private readonly CancellationTokenSource _pipelineCts;
     private readonly Channel<EntryUpload> _uploads;
     private readonly SemaphoreSlim _largeUploads;
-    private readonly ConcurrentDictionary<int, ExtractedEntry> _results = new();
+    private readonly EntryResults _results = new();
     private readonly ConcurrentDictionary<string, byte> _folders = new(StringComparer.Ordinal);
     private readonly List<PendingLink> _links = [];
     private readonly HashSet<string> _matchedSelections = new(StringComparer.Ordinal);
@@ -113,7 +113,7 @@ internal sealed partial class ExtractionRun
         }
 
         var checkpoint = SnapshotCheckpoint(final: true);
-        var entries = _results.Values.Where(e => e.Index <= _reportThrough).OrderBy(e => e.Index).ToList();
+        var entries = _results.InOrder(_reportThrough);
         if (error is null)
         {
             Log.Finished(_logger, _target.Prefix.ToString(), entries.Count(e => e.Succeeded), entries.Count(e => !e.Succeeded), _bytesWritten);
@@ -178,6 +178,7 @@ internal sealed partial class ExtractionRun
             var wanted = plan.Entries.Where(IsWanted).ToList();
             plan.CheckDeclaredOutput(wanted.Where(e => !e.IsFolder), _options.Limits);
             _entriesTotal = wanted.Count;
+            _results.Reserve(plan.Entries.Count);
             _bytesTotal = wanted.Sum(e => e.Size);
             Log.Started(_logger, plan.Format, plan.ArchiveSize, wanted.Count, _target.Prefix.ToString());
 
@@ -573,7 +574,7 @@ internal sealed partial class ExtractionRun
                 }
 
                 await stream.CompleteAsync(Token).ConfigureAwait(false);
-                Complete(upload.Success with { UnPackedSize = bytes }, bytes, resumed: false);
+                Complete(upload.Success.UnPackedSize == bytes ? upload.Success : upload.Success with { UnPackedSize = bytes }, bytes, resumed: false);
                 upload.Done?.TrySetResult(true);
             }
             catch (EntryAbortedException)
@@ -623,7 +624,7 @@ internal sealed partial class ExtractionRun
 
         // The files written so far (this run's and resumed ones), by path: every object's key is the target's prefix
         // plus its path. Read from the results here rather than kept in a map of its own for every entry of every run.
-        var written = _results.Values.Where(e => e.Succeeded && !e.IsFolder).Select(e => e.PathName).ToHashSet(StringComparer.Ordinal);
+        var written = _results.InOrder().Where(e => e.Succeeded && !e.IsFolder).Select(e => e.PathName).ToHashSet(StringComparer.Ordinal);
         var byPath = _links.GroupBy(l => l.Path).ToDictionary(g => g.Key, g => g.Last().Target, StringComparer.Ordinal);
         foreach (var link in _links)
         {
