@@ -112,7 +112,9 @@ public sealed class SevenZipToolTests
 
         // Nothing reads until the child is stopped, so it cannot have written more than its pipe holds (1 MiB of ~12 MB):
         // the reads below drain that and then wait on a live child that gives nothing.
-        using var tool = SevenZipTool.Start(SevenZipTool.ArchivePathOf(file)!, Password, expected: long.MaxValue, TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        // Without the stall limit the read would wait for ever: the deadline kills the child then, and the read ends cancelled.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var tool = SevenZipTool.Start(SevenZipTool.ArchivePathOf(file)!, Password, expected: long.MaxValue, TimeSpan.FromMilliseconds(500), deadline.Token);
         Assert.Equal(0, Signal(tool.ProcessId, SigStop));
 
         var buffer = new byte[64 * 1024];
