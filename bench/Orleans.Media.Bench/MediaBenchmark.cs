@@ -25,7 +25,7 @@ namespace Orleans.Media.Bench;
 
 /// <summary>
 /// The media data plane against the tools themselves, in one run: video/convert vs ffmpeg with the same arguments
-/// (a 60 s 720p clip), image/resize vs ImageMagick's <c>convert</c> (200 images), a 2 GB URL pull into s3rver vs
+/// (a 60 s 720p clip; the median of <c>rounds=N</c> rounds' own ratios, with the ffmpeg children's CPU seconds), image/resize vs ImageMagick's <c>convert</c> (200 images), a 2 GB URL pull into s3rver vs
 /// <c>curl | curl -T -</c> to a presigned PUT (with the pull's peak RSS), and a 6 GB upload in 100 presigned parts,
 /// 8 in parallel, into the local backend vs <c>cp</c> (with the completion's assembly time; the median of
 /// <c>rounds=N</c> rounds' own ratios, 3 by default, with each side's CPU seconds and dirty pages). Ratios are
@@ -39,7 +39,7 @@ public sealed class MediaBenchmark : IBenchScenario
     private const long MultipartBytes = 6L * 1024 * 1024 * 1024;
     private const int MultipartParts = 100;
     private const int MultipartParallel = 8;
-    private const int DefaultMultipartRounds = 3;
+    private const int DefaultRounds = 3;
     private const int ImageCount = 200;
 
     private static readonly string[] VideoParameters = ["format=mp4", "vcodec=h264", "preset=veryfast", "s=854x480", "vb=1500000", "acodec=aac", "ab=128000"];
@@ -52,7 +52,7 @@ public sealed class MediaBenchmark : IBenchScenario
         bool Part(string name) => parts.Length == 0 || parts.Contains(name, StringComparer.OrdinalIgnoreCase);
         var rounds = args.FirstOrDefault(a => a.StartsWith("rounds=", StringComparison.OrdinalIgnoreCase)) is { } r
             ? int.Parse(r["rounds=".Length..], System.Globalization.CultureInfo.InvariantCulture)
-            : DefaultMultipartRounds;
+            : DefaultRounds;
         var buckets = Path.Combine(workDir, "buckets");
         Directory.CreateDirectory(Path.Combine(buckets, "media"));
         var services = new ServiceCollection();
@@ -73,7 +73,7 @@ public sealed class MediaBenchmark : IBenchScenario
 
         if (Part("video"))
         {
-            await RunVideoAsync(report, provider, buckets, workDir, cancellationToken);
+            await RunVideoAsync(report, provider, buckets, workDir, rounds, cancellationToken);
         }
 
         if (Part("image"))
@@ -82,7 +82,7 @@ public sealed class MediaBenchmark : IBenchScenario
         }
     }
 
-    private static async Task RunVideoAsync(BenchReport report, IServiceProvider provider, string buckets, string workDir, CancellationToken cancellationToken)
+    private static async Task RunVideoAsync(BenchReport report, IServiceProvider provider, string buckets, string workDir, int rounds, CancellationToken cancellationToken)
     {
         var clip = Path.Combine(buckets, "media", "clip720.mp4");
         if (!File.Exists(clip))
@@ -94,23 +94,58 @@ public sealed class MediaBenchmark : IBenchScenario
 
         var action = provider.GetRequiredService<Orleans.Media.Processing.Actions.MediaActionRegistry>().Prepare("video/convert", VideoParameters);
         var direct = Path.Combine(workDir, "direct.mp4");
-        double ours = double.MaxValue, reference = double.MaxValue;
-        for (var round = 0; round < 2; round++)
+
+        // Rounds of both sides in an order that turns every round; the ratio is the median of the rounds' own ratios
+        // (the two sides of a round run seconds apart and meet the same neighbours), the best of each side beside it.
+        // CPU: the children's user + system seconds (getrusage of reaped children), ffmpeg's work on each side.
+        var reference = new List<(double Seconds, double Cpu)>();
+        var ours = new List<(double Seconds, double Cpu)>();
+        for (var round = 0; round < rounds; round++)
         {
-            var sw = Stopwatch.StartNew();
-            await RunToolAsync("ffmpeg", VideoConvertAction.FfmpegArguments(VideoParameters, clip, direct), workDir);
-            reference = Math.Min(reference, sw.Elapsed.TotalSeconds);
-            sw.Restart();
-            await action.RunAsync(new ObjectUri("oss", "media", "clip720.mp4"), cancellationToken);
-            ours = Math.Min(ours, sw.Elapsed.TotalSeconds);
-            BenchReport.Note($"video round {round + 1}: ffmpeg {reference:0.00} s, video/convert {ours:0.00} s (best so far)");
+            var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            for (var side = 0; side < 2; side++)
+            {
+                var cpu = ChildrenCpuSeconds();
+                var sw = Stopwatch.StartNew();
+                if ((round + side) % 2 == 0)
+                {
+                    await RunToolAsync("ffmpeg", VideoConvertAction.FfmpegArguments(VideoParameters, clip, direct), workDir);
+                    reference.Add((sw.Elapsed.TotalSeconds, ChildrenCpuSeconds() - cpu));
+                }
+                else
+                {
+                    await action.RunAsync(new ObjectUri("oss", "media", "clip720.mp4"), cancellationToken);
+                    ours.Add((sw.Elapsed.TotalSeconds, ChildrenCpuSeconds() - cpu));
+                }
+            }
+
+            BenchReport.Note($"video round {round + 1} (load {load}, {(round % 2 == 0 ? "ffmpeg first" : "video/convert first")}): " +
+                $"ffmpeg {reference[round].Seconds:0.00} s ({reference[round].Cpu:0.0} s CPU), video/convert {ours[round].Seconds:0.00} s ({ours[round].Cpu:0.0} s CPU), ratio {reference[round].Seconds / ours[round].Seconds:0.00}");
         }
 
         File.Delete(direct);
-        report.Metric("video_convert_seconds", ours, "s");
-        report.Metric("video_convert_ffmpeg_seconds", reference, "s");
-        report.Metric("video_convert_ratio", reference / ours, "x");
+        report.Metric("video_convert_seconds", Median(ours.Select(o => o.Seconds)), "s");
+        report.Metric("video_convert_ffmpeg_seconds", Median(reference.Select(o => o.Seconds)), "s");
+        report.Metric("video_convert_ratio", Median(reference.Zip(ours, (f, o) => f.Seconds / o.Seconds)), "x");
+        report.Metric("video_convert_ratio_best", reference.Min(f => f.Seconds) / ours.Min(o => o.Seconds), "x");
+        report.Metric("video_convert_cpu_ratio", Median(reference.Zip(ours, (f, o) => f.Cpu / o.Cpu)), "x");
     }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>User + system seconds of this process's reaped children (getrusage RUSAGE_CHILDREN).</summary>
+    private static double ChildrenCpuSeconds()
+    {
+        Span<long> usage = stackalloc long[18];
+        return getrusage(-1, ref usage[0]) == 0 ? usage[0] + (usage[1] / 1e6) + usage[2] + (usage[3] / 1e6) : double.NaN;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, ref long usage);
 
     private static async Task RunImageAsync(BenchReport report, IServiceProvider provider, string buckets, string workDir, CancellationToken cancellationToken)
     {
@@ -245,30 +280,66 @@ public sealed class MediaBenchmark : IBenchScenario
         var root = Path.Combine(workDir, "mp-buckets");
         const string signingKey = "bench-multipart-signing-key-0123456789";
 
-        // The silo's endpoint for local signed URLs, on Kestrel, as the embedded default serves it.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddObjectStorage(o =>
-        {
-            o.DefaultLocalRoot = root;
-            o.LocalSigningKey = signingKey;
-        });
-        // Kestrel's blocks as the silo sets them (OrleansMedia:ReceiveBlockKiB); the variable compares others (4: Kestrel's own pool).
+        // The silo's endpoint for local signed URLs, on Kestrel, as the embedded default serves it. Kestrel's blocks as
+        // the silo sets them (OrleansMedia:ReceiveBlockKiB); ORLEANSMEDIA_BENCH_KESTREL_BLOCK_KIB compares others (4:
+        // Kestrel's own pool). ORLEANSMEDIA_BENCH_TRANSPORT sets socket transport settings (the silo keeps Kestrel's);
+        // ORLEANSMEDIA_BENCH_TRANSPORT_B starts a second endpoint with others, whose HttpClient upload becomes a fourth
+        // side of every round: an A/B of the two in one run.
         var blockKib = int.TryParse(Environment.GetEnvironmentVariable("ORLEANSMEDIA_BENCH_KESTREL_BLOCK_KIB"), out var kib) ? kib : new SiloOptions().ReceiveBlockKiB;
-        builder.Services.AddKestrelReceiveBlocks(blockKib);
         BenchReport.Note($"Kestrel memory pool blocks of {blockKib} KiB");
-
-        await using var app = builder.Build();
-        app.MapLocalObjectsApi();
-        await app.StartAsync(cancellationToken);
-        try
+        var servers = new List<WebApplication>();
+        async Task<(ObjectStorage Storage, DirectUploads Uploads)> StartServerAsync(string? knobs)
         {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Services.AddObjectStorage(o =>
+            {
+                o.DefaultLocalRoot = root;
+                o.LocalSigningKey = signingKey;
+            });
+            builder.Services.AddKestrelReceiveBlocks(blockKib);
+            if (knobs is { Length: > 0 })
+            {
+                // Comma-separated: inline, nowait, ioq=N, maxread=KiB.
+                builder.WebHost.UseSockets(o =>
+                {
+                    foreach (var knob in knobs.Split(','))
+                    {
+                        var value = knob.Contains('=', StringComparison.Ordinal) ? int.Parse(knob[(knob.IndexOf('=', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+                        switch (knob.Split('=')[0])
+                        {
+                            case "inline": o.UnsafePreferInlineScheduling = true; break;
+                            case "nowait": o.WaitForDataBeforeAllocatingBuffer = false; break;
+                            case "wait": o.WaitForDataBeforeAllocatingBuffer = true; break;
+                            case "ioq": o.IOQueueCount = value; break;
+                            case "maxread": o.MaxReadBufferSize = value * 1024L; break;
+                            default: throw new ArgumentException($"unknown transport knob {knob}");
+                        }
+                    }
+                });
+            }
+
+            var app = builder.Build();
+            servers.Add(app);
+            app.MapLocalObjectsApi();
+            await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var storage = new ObjectStorage(
+            var storage = new ObjectStorage(
                 Options.Create(new ObjectStorageOptions { DefaultLocalRoot = root, LocalSigningKey = signingKey, LocalPublicBaseUrl = address }),
                 new LocalUrlSigner(signingKey));
-            var uploads = new DirectUploads(storage, TimeProvider.System);
+            return (storage, new DirectUploads(storage, TimeProvider.System));
+        }
+
+        var knobsA = Environment.GetEnvironmentVariable("ORLEANSMEDIA_BENCH_TRANSPORT");
+        var knobsB = Environment.GetEnvironmentVariable("ORLEANSMEDIA_BENCH_TRANSPORT_B");
+        BenchReport.Note($"socket transport: {(knobsA is { Length: > 0 } ? knobsA : "Kestrel's defaults")}{(knobsB is { Length: > 0 } ? $"; B side: {knobsB}" : string.Empty)}");
+        try
+        {
+            var (storage, uploads) = await StartServerAsync(knobsA);
+            using var storageA = storage;
+            var serverB = knobsB is { Length: > 0 } ? await StartServerAsync(knobsB) : default;
+            using var storageB = serverB.Storage;
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = MultipartParallel }) { Timeout = TimeSpan.FromMinutes(30) };
 
             using var sendfile = new SendfilePutClient();
@@ -280,10 +351,13 @@ public sealed class MediaBenchmark : IBenchScenario
             for (var warm = 1; warm <= 5; warm++)
             {
                 var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
-                foreach (var client in new[] { null, sendfile })
+                foreach (var (client, via) in new[] { (null, uploads), (sendfile, uploads), (null, serverB.Uploads) })
                 {
-                    var (warmUpload, _, _) = await UploadAsync(uploads, http, client, source, warmPlan, "warm/up.bin", cancellationToken);
-                    await storage.GetBucket("bench").DeleteAsync(warmUpload.Key, cancellationToken);
+                    if (via is not null)
+                    {
+                        var (warmUpload, _, _) = await UploadAsync(via, http, client, source, warmPlan, "warm/up.bin", cancellationToken);
+                        await storage.GetBucket("bench").DeleteAsync(warmUpload.Key, cancellationToken);
+                    }
                 }
 
                 await Task.Delay(500, cancellationToken);
@@ -306,16 +380,17 @@ public sealed class MediaBenchmark : IBenchScenario
             var cp = new List<Side>();
             var ours = new List<Side>();
             var sendfiles = new List<Side>();
+            var oursB = new List<Side>();
             using var self = Process.GetCurrentProcess();
 
             // One upload of the 6 GB: seconds of the parts, of the completion, and the process's CPU seconds (both sides).
-            async Task<Side> TimedUploadAsync(SendfilePutClient? client)
+            async Task<Side> TimedUploadAsync(SendfilePutClient? client, DirectUploads via)
             {
                 using var dirty = DirtyPages.Watch();
                 self.Refresh();
                 var cpuBefore = self.TotalProcessorTime;
                 var sw = Stopwatch.StartNew();
-                var (upload, info, completeSeconds) = await UploadAsync(uploads, http, client, source, plan, "big/upload.bin", cancellationToken);
+                var (upload, info, completeSeconds) = await UploadAsync(via, http, client, source, plan, "big/upload.bin", cancellationToken);
                 var seconds = sw.Elapsed.TotalSeconds - completeSeconds;
                 self.Refresh();
                 var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
@@ -343,9 +418,15 @@ public sealed class MediaBenchmark : IBenchScenario
             var sides = new (string Name, Func<Task<Side>> Run, List<Side> Results)[]
             {
                 ("cp", TimedCopyAsync, cp),
-                ("HttpClient", () => TimedUploadAsync(null), ours),
-                ("sendfile", () => TimedUploadAsync(sendfile), sendfiles),
+                ("HttpClient", () => TimedUploadAsync(null, uploads), ours),
+                ("sendfile", () => TimedUploadAsync(sendfile, uploads), sendfiles),
+                ("HttpClient B", () => TimedUploadAsync(null, serverB.Uploads!), oursB),
             };
+            if (serverB.Uploads is null)
+            {
+                sides = sides[..^1];
+            }
+
             BenchReport.Note($"dirty page thresholds: background {DirtyPages.Read("nr_dirty_background_threshold") * 4096 / MiB:0} MiB, " +
                 $"throttling from {(DirtyPages.Read("nr_dirty_background_threshold") + DirtyPages.Read("nr_dirty_threshold")) * 2048 / MiB:0} MiB, limit {DirtyPages.Read("nr_dirty_threshold") * 4096 / MiB:0} MiB");
             for (var round = 0; round < rounds; round++)
@@ -362,13 +443,8 @@ public sealed class MediaBenchmark : IBenchScenario
                 BenchReport.Note($"multipart round {round + 1} (load {load}, order {string.Join(" → ", Enumerable.Range(0, sides.Length).Select(i => sides[(round + i) % sides.Length].Name))}): " +
                     $"cp {c.Seconds:0.00} s ({MultipartBytes / MiB / c.Seconds:0} MiB/s, {c.CpuSeconds:0.0} s CPU, dirty peak {c.PeakDirtyBytes / MiB:0} MiB), " +
                     $"HttpClient parts {h.Seconds:0.00} s ({MultipartBytes / MiB / h.Seconds:0} MiB/s, {h.CpuSeconds:0.0} s CPU server and client, dirty peak {h.PeakDirtyBytes / MiB:0} MiB), complete {h.CompleteSeconds:0.00} s, ratio {c.Seconds / h.Seconds:0.00}; " +
-                    $"sendfile parts {s.Seconds:0.00} s ({s.CpuSeconds:0.0} s CPU, dirty peak {s.PeakDirtyBytes / MiB:0} MiB), complete {s.CompleteSeconds:0.00} s, ratio {c.Seconds / s.Seconds:0.00}");
-            }
-
-            static double Median(IEnumerable<double> values)
-            {
-                var sorted = values.Order().ToArray();
-                return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+                    $"sendfile parts {s.Seconds:0.00} s ({s.CpuSeconds:0.0} s CPU, dirty peak {s.PeakDirtyBytes / MiB:0} MiB), complete {s.CompleteSeconds:0.00} s, ratio {c.Seconds / s.Seconds:0.00}" +
+                    (oursB.Count > round ? $"; HttpClient B parts {oursB[round].Seconds:0.00} s ({oursB[round].CpuSeconds:0.0} s CPU), ratio {c.Seconds / oursB[round].Seconds:0.00}" : string.Empty));
             }
 
             var ratios = cp.Zip(ours, (c, h) => c.Seconds / h.Seconds).ToArray();
@@ -389,10 +465,22 @@ public sealed class MediaBenchmark : IBenchScenario
             report.Metric("multipart_sendfile_seconds", Median(sendfiles.Select(s => s.Seconds)), "s");
             report.Metric("multipart_sendfile_ratio", Median(sendfileRatios), "x");
             report.Metric("multipart_sendfile_cpu_seconds", Median(sendfiles.Select(s => s.CpuSeconds)), "s");
+            if (oursB.Count > 0)
+            {
+                report.Metric("multipart_b_ratio", Median(cp.Zip(oursB, (c, h) => c.Seconds / h.Seconds)), "x");
+                report.Metric("multipart_b_cpu_seconds", Median(oursB.Select(h => h.CpuSeconds)), "s");
+                report.Metric("multipart_b_over_a_cpu", Median(oursB.Zip(ours, (b, a) => b.CpuSeconds / a.CpuSeconds)), "x");
+                report.Metric("multipart_b_over_a_seconds", Median(oursB.Zip(ours, (b, a) => b.Seconds / a.Seconds)), "x");
+            }
         }
         finally
         {
-            await app.StopAsync(CancellationToken.None);
+            foreach (var app in servers)
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+
             if (Directory.Exists(root))
             {
                 Directory.Delete(root, recursive: true);
