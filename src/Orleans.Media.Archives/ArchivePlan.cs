@@ -47,11 +47,13 @@ internal sealed class ArchivePlan
         }
 
         // An archive whose reading order is not its local-header order (or a name libarchive reads differently):
-        // match by name from here on, the n-th entry of a name taking the n-th packed size of that name.
+        // match by name from here on, the n-th entry of a name taking the n-th packed size of that name. The entries
+        // before this index were read (or skipped by a resume) in position: only the rest go into the map, or a
+        // duplicate name would take an earlier entry's size.
         if (_packedByName is null)
         {
             _packedByName = new Dictionary<string, Queue<long>>(StringComparer.Ordinal);
-            foreach (var e in Entries)
+            foreach (var e in Entries.Skip(index))
             {
                 if (!_packedByName.TryGetValue(e.Name, out var q))
                 {
