@@ -12,6 +12,14 @@ public sealed class BenchReport(string scenario)
     public static void Note(string text) => Console.Error.WriteLine("# " + text);
 
     /// <summary>p-th percentile (0–100) of the samples, in the samples' unit.</summary>
+    /// <summary>The middle value (the mean of the two middle ones for an even count): a round-by-round figure that one
+    /// disturbed round cannot move.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     public static double Percentile(IReadOnlyList<double> samples, double p)
     {
         if (samples.Count == 0)

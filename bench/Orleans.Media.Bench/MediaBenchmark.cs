@@ -124,17 +124,11 @@ public sealed class MediaBenchmark : IBenchScenario
         }
 
         File.Delete(direct);
-        report.Metric("video_convert_seconds", Median(ours.Select(o => o.Seconds)), "s");
-        report.Metric("video_convert_ffmpeg_seconds", Median(reference.Select(o => o.Seconds)), "s");
-        report.Metric("video_convert_ratio", Median(reference.Zip(ours, (f, o) => f.Seconds / o.Seconds)), "x");
+        report.Metric("video_convert_seconds", BenchReport.Median(ours.Select(o => o.Seconds)), "s");
+        report.Metric("video_convert_ffmpeg_seconds", BenchReport.Median(reference.Select(o => o.Seconds)), "s");
+        report.Metric("video_convert_ratio", BenchReport.Median(reference.Zip(ours, (f, o) => f.Seconds / o.Seconds)), "x");
         report.Metric("video_convert_ratio_best", reference.Min(f => f.Seconds) / ours.Min(o => o.Seconds), "x");
-        report.Metric("video_convert_cpu_ratio", Median(reference.Zip(ours, (f, o) => f.Cpu / o.Cpu)), "x");
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        report.Metric("video_convert_cpu_ratio", BenchReport.Median(reference.Zip(ours, (f, o) => f.Cpu / o.Cpu)), "x");
     }
 
     /// <summary>User + system seconds of this process's reaped children (getrusage RUSAGE_CHILDREN).</summary>
@@ -452,25 +446,25 @@ public sealed class MediaBenchmark : IBenchScenario
             BenchReport.Note($"multipart ratio per round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}; " +
                 $"sendfile: {string.Join(", ", sendfileRatios.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} (medians reported)");
             report.Metric("multipart_rounds", rounds, "rounds");
-            report.Metric("multipart_seconds", Median(ours.Select(h => h.Seconds)), "s");
-            report.Metric("multipart_cp_seconds", Median(cp.Select(c => c.Seconds)), "s");
-            report.Metric("multipart_ratio", Median(ratios), "x");
+            report.Metric("multipart_seconds", BenchReport.Median(ours.Select(h => h.Seconds)), "s");
+            report.Metric("multipart_cp_seconds", BenchReport.Median(cp.Select(c => c.Seconds)), "s");
+            report.Metric("multipart_ratio", BenchReport.Median(ratios), "x");
             report.Metric("multipart_ratio_min", ratios.Min(), "x");
             report.Metric("multipart_ratio_max", ratios.Max(), "x");
-            var complete = Median(ours.Concat(sendfiles).Select(h => h.CompleteSeconds));
+            var complete = BenchReport.Median(ours.Concat(sendfiles).Select(h => h.CompleteSeconds));
             report.Metric("multipart_complete_seconds", complete, "s");
-            report.Metric("multipart_ratio_with_complete", Median(cp.Zip(ours, (c, h) => c.Seconds / (h.Seconds + h.CompleteSeconds))), "x");
-            report.Metric("multipart_cpu_seconds", Median(ours.Select(h => h.CpuSeconds)), "s");
-            report.Metric("multipart_cp_cpu_seconds", Median(cp.Select(c => c.CpuSeconds)), "s");
-            report.Metric("multipart_sendfile_seconds", Median(sendfiles.Select(s => s.Seconds)), "s");
-            report.Metric("multipart_sendfile_ratio", Median(sendfileRatios), "x");
-            report.Metric("multipart_sendfile_cpu_seconds", Median(sendfiles.Select(s => s.CpuSeconds)), "s");
+            report.Metric("multipart_ratio_with_complete", BenchReport.Median(cp.Zip(ours, (c, h) => c.Seconds / (h.Seconds + h.CompleteSeconds))), "x");
+            report.Metric("multipart_cpu_seconds", BenchReport.Median(ours.Select(h => h.CpuSeconds)), "s");
+            report.Metric("multipart_cp_cpu_seconds", BenchReport.Median(cp.Select(c => c.CpuSeconds)), "s");
+            report.Metric("multipart_sendfile_seconds", BenchReport.Median(sendfiles.Select(s => s.Seconds)), "s");
+            report.Metric("multipart_sendfile_ratio", BenchReport.Median(sendfileRatios), "x");
+            report.Metric("multipart_sendfile_cpu_seconds", BenchReport.Median(sendfiles.Select(s => s.CpuSeconds)), "s");
             if (oursB.Count > 0)
             {
-                report.Metric("multipart_b_ratio", Median(cp.Zip(oursB, (c, h) => c.Seconds / h.Seconds)), "x");
-                report.Metric("multipart_b_cpu_seconds", Median(oursB.Select(h => h.CpuSeconds)), "s");
-                report.Metric("multipart_b_over_a_cpu", Median(oursB.Zip(ours, (b, a) => b.CpuSeconds / a.CpuSeconds)), "x");
-                report.Metric("multipart_b_over_a_seconds", Median(oursB.Zip(ours, (b, a) => b.Seconds / a.Seconds)), "x");
+                report.Metric("multipart_b_ratio", BenchReport.Median(cp.Zip(oursB, (c, h) => c.Seconds / h.Seconds)), "x");
+                report.Metric("multipart_b_cpu_seconds", BenchReport.Median(oursB.Select(h => h.CpuSeconds)), "s");
+                report.Metric("multipart_b_over_a_cpu", BenchReport.Median(oursB.Zip(ours, (b, a) => b.CpuSeconds / a.CpuSeconds)), "x");
+                report.Metric("multipart_b_over_a_seconds", BenchReport.Median(oursB.Zip(ours, (b, a) => b.Seconds / a.Seconds)), "x");
             }
         }
         finally

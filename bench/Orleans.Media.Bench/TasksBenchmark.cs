@@ -152,7 +152,7 @@ public sealed class TasksBenchmark : IBenchScenario
         foreach (var kind in new[] { "create", "gettask" })
         {
             var perRound = results[kind].Zip(results["noop"], (k, n) => Rate(k) / Rate(n)).Order().ToList();
-            report.Metric(kind + "_ratio", perRound.Count % 2 == 1 ? perRound[perRound.Count / 2] : (perRound[perRound.Count / 2 - 1] + perRound[perRound.Count / 2]) / 2, "x");
+            report.Metric(kind + "_ratio", BenchReport.Median(perRound), "x");
             report.Metric(kind + "_ratio_pooled", Rate(merged[kind]) / Rate(merged["noop"]), "x");
             report.Metric(kind + "_ratio_min", perRound[0], "x");
             report.Metric(kind + "_ratio_max", perRound[^1], "x");
