@@ -330,6 +330,16 @@ internal sealed class SevenZipReader : IEntryReader
         ReleaseTool();
     }
 
+    /// <summary>Stops using 7zz for good: liblzma decodes the rest, and <paramref name="sourceBytesRead"/> of the
+    /// archive count as read by the tool.</summary>
+    private void GiveUpTool(string reason, long sourceBytesRead)
+    {
+        ToolFailure = reason;
+        _toolSourceBytes = sourceBytesRead;
+        ReleaseTool();
+        _toolArchive = null;
+    }
+
     /// <summary>The current file's next bytes from 7zz while it serves, else from liblzma.</summary>
     private int ReadData(SevenZipFile file, Span<byte> span)
     {
@@ -348,19 +358,13 @@ internal sealed class SevenZipReader : IEntryReader
             {
                 // 7zz failed before any of its output was used (it cannot open the archive, or the data is bad from the
                 // start): liblzma decodes instead and gives the engine's own reason if the data is bad.
-                ToolFailure = ex.Message;
-                _toolSourceBytes = 0;
-                ReleaseTool();
-                _toolArchive = null;
+                GiveUpTool(ex.Message, sourceBytesRead: 0);
             }
             catch (TimeoutException ex)
             {
                 // 7zz stalled and was killed. That says nothing about the data: liblzma goes on from this very byte (what
                 // 7zz handed over stays; each file's CRC-32 covers both parts). The folders 7zz finished stay counted as read.
-                ToolFailure = ex.Message;
-                _toolSourceBytes = _toolHandedOut && file.Folder > 0 ? _packThrough[file.Folder - 1] : 0;
-                ReleaseTool();
-                _toolArchive = null;
+                GiveUpTool(ex.Message, _toolHandedOut && file.Folder > 0 ? _packThrough[file.Folder - 1] : 0);
             }
         }
 
