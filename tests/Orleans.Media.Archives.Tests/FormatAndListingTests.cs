@@ -168,6 +168,58 @@ public sealed class FormatAndListingTests
         Assert.Equal(h.BsdtarHashes(archive), h.OutputHashes());
     }
 
+    /// <summary>
+    /// When a name read from the archive does not match the plan's entry at its position (here the central directory
+    /// spells one entry differently from its local header), packed sizes are matched by name from that entry on. An
+    /// earlier entry with the same name as a later one was already matched in position: the later one must get its
+    /// own packed size, not the earlier one's.
+    /// </summary>
+    [Fact]
+    public async Task After_a_name_mismatch_a_repeated_name_gets_its_own_packed_size()
+    {
+        using var h = new ArchiveHarness();
+        var archive = Path.Combine(h.Work, "renamed.zip");
+        var incompressible = new byte[30_000];
+        new Random(3).NextBytes(incompressible);
+        using (var zip = System.IO.Compression.ZipFile.Open(archive, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            foreach (var (name, data) in new[] { ("dup.txt", new byte[30_000]), ("mid.txt", new byte[500]), ("dup.txt", incompressible) })
+            {
+                await using var s = zip.CreateEntry(name).Open();
+                await s.WriteAsync(data);
+            }
+        }
+
+        long[] packed;
+        using (var read = System.IO.Compression.ZipFile.OpenRead(archive))
+        {
+            packed = [.. read.Entries.Select(e => e.CompressedLength)];
+        }
+
+        Assert.NotEqual(packed[0], packed[2]);
+        RenameInCentralDirectory(archive, "mid.txt", "mix.txt");
+
+        var result = await h.ExtractAsync(archive);
+
+        var byIndex = result.Entries.OrderBy(e => e.Index).ToList();
+        Assert.Equal(3, byIndex.Count);
+        Assert.Equal(["dup.txt", "mid.txt", "dup.txt"], byIndex.Select(e => e.PathName)); // read as the local headers name them
+        Assert.Equal(packed[0], byIndex[0].PackedSize);
+        Assert.Equal(packed[2], byIndex[2].PackedSize);
+    }
+
+    /// <summary>Changes one record's name in the central directory (same length), leaving its local header as it was.</summary>
+    private static void RenameInCentralDirectory(string path, string from, string to)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var eocd = bytes.AsSpan().LastIndexOf([(byte)0x50, (byte)0x4b, (byte)5, (byte)6]);
+        var offset = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(eocd + 16));
+        var at = bytes.AsSpan(offset).IndexOf(System.Text.Encoding.ASCII.GetBytes(from));
+        Assert.True(at >= 0);
+        System.Text.Encoding.ASCII.GetBytes(to).CopyTo(bytes, offset + at);
+        File.WriteAllBytes(path, bytes);
+    }
+
     /// <summary>Rewrites the central directory with its records in reverse order (same bytes, so the end record still fits).</summary>
     private static void ReverseCentralDirectory(string path)
     {
