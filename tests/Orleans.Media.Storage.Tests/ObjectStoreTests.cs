@@ -97,6 +97,17 @@ public abstract class ObjectStoreTests
     }
 
     [Fact]
+    public async Task A_name_that_is_only_a_folder_is_missing_to_head_and_open_read()
+    {
+        // The API opens a task's source once, without a HEAD: on the local folder a directory must not pass for it.
+        var prefix = TestData.UniquePrefix();
+        await Store.PutAsync(prefix + "folder.zip/inner.zip", new MemoryStream([1, 2, 3]));
+        Assert.Null(await Store.HeadAsync(prefix + "folder.zip"));
+        var e = await Assert.ThrowsAsync<ObjectNotFoundException>(() => Store.OpenReadAsync(prefix + "folder.zip"));
+        Assert.Equal(prefix + "folder.zip", e.Key);
+    }
+
+    [Fact]
     public async Task Random_seeks_return_the_right_bytes_at_one_request_each()
     {
         var key = TestData.UniquePrefix() + "ranged.bin";

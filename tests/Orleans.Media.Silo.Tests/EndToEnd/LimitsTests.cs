@@ -146,6 +146,31 @@ public sealed class LimitsTests(PostgresSiloFixture silo) : IClassFixture<Postgr
     }
 
     /// <summary>
+    /// A name that is only a folder (objects under "folder.zip/", none at "folder.zip") is as missing as no name at
+    /// all, and an empty object is no archive: the source is opened once, and neither open nor read may pass for one.
+    /// </summary>
+    [Fact]
+    public async Task A_folder_name_is_ResourceNotFound_and_an_empty_object_is_unsupported()
+    {
+        var project = "fold" + Guid.NewGuid().ToString("N")[..8];
+        await silo.Client.CreateProjectAsync(project);
+        var inner = _archives.Archive(_archives.Tree("inner", files: 1, maxSize: 100, seed: 3), "zip");
+        await silo.Bucket.UploadAsync($"{project}/folder.zip/inner.zip", inner);
+        var created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/folder.zip"), silo.Bucket.Uri($"{project}/out/"));
+        Assert.False(created.Ok);
+        Assert.Equal(404, (int)created.Status);
+        Assert.Equal("ResourceNotFound", created.Code);
+
+        var empty = Path.Combine(_archives.Root, "empty.zip");
+        await File.WriteAllBytesAsync(empty, []);
+        await silo.Bucket.UploadAsync($"{project}/empty.zip", empty);
+        var target = $"{project}/out-empty/";
+        created = await silo.Client.CreateTaskAsync(project, silo.Bucket.Uri($"{project}/empty.zip"), silo.Bucket.Uri(target));
+        await AssertRefusedAsync(project, created, "InvalidArchive.UnsupportedFormat", target);
+        Assert.Empty(await silo.Bucket.KeysAsync($"{project}/out/"));
+    }
+
+    /// <summary>
     /// A project's EngineConcurrency caps its running extractions cluster-wide: with 1, four tasks queued at once never
     /// run two at a time (sampled in the jobs table while they run), while a project allowing 4 does run several at
     /// once (so the sampling can see overlap); UpdateProject changes the cap and DeleteProject removes it.

@@ -116,14 +116,14 @@ public static class ImmTasksApi
             throw;
         }
 
-        var (head, kind) = await inspect;
+        var (size, kind) = await inspect;
         var limits = admission.Limits;
         var maxBytes = kind == ArchiveSignature.Kind.SevenZip ? limits.Max7zBytes : limits.MaxZipRarBytes;
-        if (head.Size > maxBytes)
+        if (size > maxBytes)
         {
             throw new ServiceException(
                 FileUncompressionCodes.For(Archives.ArchiveErrorCode.ArchiveTooLarge),
-                $"The archive is {head.Size} bytes; the project accepts {kind} archives up to {maxBytes} bytes.",
+                $"The archive is {size} bytes; the project accepts {kind} archives up to {maxBytes} bytes.",
                 400);
         }
 
@@ -310,20 +310,20 @@ public static class ImmTasksApi
         return selected;
     }
 
-    /// <summary>The source's metadata (it must exist) and its format by content (it must be an archive IMM decompresses).</summary>
-    private static async Task<(ObjectInfo Head, ArchiveSignature.Kind Kind)> InspectSourceAsync(IObjectStore store, ObjectUri source, CancellationToken ct)
-    {
-        var head = await store.HeadAsync(source.Key, ct)
-            ?? throw ServiceException.NotFound($"The specified SourceURI '{source}' does not exist.");
-        return (head, await SniffAsync(store, source.Key, head.Size, ct));
-    }
-
-    private static async Task<ArchiveSignature.Kind> SniffAsync(IObjectStore store, string key, long size, CancellationToken ct)
+    /// <summary>
+    /// The source's size (it must exist) and its format by content (it must be an archive IMM decompresses), from one
+    /// open of the object: its length comes with the open, so no separate HEAD (a second round trip on S3; on the
+    /// local folder a second path resolution and attribute read on every creation).
+    /// </summary>
+    private static async Task<(long Size, ArchiveSignature.Kind Kind)> InspectSourceAsync(IObjectStore store, ObjectUri source, CancellationToken ct)
     {
         var head = new byte[ArchiveSignature.BytesNeeded];
         var read = 0;
-        await using (var stream = await store.OpenReadAsync(key, new ReadOptions { ReadAheadBytes = 4096 }, ct))
+        long size;
+        try
         {
+            await using var stream = await store.OpenReadAsync(source.Key, new ReadOptions { ReadAheadBytes = 4096 }, ct);
+            size = stream.Length;
             while (read < head.Length && read < size)
             {
                 var n = await stream.ReadAsync(head.AsMemory(read), ct);
@@ -335,10 +335,14 @@ public static class ImmTasksApi
                 read += n;
             }
         }
+        catch (ObjectNotFoundException)
+        {
+            throw ServiceException.NotFound($"The specified SourceURI '{source}' does not exist.");
+        }
 
         var kind = ArchiveSignature.Detect(head.AsSpan(0, read));
         return kind != ArchiveSignature.Kind.Unsupported
-            ? kind
+            ? (size, kind)
             : throw new ServiceException(
                 FileUncompressionCodes.For(Archives.ArchiveErrorCode.UnsupportedFormat),
                 "The source is not a zip, RAR or 7z archive.",
