@@ -21,6 +21,13 @@ public sealed class LocalObjectStore : IObjectStore
     private const string MultipartFolder = "mpu";
     private const string UploadKeyFile = "key";
 
+    /// <summary>
+    /// Locked shared by every part write and exclusively by completion (flock, so silos sharing the folder take part):
+    /// a completion never runs while a part is being written, and no part is written into an object once published.
+    /// Each part has its own exclusive lock beside it (<c>NNNNN.part.lock</c>): writes of one part take turns.
+    /// </summary>
+    private const string UploadLockFile = "lock";
+
     /// <summary>In an upload with a declared part size: the part size, and the file every part is written into at its offset.</summary>
     private const string LayoutFile = "part-size";
     private const string AssemblyFile = "assembly";
@@ -364,6 +371,25 @@ public sealed class LocalObjectStore : IObjectStore
 
         var expected = contentMd5 is null ? null : ContentMd5.Decode(contentMd5);
         var folder = RequireUpload(key, uploadId);
+        try
+        {
+            // Waits while the upload completes (then it is gone) and while another write of this part runs (then
+            // this one replaces it whole): two bodies never mix in one part, nor a part in a published object.
+            using var uploadLock = await LockAsync(Path.Combine(folder, UploadLockFile), exclusive: false, cancellationToken).ConfigureAwait(false);
+            using var partLock = await LockAsync(PartPath(folder, partNumber) + ".lock", exclusive: true, cancellationToken).ConfigureAwait(false);
+            RequireUpload(key, uploadId);
+            return await UploadLockedPartAsync(key, folder, partNumber, content, body, length, expected, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException && !UploadExists(key, uploadId))
+        {
+            // Completed or aborted while this part was on its way.
+            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
+        }
+    }
+
+    private async Task<string> UploadLockedPartAsync(
+        string key, string folder, int partNumber, Stream? content, PipeReader? body, long length, byte[]? expected, CancellationToken cancellationToken)
+    {
         if (ReadPartSize(folder) is { } partSize)
         {
             if (body is not null)
@@ -491,6 +517,33 @@ public sealed class LocalObjectStore : IObjectStore
             throw new ArgumentException("A multipart upload completes with at least one part.", nameof(parts));
         }
 
+        SafeFileHandle? uploadLock;
+        try
+        {
+            uploadLock = PosixFiles.TryLock(Path.Combine(folder, UploadLockFile), exclusive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            uploadLock = null;
+            RequireUpload(key, uploadId); // aborted or completed meanwhile: not found
+        }
+
+        if (uploadLock is null)
+        {
+            throw new Uploads.IncompleteUploadException(
+                $"A part of the multipart upload '{uploadId}' for '{key}' is being written (or the upload is completing): complete it when the part has been answered; the upload stays open.");
+        }
+
+        using (uploadLock)
+        {
+            RequireUpload(key, uploadId);
+            return await CompleteLockedAsync(key, folder, parts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ObjectInfo> CompleteLockedAsync(string key, string folder, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken)
+    {
+
         var md5s = new byte[parts.Count * 16];
         for (var i = 0; i < parts.Count; i++)
         {
@@ -554,7 +607,7 @@ public sealed class LocalObjectStore : IObjectStore
 
             var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
             LocalObjectAttributes.Save(target, etag, null);
-            Directory.Delete(folder, recursive: true);
+            RemoveUpload(folder);
             return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
         }
         finally
@@ -567,19 +620,32 @@ public sealed class LocalObjectStore : IObjectStore
     {
         var folder = RequireUpload(key, uploadId);
         var parts = new List<UploadedPart>();
-        foreach (var etagFile in new DirectoryInfo(folder).EnumerateFiles("*.part.etag"))
+        try
         {
-            // A part still being written has no ETag file yet: it comes last.
-            var partPath = etagFile.FullName[..^".etag".Length];
-            if (!int.TryParse(Path.GetFileNameWithoutExtension(partPath), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            foreach (var etagFile in new DirectoryInfo(folder).EnumerateFiles("*.part.etag"))
             {
-                continue;
-            }
+                // A part still being written has no ETag file yet: it comes last.
+                var partPath = etagFile.FullName[..^".etag".Length];
+                if (!int.TryParse(Path.GetFileNameWithoutExtension(partPath), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                {
+                    continue;
+                }
 
-            var size = File.Exists(partPath + ".size")
-                ? long.Parse(File.ReadAllText(partPath + ".size"), CultureInfo.InvariantCulture)
-                : new FileInfo(partPath).Length;
-            parts.Add(new UploadedPart(number, File.ReadAllText(etagFile.FullName), size, etagFile.LastWriteTimeUtc));
+                // Parts are listed without their lock: a part rewritten meanwhile (its ETag gone or changed between
+                // the reads) is left out, as one still being written is, and never listed with another write's size.
+                if (ReadPartFile(etagFile.FullName) is not { } etag ||
+                    (File.Exists(partPath + ".size") ? ReadPartFile(partPath + ".size") : new FileInfo(partPath).Length.ToString(CultureInfo.InvariantCulture)) is not { } size ||
+                    ReadPartFile(etagFile.FullName) != etag)
+                {
+                    continue;
+                }
+
+                parts.Add(new UploadedPart(number, etag, long.Parse(size, CultureInfo.InvariantCulture), etagFile.LastWriteTimeUtc));
+            }
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
         }
 
         parts.Sort((a, b) => a.PartNumber.CompareTo(b.PartNumber));
@@ -593,7 +659,7 @@ public sealed class LocalObjectStore : IObjectStore
             var folder = UploadFolder(uploadId);
             if (Directory.Exists(folder))
             {
-                Directory.Delete(folder, recursive: true);
+                RemoveUpload(folder);
             }
         }
 
@@ -643,8 +709,59 @@ public sealed class LocalObjectStore : IObjectStore
         File.Move(assembly, target, overwrite: true);
         var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
         LocalObjectAttributes.Save(target, etag, null);
-        Directory.Delete(folder, recursive: true);
+        RemoveUpload(folder);
         return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
+    }
+
+    /// <summary>
+    /// Takes the lock on <paramref name="path"/>, waiting (without holding a thread) while a conflicting one is held:
+    /// part writes hold theirs for as long as their client sends, so this is not a short spin.
+    /// </summary>
+    private static async Task<SafeFileHandle> LockAsync(string path, bool exclusive, CancellationToken cancellationToken)
+    {
+        var delay = 2;
+        while (true)
+        {
+            if (PosixFiles.TryLock(path, exclusive) is { } locked)
+            {
+                return locked;
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = Math.Min(delay * 2, 100);
+        }
+    }
+
+    /// <summary>
+    /// Removes an upload's folder: first renamed out of its place (atomic), so a part write still on its way finds
+    /// no upload and creates nothing in the folder being deleted; its bytes go with the folder.
+    /// </summary>
+    private void RemoveUpload(string folder)
+    {
+        var gone = string.Create(CultureInfo.InvariantCulture, $"{folder}-gone-{_instanceId}{Interlocked.Increment(ref _tempCounter):x16}");
+        try
+        {
+            Directory.Move(folder, gone);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return; // removed by a concurrent abort
+        }
+
+        Directory.Delete(gone, recursive: true);
+    }
+
+    /// <summary>A part's ETag or size file, or null when it is gone (the part is being rewritten).</summary>
+    private static string? ReadPartFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static long? ReadPartSize(string folder)
@@ -811,7 +928,8 @@ public sealed class LocalObjectStore : IObjectStore
                 foreach (var upload in uploads.EnumerateDirectories())
                 {
                     var lastTouched = upload.EnumerateFiles().Select(f => f.LastWriteTimeUtc).DefaultIfEmpty(upload.LastWriteTimeUtc).Max();
-                    if (now - lastTouched > StaleUploadAge)
+                    // A folder renamed for removal (RemoveUpload) whose remover died goes at once.
+                    if (!IsUploadId(upload.Name) || now - lastTouched > StaleUploadAge)
                     {
                         upload.Delete(recursive: true);
                     }
@@ -940,18 +1058,25 @@ public sealed class LocalObjectStore : IObjectStore
 
     private string UploadFolder(string uploadId) => Path.Combine(_paths.TempFolder, MultipartFolder, uploadId);
 
-    private string RequireUpload(string key, string uploadId)
+    private string RequireUpload(string key, string uploadId) =>
+        UploadExists(key, uploadId)
+            ? UploadFolder(uploadId)
+            : throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.");
+
+    private bool UploadExists(string key, string uploadId)
     {
-        if (IsUploadId(uploadId))
+        if (!IsUploadId(uploadId))
         {
-            var folder = UploadFolder(uploadId);
-            var keyFile = Path.Combine(folder, UploadKeyFile);
-            if (File.Exists(keyFile) && File.ReadAllText(keyFile, Encoding.UTF8) == key)
-            {
-                return folder;
-            }
+            return false;
         }
 
-        throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.");
+        try
+        {
+            return File.ReadAllText(Path.Combine(UploadFolder(uploadId), UploadKeyFile), Encoding.UTF8) == key;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
     }
 }

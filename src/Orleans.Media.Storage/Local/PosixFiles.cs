@@ -14,16 +14,21 @@ internal static partial class PosixFiles
 {
     private const int ENOENT = 2;
     private const int EINTR = 4;
+    private const int EWOULDBLOCK = 11;
     private const int EEXIST = 17;
     private const int EISDIR = 21;
     private const int EINVAL = 22;
     private const int EOPNOTSUPP = 95;
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_FOLLOW = 0x400;
+    private const int O_RDONLY = 0x0;
     private const int O_WRONLY = 0x1;
     private const int O_CREAT = 0x40;
     private const int O_EXCL = 0x80;
     private const int O_CLOEXEC = 0x80000;
+    private const int LOCK_SH = 1;
+    private const int LOCK_EX = 2;
+    private const int LOCK_NB = 4;
 
     /// <summary>The flag values and the 64-bit offset of pwrite above are those of 64-bit Linux.</summary>
     private static readonly bool Direct = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
@@ -214,6 +219,58 @@ internal static partial class PosixFiles
         throw errno == ENOENT ? new DirectoryNotFoundException(message) : new IOException(message, errno);
     }
 
+    /// <summary>
+    /// Opens (creating it if need be) <paramref name="path"/> and takes a shared or exclusive lock on it without
+    /// waiting; null when a conflicting lock is held. The lock belongs to the returned handle (flock: per open file,
+    /// so two handles of one process conflict as two processes do) and ends when it is closed.
+    /// </summary>
+    public static SafeFileHandle? TryLock(string path, bool exclusive)
+    {
+        if (!Direct)
+        {
+            // The framework locks what it opens by its share mode (flock on Unix, share modes on Windows).
+            try
+            {
+                return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Read, exclusive ? FileShare.None : FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+            {
+                return null;
+            }
+        }
+
+        int fd;
+        do
+        {
+            fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0x1B6);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var message = $"Could not open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}";
+            throw errno == ENOENT ? new DirectoryNotFoundException(message) : new IOException(message, errno);
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        int result;
+        do
+        {
+            result = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB);
+        }
+        while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        if (result == 0)
+        {
+            return handle;
+        }
+
+        var lockErrno = Marshal.GetLastPInvokeError();
+        handle.Dispose();
+        return lockErrno == EWOULDBLOCK ? null : throw new IOException($"Could not lock '{path}': {Marshal.GetPInvokeErrorMessage(lockErrno)}", lockErrno);
+    }
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int open(string path, int flags, int mode);
 
@@ -222,6 +279,9 @@ internal static partial class PosixFiles
 
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial nint pwrite(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int flock(int fd, int operation);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int rename(string from, string to);

@@ -331,6 +331,104 @@ public class DirectUploadsApiTests : IAsyncLifetime
         Assert.Empty(await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId));
     }
 
+    [Fact]
+    public async Task Two_puts_of_one_part_at_once_leave_one_whole_body_never_a_mix()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 100);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "raced-part.bin", plan, TimeSpan.FromMinutes(10));
+        var a = RandomNumberGenerator.GetBytes((int)plan.PartSize);
+        var b = RandomNumberGenerator.GetBytes((int)plan.PartSize);
+        var half = a.Length / 2;
+
+        // A sends half of its body and stalls until B has had its chance to write the whole part.
+        var resumeA = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var requestA = new HttpRequestMessage(HttpMethod.Put, upload.Parts[0].Url) { Content = new StallingContent(a, half, resumeA.Task) };
+        requestA.Content.Headers.ContentMD5 = MD5.HashData(a);
+        var sendA = _http.SendAsync(requestA);
+        // The server writes in batches (at most 128 KiB wait for more of the body): 1 MiB on disk means A is mid-part.
+        await WaitUntilAsync(() => FileStartsWith(Path.Combine(UploadFolder(upload.UploadId), "assembly"), a.AsSpan(0, MiB)));
+
+        var sendB = _http.SendAsync(PutWithMd5(upload.Parts[0].Url, b, ContentMd5.Of(b)));
+        // B either finishes now (nothing stops it) or waits for A: both are allowed, a torn part is not.
+        await Task.WhenAny(sendB, Task.Delay(TimeSpan.FromSeconds(2)));
+        resumeA.SetResult();
+        using var responseA = await sendA;
+        using var responseB = await sendB;
+        Assert.Equal(HttpStatusCode.OK, responseA.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, responseB.StatusCode);
+
+        await PutPart(upload.Parts[1], data, plan);
+        var listed = await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId);
+        await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan);
+        var stored = (await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "raced-part.bin")))[..a.Length];
+
+        // Part 1 is one of the two bodies, whole, and its listed ETag is that body's MD5.
+        Assert.True(stored.AsSpan().SequenceEqual(a) || stored.AsSpan().SequenceEqual(b), "part 1 holds a mix of the two bodies");
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(stored)), listed[0].ETag);
+    }
+
+    [Fact]
+    public async Task A_part_put_racing_with_complete_is_either_in_the_object_or_refused()
+    {
+        // A one-part upload replayed while it completes, many times: whatever the interleaving, a part answered 200
+        // is in the object (or the completion was refused), the object never changes after completion, and a
+        // completion that failed published nothing.
+        for (var i = 0; i < 150; i++)
+        {
+            var original = RandomNumberGenerator.GetBytes(64 * 1024);
+            var replay = RandomNumberGenerator.GetBytes(original.Length);
+            var plan = MultipartPlan.Create(original.Length, 1);
+            var key = $"race/{i}.bin";
+            var upload = await _uploads.StartMultipartAsync(Bucket, key, plan, TimeSpan.FromMinutes(10));
+            using (var first = await _http.SendAsync(PutWithMd5(upload.Parts[0].Url, original, ContentMd5.Of(original))))
+            {
+                Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            }
+
+            var complete = Task.Run(() => _uploads.CompleteAsync(Bucket, key, upload.UploadId, plan));
+            using var replayed = await _http.SendAsync(PutWithMd5(upload.Parts[0].Url, replay, ContentMd5.Of(replay)));
+            ObjectInfo? info = null;
+            try
+            {
+                info = await complete;
+            }
+            catch (Exception e) when (e is IncompleteUploadException or ArgumentException)
+            {
+            }
+
+            Assert.True(replayed.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"iteration {i}: the replay answered {(int)replayed.StatusCode}");
+            var path = Path.Combine(_root, Bucket, "race", $"{i}.bin");
+            if (info is null)
+            {
+                Assert.False(File.Exists(path), $"iteration {i}: a refused completion published the object");
+                continue;
+            }
+
+            var stored = await File.ReadAllBytesAsync(path);
+            var expected = replayed.StatusCode == HttpStatusCode.OK ? replay : original;
+            Assert.True(stored.AsSpan().SequenceEqual(expected), $"iteration {i}: the replay answered {(int)replayed.StatusCode} but the object holds {(stored.AsSpan().SequenceEqual(original) ? "the original" : stored.AsSpan().SequenceEqual(replay) ? "the replay" : "a mix")}");
+            Assert.Equal(Convert.ToHexStringLower(MD5.HashData(MD5.HashData(stored))) + "-1", info.ETag);
+        }
+    }
+
+    [Fact]
+    public async Task A_part_url_replayed_after_complete_is_refused_and_the_object_stays()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 3);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "replayed.bin", plan, TimeSpan.FromMinutes(10));
+        await Task.WhenAll(upload.Parts.Select(p => PutPart(p, data, plan)));
+        await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan);
+
+        using var late = await _http.PutAsync(upload.Parts[1].Url, new ByteArrayContent(new byte[plan.SizeOf(2)]));
+
+        Assert.Equal(HttpStatusCode.NotFound, late.StatusCode);
+        Assert.Equal("NoSuchUpload", await ErrorCode(late));
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "replayed.bin")));
+        Assert.False(Directory.Exists(UploadFolder(upload.UploadId)));
+    }
+
     private async Task<CompletedPart> PutPart(PresignedPart part, byte[] data, MultipartPlan plan)
     {
         var offset = (int)((part.PartNumber - 1) * plan.PartSize);
@@ -347,6 +445,48 @@ public class DirectUploadsApiTests : IAsyncLifetime
     }
 
     private string UploadFolder(string uploadId) => Path.Combine(_root, Bucket, ".om-tmp", "mpu", uploadId);
+
+    private static bool FileStartsWith(string path, ReadOnlySpan<byte> expected)
+    {
+        try
+        {
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var read = new byte[expected.Length];
+            return RandomAccess.Read(file, read, 0) == expected.Length && read.AsSpan().SequenceEqual(expected);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within a minute");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>A body that sends its first bytes, then waits before sending the rest (a slow client mid-part).</summary>
+    private sealed class StallingContent(byte[] body, int before, Task resume) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(body.AsMemory(0, before));
+            await stream.FlushAsync();
+            await resume;
+            await stream.WriteAsync(body.AsMemory(before));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
+    }
 
     private static async Task<string?> ErrorCode(HttpResponseMessage response) =>
         XDocument.Parse(await response.Content.ReadAsStringAsync()).Root?.Element("Code")?.Value;
