@@ -64,6 +64,30 @@ public sealed class LocalUrlSignerTests
         Assert.NotEqual(_signer.Sign("GET", "ab", "c", 1, null, null), _signer.Sign("GET", "a", "bc", 1, null, null));
     }
 
+    [Fact]
+    public void A_put_issued_with_a_content_type_is_signed_for_it()
+    {
+        var md5 = ContentMd5.Of([1, 2, 3]);
+        foreach (var bound in new[] { null, md5 })
+        {
+            var url = _signer.CreateUrl(new Uri("http://h/"), "b", new PresignRequest("k", PresignMethod.Put, Now.AddMinutes(1), ContentType: "video/mp4", ContentMd5: bound));
+            var q = HttpUtility.ParseQueryString(url.Query);
+            Assert.Equal("video/mp4", q["contentType"]);
+
+            LocalUrlCheck Check(string? contentType) =>
+                _signer.Validate("PUT", "b", "k", q["method"], q["expires"], null, null, q["signature"], Now, q["contentMd5"], contentType);
+            Assert.Equal(LocalUrlCheck.Valid, Check("video/mp4"));
+            Assert.Equal(LocalUrlCheck.BadSignature, Check("text/html"));
+            Assert.Equal(LocalUrlCheck.BadSignature, Check(null));
+        }
+
+        // A URL issued without one keeps its signature (URLs issued before the field existed stay valid).
+        var plain = HttpUtility.ParseQueryString(_signer.CreateUrl(new Uri("http://h/"), "b", new PresignRequest("k", PresignMethod.Put, Now.AddMinutes(1))).Query);
+        Assert.Equal(_signer.Sign("PUT", "b", "k", Now.AddMinutes(1).ToUnixTimeSeconds(), null, null), plain["signature"]);
+        Assert.Equal(LocalUrlCheck.BadSignature, _signer.Validate("PUT", "b", "k", plain["method"], plain["expires"], null, null, plain["signature"], Now, null, "text/html"));
+        Assert.Throws<ArgumentException>(() => _signer.CreateUrl(new Uri("http://h/"), "b", new PresignRequest("k", PresignMethod.Get, Now, ContentType: "text/html")));
+    }
+
     [Theory]
     [InlineData(null, "1", "sig")]
     [InlineData("DELETE", "1", "0000000000000000000000000000000000000000000000000000000000000000")]

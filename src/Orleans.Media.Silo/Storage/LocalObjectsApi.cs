@@ -12,7 +12,8 @@ namespace Orleans.Media.Silo.Storage;
 /// GET streams the object with Range support. Anything unsigned, tampered or expired gets 403 with an S3-style
 /// XML error, so S3 clients report it the way they would for S3. A PUT URL bound to a Content-MD5 needs that header
 /// (403 otherwise, as S3 answers for a signed header left out) and a body with that digest (400 BadDigest, nothing stored);
-/// a Content-MD5 sent without being bound is checked the same way, on whole objects and parts.
+/// a Content-MD5 sent without being bound is checked the same way, on whole objects and parts. A PUT URL issued with a
+/// Content-Type needs exactly that header (403 otherwise), as S3 signs it.
 /// </summary>
 public static class LocalObjectsApi
 {
@@ -151,7 +152,8 @@ public static class LocalObjectsApi
             q.ContainsKey("partNumber") ? q["partNumber"].ToString() : null,
             q["signature"],
             time.GetUtcNow(),
-            q.ContainsKey("contentMd5") ? q["contentMd5"].ToString() : null);
+            q.ContainsKey("contentMd5") ? q["contentMd5"].ToString() : null,
+            q.ContainsKey("contentType") ? q["contentType"].ToString() : null);
         if (check != LocalUrlCheck.Valid)
         {
             var (code, message) = check switch
@@ -168,6 +170,13 @@ public static class LocalObjectsApi
         if (q.ContainsKey("contentMd5") && context.Request.Headers["Content-MD5"].ToString() != q["contentMd5"].ToString())
         {
             await S3ErrorResponse.WriteAsync(context, StatusCodes.Status403Forbidden, "SignatureDoesNotMatch", "The URL is bound to a Content-MD5 the request does not carry", bucket, key);
+            return null;
+        }
+
+        // A signed header, as S3 treats it: the exact value, or the object would be served as another type.
+        if (q.ContainsKey("contentType") && context.Request.Headers.ContentType.ToString() != q["contentType"].ToString())
+        {
+            await S3ErrorResponse.WriteAsync(context, StatusCodes.Status403Forbidden, "SignatureDoesNotMatch", "The URL is bound to a Content-Type the request does not carry", bucket, key);
             return null;
         }
 

@@ -6,9 +6,9 @@ namespace Orleans.Media.Storage.Local;
 
 /// <summary>
 /// Signs and checks the presigned URLs of local-folder buckets, which the silo serves itself at
-/// <c>&lt;base&gt;/_objects/&lt;bucket&gt;/&lt;key&gt;?method=..&amp;expires=..[&amp;uploadId=..&amp;partNumber=..][&amp;contentMd5=..]&amp;signature=..</c>.
+/// <c>&lt;base&gt;/_objects/&lt;bucket&gt;/&lt;key&gt;?method=..&amp;expires=..[&amp;uploadId=..&amp;partNumber=..][&amp;contentMd5=..][&amp;contentType=..]&amp;signature=..</c>.
 /// The signature is HMAC-SHA256 over method, bucket, key, expiry, upload id, part number and (when bound) the
-/// Content-MD5, so none of them can be changed without invalidating it. Pure: the caller passes the current time.
+/// Content-MD5 and Content-Type, so none of them can be changed without invalidating it. Pure: the caller passes the current time.
 /// </summary>
 public sealed class LocalUrlSigner
 {
@@ -59,9 +59,15 @@ public sealed class LocalUrlSigner
             throw new ArgumentException("A Content-MD5 binds only a whole-object PUT, and must be the base64 of a 16-byte MD5.", nameof(request));
         }
 
+        // S3 signs the Content-Type a URL is issued with (the object is served with it): so does this URL.
+        if (request.ContentType is { } type && (request.Method != PresignMethod.Put || type.Length == 0))
+        {
+            throw new ArgumentException("A Content-Type binds only a whole-object PUT, and must not be empty.", nameof(request));
+        }
+
         var method = HttpMethodOf(request.Method);
         var expires = request.ExpiresAt.ToUnixTimeSeconds();
-        var signature = Sign(method, bucket, request.Key, expires, uploadId, partNumber, request.ContentMd5);
+        var signature = Sign(method, bucket, request.Key, expires, uploadId, partNumber, request.ContentMd5, request.ContentType);
         var path = string.Join('/', request.Key.Split('/').Select(Uri.EscapeDataString));
         var query = new StringBuilder()
             .Append("method=").Append(method)
@@ -77,23 +83,38 @@ public sealed class LocalUrlSigner
             query.Append("&contentMd5=").Append(Uri.EscapeDataString(request.ContentMd5));
         }
 
+        if (request.ContentType is not null)
+        {
+            query.Append("&contentType=").Append(Uri.EscapeDataString(request.ContentType));
+        }
+
         query.Append("&signature=").Append(signature);
         var baseText = publicBaseUrl.AbsoluteUri.TrimEnd('/');
         return new Uri($"{baseText}/{RoutePrefix}/{Uri.EscapeDataString(bucket)}/{path}?{query}");
     }
 
     /// <summary>Lower-case hex HMAC-SHA256 of the request's fields.</summary>
-    public string Sign(string method, string bucket, string key, long expiresUnixSeconds, string? uploadId, int? partNumber, string? contentMd5 = null)
+    public string Sign(string method, string bucket, string key, long expiresUnixSeconds, string? uploadId, int? partNumber, string? contentMd5 = null, string? contentType = null)
     {
         // Length-prefixed fields: no two different field tuples produce the same signed text. The Content-MD5 is a
-        // seventh field only when bound, so unbound URLs keep their signatures.
+        // seventh field only when bound, the Content-Type an eighth (after an empty seventh when no MD5 is bound: a
+        // bound MD5 is never empty), so URLs without them keep their signatures.
         var text = new StringBuilder();
         string[] fields =
         [
             method, bucket, key, expiresUnixSeconds.ToString(CultureInfo.InvariantCulture), uploadId ?? string.Empty,
             partNumber?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
         ];
-        foreach (var field in contentMd5 is null ? fields : [.. fields, contentMd5])
+        if (contentType is not null)
+        {
+            fields = [.. fields, contentMd5 ?? string.Empty, contentType];
+        }
+        else if (contentMd5 is not null)
+        {
+            fields = [.. fields, contentMd5];
+        }
+
+        foreach (var field in fields)
         {
             text.Append(field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field).Append('\n');
         }
@@ -115,7 +136,8 @@ public sealed class LocalUrlSigner
         string? partNumber,
         string? signature,
         DateTimeOffset now,
-        string? contentMd5 = null)
+        string? contentMd5 = null,
+        string? contentType = null)
     {
         if (method is not ("GET" or "PUT") ||
             !long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt) ||
@@ -142,7 +164,12 @@ public sealed class LocalUrlSigner
             return LocalUrlCheck.Malformed;
         }
 
-        var expected = Sign(method, bucket, key, expiresAt, uploadId, part, contentMd5);
+        if (contentType is not null && (method != "PUT" || part is not null || contentType.Length == 0))
+        {
+            return LocalUrlCheck.Malformed;
+        }
+
+        var expected = Sign(method, bucket, key, expiresAt, uploadId, part, contentMd5, contentType);
         var given = signature.ToLowerInvariant();
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given)))
         {

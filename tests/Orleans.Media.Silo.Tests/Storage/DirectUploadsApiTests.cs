@@ -429,6 +429,50 @@ public class DirectUploadsApiTests : IAsyncLifetime
         Assert.False(Directory.Exists(UploadFolder(upload.UploadId)));
     }
 
+    [Fact]
+    public async Task A_put_issued_for_a_content_type_refuses_another()
+    {
+        var data = RandomNumberGenerator.GetBytes(10_000);
+        var put = _uploads.PresignPut(Bucket, "typed.mp4", TimeSpan.FromMinutes(5), contentType: "video/mp4");
+
+        foreach (var other in new[] { "text/html", null })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, put.Url) { Content = new ByteArrayContent(data) };
+            if (other is not null)
+            {
+                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(other);
+            }
+
+            using var refused = await _http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("SignatureDoesNotMatch", await ErrorCode(refused));
+        }
+
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync("typed.mp4"));
+
+        // The URL with its content type swapped: the signature covers it.
+        var swapped = put.Url.AbsoluteUri.Replace(Uri.EscapeDataString("video/mp4"), Uri.EscapeDataString("text/html"), StringComparison.Ordinal);
+        Assert.NotEqual(put.Url.AbsoluteUri, swapped);
+        using (var request = new HttpRequestMessage(HttpMethod.Put, swapped) { Content = new ByteArrayContent(data) })
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/html");
+            using var tampered = await _http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, tampered.StatusCode);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Put, put.Url) { Content = new ByteArrayContent(data) })
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("video/mp4");
+            using var ok = await _http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        var get = _storage.GetBucket(Bucket).Presign(new PresignRequest("typed.mp4", PresignMethod.Get, DateTimeOffset.UtcNow.AddMinutes(1)));
+        using var read = await _http.GetAsync(get);
+        Assert.Equal("video/mp4", read.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(data, await read.Content.ReadAsByteArrayAsync());
+    }
+
     private async Task<CompletedPart> PutPart(PresignedPart part, byte[] data, MultipartPlan plan)
     {
         var offset = (int)((part.PartNumber - 1) * plan.PartSize);
