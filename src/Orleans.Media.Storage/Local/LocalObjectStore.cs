@@ -654,13 +654,10 @@ public sealed class LocalObjectStore : IObjectStore
 
     public Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken = default)
     {
-        if (IsUploadId(uploadId))
+        // Only the upload of this key (as S3: another key's upload is not this one); aborting twice is no error.
+        if (UploadExists(key, uploadId))
         {
-            var folder = UploadFolder(uploadId);
-            if (Directory.Exists(folder))
-            {
-                RemoveUpload(folder);
-            }
+            RemoveUpload(UploadFolder(uploadId));
         }
 
         return Task.CompletedTask;

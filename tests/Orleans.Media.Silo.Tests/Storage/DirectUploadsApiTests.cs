@@ -182,6 +182,24 @@ public class DirectUploadsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Abort_names_the_key_and_leaves_another_keys_upload_alone()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 9);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "kept.bin", plan, TimeSpan.FromMinutes(10));
+        await PutPart(upload.Parts[0], data, plan);
+
+        // As S3: an abort of another key with this upload id is not an abort of this upload.
+        await _uploads.AbortAsync(Bucket, "someone-elses.bin", upload.UploadId);
+
+        Assert.True(Directory.Exists(UploadFolder(upload.UploadId)));
+        await PutPart(upload.Parts[1], data, plan);
+        var info = await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan);
+        Assert.Equal(data.Length, info.Size);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "kept.bin")));
+    }
+
+    [Fact]
     public async Task A_put_bound_to_a_content_md5_stores_only_that_body()
     {
         var data = RandomNumberGenerator.GetBytes(100_000);
