@@ -745,7 +745,16 @@ public sealed class LocalObjectStore : IObjectStore
             return; // removed by a concurrent abort
         }
 
-        Directory.Delete(gone, recursive: true);
+        try
+        {
+            Directory.Delete(gone, recursive: true);
+        }
+        catch (IOException e)
+        {
+            // The upload is already out of reach (and the object, if completing, published): what is left of the
+            // folder goes with the next sweep rather than failing the caller.
+            StorageLog.TempCleanupFailed(Logger, gone, e);
+        }
     }
 
     /// <summary>A part's ETag or size file, or null when it is gone (the part is being rewritten).</summary>

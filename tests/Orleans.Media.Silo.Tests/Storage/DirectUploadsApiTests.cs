@@ -200,6 +200,26 @@ public class DirectUploadsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_part_body_cut_short_leaves_no_part()
+    {
+        var data = RandomNumberGenerator.GetBytes((2 * 5 * MiB) + 5);
+        var plan = MultipartPlan.Create(data.Length, 2);
+        var upload = await _uploads.StartMultipartAsync(Bucket, "cut-short.bin", plan, TimeSpan.FromMinutes(10));
+        await PutPart(upload.Parts[0], data, plan);
+
+        // Part 1 again, announced whole but cut off after 1 MiB: the earlier part 1 is gone and nothing replaces it.
+        var answer = await CutShortPutAsync(upload.Parts[0].Url, plan.PartSize, data.AsMemory(0, MiB));
+        Assert.DoesNotContain("200 OK", answer);
+        Assert.Empty(await _uploads.ListPartsAsync(Bucket, upload.Key, upload.UploadId));
+
+        await Assert.ThrowsAsync<IncompleteUploadException>(() => _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan));
+        await Task.WhenAll(upload.Parts.Select(p => PutPart(p, data, plan)));
+        var info = await _uploads.CompleteAsync(Bucket, upload.Key, upload.UploadId, plan);
+        Assert.Equal(data.Length, info.Size);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, Bucket, "cut-short.bin")));
+    }
+
+    [Fact]
     public async Task A_put_bound_to_a_content_md5_stores_only_that_body()
     {
         var data = RandomNumberGenerator.GetBytes(100_000);
@@ -507,6 +527,30 @@ public class DirectUploadsApiTests : IAsyncLifetime
     }
 
     private string UploadFolder(string uploadId) => Path.Combine(_root, Bucket, ".om-tmp", "mpu", uploadId);
+
+    /// <summary>
+    /// A PUT whose body ends (the client closes its side) before the Content-Length it announced; the server's
+    /// answer, or "reset" when it resets the connection instead (either comes after its handler has read the end).
+    /// </summary>
+    private static async Task<string> CutShortPutAsync(Uri url, long contentLength, ReadOnlyMemory<byte> body)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(url.Host, url.Port);
+        var stream = client.GetStream();
+        var head = $"PUT {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nContent-Length: {contentLength}\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body);
+        client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        try
+        {
+            using var reader = new StreamReader(stream);
+            return await reader.ReadToEndAsync();
+        }
+        catch (IOException)
+        {
+            return "reset";
+        }
+    }
 
     private static bool FileStartsWith(string path, ReadOnlySpan<byte> expected)
     {
