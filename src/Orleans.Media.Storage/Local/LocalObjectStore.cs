@@ -208,9 +208,9 @@ public sealed class LocalObjectStore : IObjectStore
 
             var (etag, contentType) = LocalObjectAttributes.Load(new FileInfo(source));
             File.SetLastWriteTimeUtc(temp, DateTime.UtcNow);
+            LocalObjectAttributes.Save(temp, etag, contentType); // before the rename: the copy never shows without its ETag
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(temp, target, overwrite: true);
-            LocalObjectAttributes.Save(target, etag, contentType);
         }
         finally
         {
@@ -591,6 +591,8 @@ public sealed class LocalObjectStore : IObjectStore
                     }
                 }
 
+                // The attributes go with the file: the object never shows without its ETag.
+                LocalObjectAttributes.Save(temp, MultipartETag(md5s, parts.Count), null);
                 File.Move(temp, target, overwrite: true);
             }
             catch when (File.Exists(temp))
@@ -605,8 +607,7 @@ public sealed class LocalObjectStore : IObjectStore
                 throw;
             }
 
-            var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
-            LocalObjectAttributes.Save(target, etag, null);
+            var etag = MultipartETag(md5s, parts.Count);
             RemoveUpload(folder);
             return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
         }
@@ -702,10 +703,10 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         File.SetLastWriteTimeUtc(assembly, DateTime.UtcNow);
+        var etag = MultipartETag(md5s, parts.Count);
+        LocalObjectAttributes.Save(assembly, etag, null); // before the rename: the object never shows without its ETag
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(assembly, target, overwrite: true);
-        var etag = Convert.ToHexStringLower(MD5.HashData(md5s)) + "-" + parts.Count.ToString(CultureInfo.InvariantCulture);
-        LocalObjectAttributes.Save(target, etag, null);
         RemoveUpload(folder);
         return new ObjectInfo(key, size, etag, File.GetLastWriteTimeUtc(target));
     }
@@ -769,6 +770,10 @@ public sealed class LocalObjectStore : IObjectStore
             return null;
         }
     }
+
+    /// <summary>S3's multipart ETag: MD5 of the parts' MD5 bytes, then the part count.</summary>
+    private static string MultipartETag(byte[] partMd5s, int partCount) =>
+        Convert.ToHexStringLower(MD5.HashData(partMd5s)) + "-" + partCount.ToString(CultureInfo.InvariantCulture);
 
     private static long? ReadPartSize(string folder)
     {
