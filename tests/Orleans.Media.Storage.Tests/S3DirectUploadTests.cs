@@ -110,6 +110,16 @@ public sealed class S3DirectUploadTests : IClassFixture<S3BucketFixture>, IDispo
     }
 
     [Fact]
+    public void A_put_url_issued_with_a_content_type_signs_the_header()
+    {
+        // As the local backend checks it: S3 refuses the URL with another Content-Type (s3rver checks no signatures).
+        var put = _uploads.PresignPut(_bucket.BucketName, "typed.mp4", TimeSpan.FromMinutes(5), contentType: "video/mp4");
+
+        var signedHeaders = System.Web.HttpUtility.ParseQueryString(put.Url.Query)["X-Amz-SignedHeaders"];
+        Assert.Contains("content-type", signedHeaders!.Split(';'));
+    }
+
+    [Fact]
     public async Task ListParts_says_it_is_unsupported_on_s3rver()
     {
         var upload = await _storage.GetBucket(_bucket.BucketName).InitiateMultipartAsync("mp/list.bin");
