@@ -121,6 +121,11 @@ public static class LocalObjectsApi
         {
             await S3ErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "InvalidArgument", e.Message, store.Bucket, key);
         }
+        catch (InvalidOperationException e) when (key.EndsWith('/') && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A folder marker takes no bytes (the write stream refuses the first one): the client's mistake, said so.
+            await S3ErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "InvalidArgument", e.Message, store.Bucket, key);
+        }
         catch (IOException e) when (!context.RequestAborted.IsCancellationRequested && e.Message.StartsWith("The part body", StringComparison.Ordinal))
         {
             await S3ErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, "IncompleteBody", e.Message, store.Bucket, key);

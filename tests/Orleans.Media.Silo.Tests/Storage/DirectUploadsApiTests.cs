@@ -468,6 +468,23 @@ public class DirectUploadsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_put_with_a_body_to_a_folder_marker_is_refused_and_an_empty_one_makes_the_folder()
+    {
+        // A key ending in '/' is a folder on the local backend: a body cannot go there, and saying so is a 400, not a 500.
+        var put = _uploads.PresignPut(Bucket, "marker-dir/", TimeSpan.FromMinutes(5));
+        using (var refused = await _http.PutAsync(put.Url, new ByteArrayContent([1, 2, 3])))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("InvalidArgument", await ErrorCode(refused));
+        }
+
+        Assert.Null(await _storage.GetBucket(Bucket).HeadAsync("marker-dir/"));
+        using var ok = await _http.PutAsync(put.Url, new ByteArrayContent([]));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.NotNull(await _storage.GetBucket(Bucket).HeadAsync("marker-dir/"));
+    }
+
+    [Fact]
     public async Task A_put_issued_for_a_content_type_refuses_another()
     {
         var data = RandomNumberGenerator.GetBytes(10_000);
