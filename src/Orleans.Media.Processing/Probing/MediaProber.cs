@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using NetVips;
+using Orleans.Media.Processing.Actions.Video;
 using Orleans.Media.Processing.Tools;
 using Orleans.Media.Storage;
 using Orleans.Media.Storage.Local;
@@ -74,7 +75,7 @@ public sealed class MediaProber(IObjectStorage storage, ToolRunner runner, Scrat
         try
         {
             result = await runner.RunAsync(
-                new ToolRun(options.Value.FfprobePath, ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input], folder.Path)
+                new ToolRun(options.Value.FfprobePath, ["-v", "error", "-format_whitelist", FfmpegCodecs.InputFormats, "-print_format", "json", "-show_format", "-show_streams", input], folder.Path)
                 {
                     TimeLimit = options.Value.ProbeTimeLimit,
                 },

@@ -19,6 +19,22 @@ internal static class FfmpegCodecs
 
     public static readonly string[] AllAudio = ["aac", "mp3", "opus", "vorbis", "flac", "copy", "none"];
 
+    /// <summary>
+    /// The demuxers ffmpeg and ffprobe may choose for an object (<c>-format_whitelist</c>): containers, elementary
+    /// streams and images that hold their media in themselves. An object is a user's file, and ffmpeg chooses by content,
+    /// not by name: an <c>x.mp4</c> holding an HLS playlist would otherwise make ffmpeg open the files and URLs it lists
+    /// (another bucket's objects, the metadata service through a presigned URL's http). Left out for that reason: hls,
+    /// dash, concat, imf, sdp/rtp/rtsp, image2 (a numbered sequence of sibling files), vobsub, svg and the devices.
+    /// </summary>
+    public const string InputFormats =
+        "mov,matroska,avi,flv,live_flv,mpegts,mpeg,mxf,asf,rm,nut,ogg,ivf,dv,gxf,wtv,m4v,h264,hevc,mpegvideo,obu,av1," +
+        "vc1,mjpeg,yuv4mpegpipe,mp3,aac,ac3,eac3,dts,dtshd,truehd,mlp,wav,w64,aiff,caf,flac,wv,ape,tta,tak,mpc,mpc8," +
+        "amr,amrnb,amrwb,au,voc,xwma,dsf,loas,spdif,shn,gsm,oma,qcp,gif,apng,bmp_pipe,jpeg_pipe,png_pipe,webp_pipe," +
+        "tiff_pipe";
+
+    /// <summary>An ffmpeg input: <paramref name="input"/> read with one of <see cref="InputFormats"/> only.</summary>
+    public static string[] Input(string input) => ["-format_whitelist", InputFormats, "-i", input];
+
     public static readonly int[] SampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
     public static string VideoEncoder(string codec) => codec switch

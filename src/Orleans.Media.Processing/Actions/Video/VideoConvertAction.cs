@@ -91,7 +91,7 @@ public sealed class VideoConvertAction(ActionRuntime runtime) : ToolAction(runti
                 a.AddRange(["-ss", FfmpegCodecs.Seconds(start)]);
             }
 
-            a.AddRange(["-i", input]);
+            a.AddRange(FfmpegCodecs.Input(input));
             if (t is { } duration)
             {
                 a.AddRange(["-t", FfmpegCodecs.Seconds(duration)]);

@@ -40,7 +40,7 @@ public sealed class VideoSnapshotsAction(ActionRuntime runtime) : ToolAction(run
             {
                 for (var i = 0; i < times.Count; i++)
                 {
-                    var a = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", "-ss", FfmpegCodecs.Seconds(times[i]), "-i", input, "-frames:v", "1" };
+                    List<string> a = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", "-ss", FfmpegCodecs.Seconds(times[i]), .. FfmpegCodecs.Input(input), "-frames:v", "1"];
                     if (scale is not null)
                     {
                         a.AddRange(["-vf", scale]);
@@ -54,7 +54,7 @@ public sealed class VideoSnapshotsAction(ActionRuntime runtime) : ToolAction(run
             {
                 var filter = "fps=1000/" + interval!.Value.ToString(CultureInfo.InvariantCulture) + (scale is null ? string.Empty : "," + scale);
                 runs.Add((Runtime.Options.FfmpegPath,
-                    ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", "-i", input, "-vf", filter, "-frames:v", (num ?? 10).ToString(CultureInfo.InvariantCulture),
+                    ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", .. FfmpegCodecs.Input(input), "-vf", filter, "-frames:v", (num ?? 10).ToString(CultureInfo.InvariantCulture),
                         Path.Combine(outDir, "snap_%05d." + format)]));
             }
 

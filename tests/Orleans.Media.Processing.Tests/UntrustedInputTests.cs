@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Amazon.S3;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Media.Processing.Actions;
+using Orleans.Media.Processing.Probing;
+using Orleans.Media.Processing.Tools;
+using Orleans.Media.Storage;
+using Orleans.Media.Storage.Local;
+
+namespace Orleans.Media.Processing.Tests;
+
+/// <summary>
+/// Objects are written by users, so a file named <c>x.mp4</c> may be anything ffmpeg recognises by content: an HLS
+/// playlist that names other files (another bucket's object, any file of the silo's disk) or URLs (the metadata
+/// service, internal hosts). ffmpeg and ffprobe must read the object and nothing it points to.
+/// </summary>
+public sealed class UntrustedInputTests : IAsyncLifetime
+{
+    private readonly ProcessingHost _host = new();
+    private readonly ConcurrentQueue<string> _requests = new();
+    private WebApplication _server = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _server = builder.Build();
+        _server.Run(c =>
+        {
+            _requests.Enqueue(c.Request.Path);
+            c.Response.StatusCode = 404;
+            return Task.CompletedTask;
+        });
+        await _server.StartAsync();
+        _port = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _host.Dispose();
+    }
+
+    [Theory]
+    [InlineData("video/convert", "format=mp4")]
+    [InlineData("audio/convert", "format=wav")]
+    [InlineData("video/snapshots", "t=0")]
+    public async Task A_playlist_naming_a_file_outside_the_bucket_is_not_followed(string action, string parameter)
+    {
+        var secret = await SecretClipAsync();
+        var source = await _host.PutBytesAsync("in/innocent.mp4", Playlist(secret));
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => _host.Actions.Prepare(action, [parameter]).RunAsync(source));
+
+        Assert.Contains("ffmpeg", e.Reason);
+        Assert.Empty((await _host.Storage.GetBucket(ProcessingHost.Bucket).ListAsync("in/innocent_output")).Objects);
+        Assert.Empty(_host.ScratchLeftovers());
+    }
+
+    [Fact]
+    public async Task Probing_a_local_playlist_reports_nothing_of_the_files_it_names()
+    {
+        var secret = await SecretClipAsync();
+        var source = await _host.PutBytesAsync("in/innocent.mp4", Playlist(secret));
+
+        var info = await _host.Services.GetRequiredService<MediaProber>().ProbeAsync(source);
+
+        Assert.NotNull(info.Problem);
+        Assert.Null(info.Width);
+        Assert.Empty(info.Streams);
+    }
+
+    [Fact]
+    public async Task Probing_an_s3_playlist_makes_no_request_to_the_urls_it_names()
+    {
+        // ffprobe reads an S3 object over http (a presigned URL), so a playlist's http segments would be fetched from
+        // the silo: a request to an internal address that the ingestion guard never sees.
+        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
+            ? v
+            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
+        var bucket = "om-untrusted-" + Guid.NewGuid().ToString("N")[..10];
+        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
+        await admin.PutBucketAsync(bucket);
+        var options = new ObjectStorageOptions();
+        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        var playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n" + $"http://127.0.0.1:{_port}/latest/meta-data/seg.ts\n#EXT-X-ENDLIST\n";
+        await storage.GetBucket(bucket).PutAsync("in/innocent.mp4", new MemoryStream(System.Text.Encoding.ASCII.GetBytes(playlist)));
+        var processing = Options.Create(new ProcessingOptions { ScratchRoot = _host.ScratchRoot });
+        var prober = new MediaProber(storage, _host.Services.GetRequiredService<ToolRunner>(), new ScratchSpace(processing), new MediaFiles(storage, processing), processing, TimeProvider.System);
+
+        var info = await prober.ProbeAsync(new ObjectUri("oss", bucket, "in/innocent.mp4"));
+
+        Assert.NotNull(info.Problem);
+        Assert.Empty(_requests);
+        await admin.DeleteObjectAsync(bucket, "in/innocent.mp4");
+        await admin.DeleteBucketAsync(bucket);
+    }
+
+    /// <summary>A real clip outside every bucket: what a playlist must not reach.</summary>
+    private async Task<string> SecretClipAsync()
+    {
+        var folder = Path.Combine(_host.Root, "outside");
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "secret.ts");
+        await Tool.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", file]);
+        return file;
+    }
+
+    private static byte[] Playlist(string segment) =>
+        System.Text.Encoding.ASCII.GetBytes($"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n{segment}\n#EXT-X-ENDLIST\n");
+}
