@@ -105,6 +105,46 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await admin.DeleteBucketAsync(bucket);
     }
 
+    [Theory]
+    [InlineData("docs/page.html")]
+    [InlineData("docs/page.fodt")]
+    public async Task A_document_linking_files_and_urls_converts_without_them(string key)
+    {
+        var secret = Path.Combine(_host.Root, "outside", "secret.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(secret)!);
+        using (var black = NetVips.Image.Black(64, 48, bands: 3))
+        {
+            black.WriteToFile(secret);
+        }
+
+        var web = $"http://127.0.0.1:{_port}";
+        var document = key.EndsWith(".html", StringComparison.Ordinal)
+            ? $"""
+              <html><head><link rel="stylesheet" href="{web}/style.css"></head><body><p>Hello</p>
+              <img src="{web}/latest/meta-data/img.png"><img src="file://{secret}">
+              <iframe src="{web}/frame.html"></iframe><table background="{web}/table.png"><tr><td>cell</td></tr></table>
+              </body></html>
+              """
+            : $"""
+              <?xml version="1.0" encoding="UTF-8"?>
+              <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
+              <office:body><office:text><text:p>Hello</text:p>
+              <text:p><draw:frame svg:width="2cm" svg:height="2cm"><draw:image xlink:href="file://{secret}" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/></draw:frame></text:p>
+              <text:p><draw:frame svg:width="2cm" svg:height="2cm"><draw:image xlink:href="{web}/img.png" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/></draw:frame></text:p>
+              </office:text></office:body></office:document>
+              """;
+        var source = await _host.PutBytesAsync(key, System.Text.Encoding.UTF8.GetBytes(document));
+
+        var output = Assert.Single((await _host.Actions.Prepare("doc/convert", ["format=pdf"]).RunAsync(source)).Outputs);
+
+        var pdf = System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(_host.PathOf(output.Uri.Key)));
+        Assert.StartsWith("%PDF", pdf);
+        // The secret image (64x48) is not embedded. (An iframe still shows as LibreOffice's 32x32 placeholder icon.)
+        Assert.DoesNotMatch(@"/Subtype\s*/Image\s*/Width\s*64\s*/Height\s*48\b", pdf);
+        Assert.Empty(_requests);
+        Assert.Empty(_host.ScratchLeftovers());
+    }
+
     /// <summary>A real clip outside every bucket: what a playlist must not reach.</summary>
     private async Task<string> SecretClipAsync()
     {

@@ -50,7 +50,9 @@ public sealed partial class DocConvertAction(ActionRuntime runtime) : ToolAction
         return (input, outDir) =>
         {
             var run = Path.GetDirectoryName(outDir)!;
-            var profile = new Uri(Path.Combine(run, "lo-profile")).AbsoluteUri;
+            var profileFolder = Path.Combine(run, "lo-profile");
+            WriteProfile(profileFolder);
+            var profile = new Uri(profileFolder).AbsoluteUri;
             var filter = format switch
             {
                 "pdf" when pages is not null => $"pdf:{PdfExportFilter(input)}:{{\"PageRange\":{{\"type\":\"string\",\"value\":\"{pages}\"}}}}",
@@ -77,6 +79,32 @@ public sealed partial class DocConvertAction(ActionRuntime runtime) : ToolAction
             };
         };
     }
+
+    /// <summary>
+    /// A document is a user's file, and LibreOffice loads what it links: images and frames by file:// URL (any file
+    /// the silo can read, embedded in the output) and by http (requests to internal hosts from the silo, which the
+    /// URL ingestion guard never sees), stylesheets by http. The profile refuses linked content from a document
+    /// (<c>BlockUntrustedRefererLinks</c>: no location is trusted) and sends every http(s) request LibreOffice still
+    /// makes to a proxy on the discard port of loopback, which forwards nothing.
+    /// </summary>
+    internal static void WriteProfile(string profileFolder)
+    {
+        var user = Directory.CreateDirectory(Path.Combine(profileFolder, "user"));
+        File.WriteAllText(Path.Combine(user.FullName, "registrymodifications.xcu"), ProfileSettings);
+    }
+
+    private const string ProfileSettings = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+        <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+        <item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetProxyType" oor:op="fuse"><value>2</value></prop></item>
+        <item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
+        <item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPProxyPort" oor:op="fuse"><value>9</value></prop></item>
+        <item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPSProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
+        <item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPSProxyPort" oor:op="fuse"><value>9</value></prop></item>
+        <item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetNoProxy" oor:op="fuse"><value></value></prop></item>
+        </oor:items>
+        """;
 
     // Page ranges are an option of each application's PDF export filter.
     private static string PdfExportFilter(string input) => Path.GetExtension(input).ToLowerInvariant() switch
