@@ -78,6 +78,12 @@ public sealed class UrlIngestionTests : IAsyncLifetime
                 await c.Response.Body.WriteAsync(chunk, c.RequestAborted);
             }
         });
+        _server.MapGet("/medium", (HttpContext c) =>
+        {
+            c.Response.ContentLength = 8L * _chunk.Length;
+            return WriteChunksAsync(c, 8);
+        });
+        _server.MapGet("/medium-chunked", (HttpContext c) => WriteChunksAsync(c, 11));
         _server.MapGet("/to-metadata", () => Results.Redirect("http://169.254.169.254/latest/meta-data/iam/"));
         _server.MapGet("/to-loopback-v6", (HttpContext c) => Results.Redirect($"http://[::1]:{c.Connection.LocalPort}/file"));
         _server.MapGet("/to-file", () => Results.Redirect("/file"));
@@ -141,6 +147,49 @@ public sealed class UrlIngestionTests : IAsyncLifetime
 
         await admin.DeleteObjectAsync(bucket, "pulled/file.bin");
         await admin.DeleteObjectAsync(bucket, "pulled/big.bin");
+        await admin.DeleteBucketAsync(bucket);
+    }
+
+    [Theory]
+    [InlineData("/medium", 8, 1024 * 1024)]
+    [InlineData("/medium-chunked", 11, 2 * 1024 * 1024)]
+    public async Task A_store_slower_than_the_idle_timeout_does_not_fail_a_source_that_keeps_up(string path, int chunks, int storeBytesPerSecond)
+    {
+        // The idle timeout is about the source: time spent waiting for the store (a slow uplink to S3, a full set of
+        // parts in flight) is not the source stalling. s3rver behind a proxy that forwards uploads slowly; the source
+        // sends as fast as it is read.
+        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
+            ? v
+            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
+        await using var slow = new ThrottledProxy(new Uri(endpoint), storeBytesPerSecond);
+        var bucket = "om-slow-" + Guid.NewGuid().ToString("N")[..10];
+        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
+        await admin.PutBucketAsync(bucket);
+        var options = new ObjectStorageOptions();
+        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = slow.Url.AbsoluteUri, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        using var pull = new UrlIngestion(
+            storage,
+            Options.Create(new UrlIngestionOptions
+            {
+                AllowedNetworks = ["127.0.0.1/32"],
+                IdleTimeout = TimeSpan.FromMilliseconds(500),
+                MaxRetries = 0,
+                PartSizeBytes = 5 * 1024 * 1024,
+                PartsInFlight = 1,
+            }),
+            TimeProvider.System,
+            NullLogger<UrlIngestion>.Instance);
+
+        var result = await pull.IngestAsync(Url(path), new ObjectUri("oss", bucket, "pulled/slow.bin"));
+
+        Assert.Equal(chunks * _chunk.Length, result.Size);
+        using (var get = await admin.GetObjectAsync(bucket, "pulled/slow.bin"))
+        {
+            Assert.Equal(SHA256.HashData(Enumerable.Repeat(_chunk, chunks).SelectMany(c => c).ToArray()), await SHA256.HashDataAsync(get.ResponseStream));
+        }
+
+        await admin.DeleteObjectAsync(bucket, "pulled/slow.bin");
         await admin.DeleteBucketAsync(bucket);
     }
 
@@ -282,6 +331,14 @@ public sealed class UrlIngestionTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(new Uri(url), ProcessingHost.Uri("pulled/scheme")));
 
         Assert.Equal(IngestionFailure.InvalidUrl, e.Failure);
+    }
+
+    private async Task WriteChunksAsync(HttpContext c, int chunks)
+    {
+        for (var i = 0; i < chunks; i++)
+        {
+            await c.Response.Body.WriteAsync(_chunk, c.RequestAborted);
+        }
     }
 
     /// <summary>How many times the current path was requested, this request included.</summary>

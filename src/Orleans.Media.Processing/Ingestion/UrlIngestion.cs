@@ -175,7 +175,6 @@ public sealed partial class UrlIngestion : IDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await using var write = store.OpenWrite(key, new WriteOptions { ContentType = contentType, PartSizeBytes = _options.PartSizeBytes, MaxPartsInFlight = _options.PartsInFlight });
             long total = 0;
             try
@@ -183,8 +182,7 @@ public sealed partial class UrlIngestion : IDisposable
                 await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 while (true)
                 {
-                    idle.CancelAfter(_options.IdleTimeout);
-                    var n = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                    var n = await ReadWithinAsync(body, buffer, _options.IdleTimeout, cancellationToken).ConfigureAwait(false);
                     if (n == 0)
                     {
                         break;
@@ -199,7 +197,7 @@ public sealed partial class UrlIngestion : IDisposable
                     await write.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            catch (TimeoutException e)
             {
                 throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"The body stalled for {_options.IdleTimeout} after {total} bytes.", inner: e));
             }
@@ -223,6 +221,25 @@ public sealed partial class UrlIngestion : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// One read of the source under the idle timeout (a stall throws <see cref="TimeoutException"/>). The clock runs
+    /// only while this read waits: the time the store takes between reads (a slow uplink, every part slot busy) is not
+    /// the source stalling.
+    /// </summary>
+    private static async ValueTask<int> ReadWithinAsync(Stream source, Memory<byte> buffer, TimeSpan idle, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(idle);
+        try
+        {
+            return await source.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No bytes for {idle}.", e);
         }
     }
 
@@ -301,8 +318,6 @@ public sealed partial class UrlIngestion : IDisposable
     /// <summary>The source body with the idle timeout on every read (a stall throws <see cref="TimeoutException"/>).</summary>
     private sealed class IdleGuardStream(Stream inner, TimeSpan idle, CancellationToken cancellationToken) : Stream
     {
-        private readonly CancellationTokenSource _idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
         public long BytesRead { get; private set; }
 
         public override bool CanRead => true;
@@ -325,17 +340,9 @@ public sealed partial class UrlIngestion : IDisposable
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token = default)
         {
-            _idle.CancelAfter(idle);
-            try
-            {
-                var n = await inner.ReadAsync(buffer, _idle.Token).ConfigureAwait(false);
-                BytesRead += n;
-                return n;
-            }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"No bytes for {idle}.", e);
-            }
+            var n = await ReadWithinAsync(inner, buffer, idle, cancellationToken).ConfigureAwait(false);
+            BytesRead += n;
+            return n;
         }
 
         public override void Flush()
@@ -352,7 +359,6 @@ public sealed partial class UrlIngestion : IDisposable
         {
             if (disposing)
             {
-                _idle.Dispose();
                 inner.Dispose();
             }
 
