@@ -7,7 +7,8 @@ namespace Orleans.Media.Processing.Ingestion;
 /// Which addresses a pull may connect to: public unicast only, unless an allow-listed network holds the address.
 /// Refused: loopback, private (RFC 1918, unique-local), link-local (and with it the 169.254.169.254 metadata
 /// service), shared/CGNAT (Alibaba's metadata at 100.100.100.200), multicast, broadcast, unspecified, reserved and
-/// documentation ranges; IPv4-mapped IPv6 is judged as its IPv4 address.
+/// documentation ranges, NAT64 prefixes (which carry any IPv4 address); IPv4-mapped IPv6 is judged as its IPv4
+/// address.
 /// </summary>
 public sealed class AddressPolicy(IEnumerable<IPNetwork> allowed)
 {
@@ -28,9 +29,9 @@ public sealed class AddressPolicy(IEnumerable<IPNetwork> allowed)
         IPNetwork.Parse("203.0.113.0/24"),
         IPNetwork.Parse("224.0.0.0/4"),
         IPNetwork.Parse("240.0.0.0/4"),
-        IPNetwork.Parse("::/128"),
-        IPNetwork.Parse("::1/128"),
+        IPNetwork.Parse("::/96"), // unspecified, loopback, IPv4-compatible (::a.b.c.d)
         IPNetwork.Parse("64:ff9b::/96"),
+        IPNetwork.Parse("64:ff9b:1::/48"), // local-use NAT64: an IPv4 address of any kind behind a translator
         IPNetwork.Parse("100::/64"),
         IPNetwork.Parse("2001:db8::/32"),
         IPNetwork.Parse("fc00::/7"),
