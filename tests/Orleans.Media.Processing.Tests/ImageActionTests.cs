@@ -107,4 +107,49 @@ public sealed class ImageActionTests : IDisposable
         Assert.Contains("overwrite", e.Reason);
         Assert.Equal(before, await File.ReadAllBytesAsync(_host.PathOf("same.png")));
     }
+    [Fact]
+    public async Task Cancelling_an_image_action_stops_libvips_and_stores_nothing()
+    {
+        // A 16384x16384 JPEG of noise takes libvips seconds to write: cancelled once its first bytes reach the store (an
+        // unnamed file in the target's folder, seen through this process's open files).
+        byte[] noise;
+        using (var gray = NetVips.Image.Gaussnoise(400, 400, sigma: 60, mean: 128))
+        using (var rgb = gray.Bandjoin(gray, gray).Cast(NetVips.Enums.BandFormat.Uchar))
+        {
+            noise = rgb.WriteToBuffer(".jpg");
+        }
+
+        var source = await _host.PutBytesAsync("big/in.jpg", noise);
+        var action = _host.Actions.Prepare("image/resize", ["m=fixed", "w=16384", "h=16384", "limit=0", "format=jpg"]);
+        using var cancel = new CancellationTokenSource();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var run = action.RunAsync(source, cancel.Token);
+        await Tool.WaitUntilAsync(() => run.IsCompleted || WritingUnder(_host.PathOf("big")), "the output is being written");
+        var beforeCancel = started.Elapsed;
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var afterCancel = started.Elapsed - beforeCancel;
+
+        // Measured against the same run (a loaded machine slows both): the first rows took beforeCancel; libvips
+        // left to finish would take many times that after the cancellation, a killed one a moment.
+        Assert.True(afterCancel < beforeCancel, $"{afterCancel} after the cancellation, {beforeCancel} before it");
+        Assert.False(File.Exists(_host.PathOf("big/in_output.jpg")));
+        Assert.False(WritingUnder(_host.PathOf("big")));
+    }
+
+    /// <summary>Whether this process is writing a non-empty unnamed file (O_TMPFILE) in <paramref name="folder"/>.</summary>
+    private static bool WritingUnder(string folder) =>
+        Directory.EnumerateFiles("/proc/self/fd").Any(fd =>
+        {
+            try
+            {
+                var file = new FileInfo(fd);
+                return file.LinkTarget is { } target && target.StartsWith(folder + "/", StringComparison.Ordinal) && target.EndsWith(" (deleted)", StringComparison.Ordinal) && file.Length > 0;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
 }

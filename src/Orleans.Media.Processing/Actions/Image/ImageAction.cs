@@ -65,10 +65,18 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
                     () =>
                     {
                         using var result = operation(header, input);
+
+                        // libvips checks the image's kill flag as it computes: cancellation stops the work itself,
+                        // not only the wait for it.
+                        result.SetProgress(NoProgress.Instance, cancellationToken);
                         result.WriteToStream(write, ImageFormats.SaveSuffix(outFormat, quality));
                     },
                     cancellationToken).ConfigureAwait(false);
                 info = await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (VipsException e) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The image action was cancelled.", e, cancellationToken);
             }
             catch (VipsException e)
             {
@@ -79,6 +87,16 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
         }
 
         private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? text;
+    }
+}
+
+/// <summary>Progress nobody watches: <see cref="NetVips.Image.SetProgress(IProgress{int}, CancellationToken)"/> is how a token reaches libvips.</summary>
+internal sealed class NoProgress : IProgress<int>
+{
+    public static readonly NoProgress Instance = new();
+
+    public void Report(int value)
+    {
     }
 }
 
