@@ -47,6 +47,8 @@ public sealed class ParameterValidationTests : IDisposable
     [InlineData("doc/convert", new[] { "target=pdf", "pages=3-" }, "pages")]
     [InlineData("doc/convert", new[] { "target=pdf", "output=oss://b/{name}.{autoext}" }, "output")]
     [InlineData("doc/convert", new[] { "target=pdf", "output=/not/a/uri" }, "output")]
+    [InlineData("image/convert", new[] { "format=png", "output=oss://{bucket}/out/../{barename}.{autoext}" }, "output")]
+    [InlineData("video/convert", new[] { "format=mp4", "output=oss://{bucket}/out/./{barename}.{autoext}" }, "output")]
     public void A_bad_parameter_is_refused_naming_it(string action, string[] parameters, string parameter)
     {
         var e = Assert.Throws<InvalidActionParameterException>(() => _host.Actions.Prepare(action, parameters));
@@ -87,5 +89,18 @@ public sealed class ParameterValidationTests : IDisposable
 
         Assert.Equal(expectedKey, target.Key);
         Assert.Equal(pattern.StartsWith("oss://out", StringComparison.Ordinal) ? "out" : "media", target.Bucket);
+    }
+
+    [Theory]
+    [InlineData("x/...png", "oss://{bucket}/out/{barename}/converted.{autoext}")] // barename ".."
+    [InlineData("../../etc/a.png", "oss://{bucket}/out/{dirname}/{barename}.{autoext}")]
+    [InlineData("a/./b.png", "oss://{bucket}/out/{dirname}/{barename}.{autoext}")]
+    public void An_output_key_with_a_dot_segment_from_the_source_name_is_refused(string sourceKey, string pattern)
+    {
+        var output = OutputPattern.From(ActionParameters.Parse("x", ["output=" + pattern]), multipleOutputs: false);
+
+        var e = Assert.Throws<Storage.InvalidObjectKeyException>(() => output.Resolve(new Storage.ObjectUri("oss", "media", sourceKey), "png", 1));
+
+        Assert.Contains("segment", e.Reason);
     }
 }

@@ -145,6 +145,39 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         Assert.Empty(_host.ScratchLeftovers());
     }
 
+    [Fact]
+    public async Task An_output_named_from_a_dot_dot_source_name_stays_in_its_folder_on_s3()
+    {
+        // S3 keys may hold "..": a source named x/...png has the barename "..". The SDK (and servers) collapse dot
+        // segments in the request path, so out/../converted.png would be written as converted.png, outside out/,
+        // over whatever object has that name.
+        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
+            ? v
+            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
+        var bucket = "om-dots-" + Guid.NewGuid().ToString("N")[..10];
+        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
+        await admin.PutBucketAsync(bucket);
+        var options = new ObjectStorageOptions();
+        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        var image = await _host.MakeImageAsync("made.png");
+        await using (var file = File.OpenRead(_host.PathOf(image.Key)))
+        {
+            await storage.GetBucket(bucket).PutAsync("x/...png", file);
+        }
+
+        var processing = Options.Create(new ProcessingOptions { ScratchRoot = _host.ScratchRoot });
+        var action = new Actions.Image.ImageConvertAction(new MediaFiles(storage, processing))
+            .Prepare(["format=png", "output=oss://{bucket}/out/{barename}/converted.{autoext}"]);
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => action.RunAsync(new ObjectUri("oss", bucket, "x/...png")));
+
+        Assert.Contains("'..'", e.Reason);
+        Assert.Equal(["x/...png"], (await storage.GetBucket(bucket).ListAsync(string.Empty)).Objects.Select(o => o.Key));
+        await admin.DeleteObjectAsync(bucket, "x/...png");
+        await admin.DeleteBucketAsync(bucket);
+    }
+
     /// <summary>A real clip outside every bucket: what a playlist must not reach.</summary>
     private async Task<string> SecretClipAsync()
     {

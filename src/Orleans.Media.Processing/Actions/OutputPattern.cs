@@ -41,6 +41,11 @@ public sealed partial record OutputPattern(string Pattern)
             throw parameters.Invalid(Key, $"must be an oss://bucket/key pattern ({error ?? "no key"})");
         }
 
+        if (DotSegment(uri.Key) is { } dots)
+        {
+            throw parameters.Invalid(Key, $"has a '{dots}' path segment; name the folder itself");
+        }
+
         return new OutputPattern(text);
     }
 
@@ -61,8 +66,18 @@ public sealed partial record OutputPattern(string Pattern)
 
         // An empty {dirname} (a source at the bucket root) leaves a leading or doubled slash.
         var key = DoubleSlash().Replace(uri.Key, "/").TrimStart('/');
+
+        // A source's name may hold dot segments (S3 keys are any string): resolved by the SDK or the server, they
+        // would put the output outside the folder the pattern names, over another object.
+        if (DotSegment(key) is { } dots)
+        {
+            throw new InvalidObjectKeyException(key, $"it has a '{dots}' path segment (from the source's name), which would put the output outside its folder");
+        }
+
         return uri.WithKey(key);
     }
+
+    private static string? DotSegment(string key) => key.Split('/').FirstOrDefault(s => s is "." or "..");
 
     [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex VariablePattern();

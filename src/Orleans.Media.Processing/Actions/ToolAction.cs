@@ -103,13 +103,20 @@ public abstract class ToolAction(ActionRuntime runtime) : IMediaAction
             var outputs = new List<ActionOutput>(produced.Count);
             for (var i = 0; i < produced.Count; i++)
             {
-                var target = output.Resolve(source, plan.Extension, i + 1);
-                if (target == source)
+                try
                 {
-                    throw new ActionFailedException(Name, source.ToString(), "the output would overwrite the source; give another output");
-                }
+                    var target = output.Resolve(source, plan.Extension, i + 1);
+                    if (target == source)
+                    {
+                        throw new ActionFailedException(Name, source.ToString(), "the output would overwrite the source; give another output");
+                    }
 
-                outputs.Add(await runtime.Files.UploadAsync(produced[i], target, plan.ContentType, cancellationToken).ConfigureAwait(false));
+                    outputs.Add(await runtime.Files.UploadAsync(produced[i], target, plan.ContentType, cancellationToken).ConfigureAwait(false));
+                }
+                catch (InvalidObjectKeyException e)
+                {
+                    throw new ActionFailedException(Name, source.ToString(), e.Message, e);
+                }
             }
 
             return new ActionResult(source, outputs);

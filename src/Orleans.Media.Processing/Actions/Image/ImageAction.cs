@@ -74,6 +74,10 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
                     cancellationToken).ConfigureAwait(false);
                 info = await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (InvalidObjectKeyException e)
+            {
+                throw new ActionFailedException(Name, source.ToString(), e.Message, e);
+            }
             catch (VipsException e) when (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException("The image action was cancelled.", e, cancellationToken);
