@@ -107,6 +107,20 @@ public sealed class ImageActionTests : IDisposable
         Assert.Contains("overwrite", e.Reason);
         Assert.Equal(before, await File.ReadAllBytesAsync(_host.PathOf("same.png")));
     }
+    [Theory]
+    [InlineData(new[] { "s=2000", "limit=0" }, 10, 1000)] // the long side follows the short one: 2000x200000
+    [InlineData(new[] { "p=1000", "limit=0" }, 2000, 2000)] // 20000x20000
+    [InlineData(new[] { "m=mfit", "w=16384", "h=16", "limit=0" }, 16, 1000)] // covering the box: 16384x1024000
+    public async Task A_resize_past_the_side_limit_fails_before_computing(string[] parameters, int width, int height)
+    {
+        var source = await _host.MakeImageAsync("huge/in.png", width, height);
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => _host.Actions.Prepare("image/resize", [.. parameters, "format=jpg"]).RunAsync(source));
+
+        Assert.Contains("16384", e.Reason);
+        Assert.False(File.Exists(_host.PathOf("huge/in_output.jpg")));
+    }
+
     [Fact]
     public async Task Cancelling_an_image_action_stops_libvips_and_stores_nothing()
     {

@@ -74,7 +74,7 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
                     cancellationToken).ConfigureAwait(false);
                 info = await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (InvalidObjectKeyException e)
+            catch (Exception e) when (e is InvalidObjectKeyException or InvalidDataException)
             {
                 throw new ActionFailedException(Name, source.ToString(), e.Message, e);
             }

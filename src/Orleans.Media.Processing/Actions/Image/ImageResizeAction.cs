@@ -42,7 +42,9 @@ public sealed class ImageResizeAction(MediaFiles files) : ImageAction(files)
             throw parameters.Invalid(w is null ? "w" : "h", $"is required with m={mode}");
         }
 
-        return (header, stream) =>
+        return (header, stream) => WithinLimit(Resize(header, stream));
+
+        NetVips.Image Resize(ImageHeader header, Stream stream)
         {
             var (boxW, boxH) = Box(header, w, h, l, s, percent);
             var size = limit ? Enums.Size.Down : Enums.Size.Both;
@@ -69,7 +71,24 @@ public sealed class ImageResizeAction(MediaFiles files) : ImageAction(files)
                 default:
                     return NetVips.Image.ThumbnailStream(stream, boxW, height: boxH, size: size);
             }
-        };
+        }
+    }
+
+    /// <summary>
+    /// The result (not yet computed: libvips knows its size first) within <see cref="MaxSide"/> on each side. One
+    /// given side leaves the other to the aspect, and <c>p</c> or <c>mfit</c> with <c>limit=0</c> scale up, so a thin or
+    /// large source would give an image of billions of pixels: hours of work and a huge object.
+    /// </summary>
+    private static NetVips.Image WithinLimit(NetVips.Image result)
+    {
+        if (result.Width > MaxSide || result.Height > MaxSide)
+        {
+            var (width, height) = (result.Width, result.Height);
+            result.Dispose();
+            throw new InvalidDataException($"the result would be {width}x{height}, more than {MaxSide} pixels on a side");
+        }
+
+        return result;
     }
 
     /// <summary>The box to fit into, in pixels; an open side is unbounded.</summary>
