@@ -39,6 +39,44 @@ public sealed partial class DocConvertTests : IDisposable
         Assert.Empty(_host.ScratchLeftovers());
     }
 
+    [Fact]
+    public async Task A_cancelled_conversion_leaves_no_temporary_folder_of_libreoffice()
+    {
+        // LibreOffice keeps its temporary files in <TMPDIR>/lu<pid>....tmp and removes them only when it exits
+        // normally: a killed one leaves them (with pieces of the document) wherever TMPDIR pointed.
+        var rows = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"<tr><td>{i}</td><td>{string.Concat(Enumerable.Repeat("word ", 40))}</td></tr>"));
+        var source = await _host.PutBytesAsync("docs/big.html", Encoding.UTF8.GetBytes($"<html><body><table>{rows}</table></body></html>"));
+        using var cancel = new CancellationTokenSource();
+
+        var run = _host.Actions.Prepare("doc/convert", ["format=pdf"]).RunAsync(source, cancel.Token);
+
+        // On a new profile LibreOffice's first soffice.bin sets the profile up and exits for a restart; the second
+        // converts. Wait until the second has its temporary folder, remembering every process of the run.
+        HashSet<int> seen = [];
+        List<int> converters = [];
+        await Tool.WaitUntilAsync(
+            () =>
+            {
+                var pids = Tool.ProcessesWith(_host.ScratchRoot);
+                seen.UnionWith(pids);
+                converters.AddRange(pids.Intersect(Tool.ProcessesWith("soffice.bin")).Except(converters).ToList());
+                return run.IsCompleted || (converters.Count >= 2 && TempFolders(converters[1]).Any());
+            },
+            "the converting LibreOffice has made its temporary folder",
+            TimeSpan.FromMinutes(2));
+        Assert.False(run.IsCompleted, "the conversion should still be running");
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        await Tool.WaitUntilAsync(() => seen.All(pid => !Directory.Exists($"/proc/{pid}")), "LibreOffice is gone");
+        Assert.Empty(seen.SelectMany(TempFolders));
+        Assert.Empty(_host.ScratchLeftovers());
+
+        IEnumerable<string> TempFolders(int pid) =>
+            Directory.EnumerateDirectories(Path.GetTempPath(), $"lu{pid}*")
+                .Concat(Directory.Exists(_host.ScratchRoot) ? Directory.EnumerateDirectories(_host.ScratchRoot, $"lu{pid}*", SearchOption.AllDirectories) : []);
+    }
+
     [GeneratedRegex(@"/Type\s*/Page(?![s\w])")]
     private static partial Regex PageObject();
 }

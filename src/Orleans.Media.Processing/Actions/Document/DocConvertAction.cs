@@ -75,7 +75,9 @@ public sealed partial class DocConvertAction(ActionRuntime runtime) : ToolAction
             args.AddRange(["--convert-to", filter, "--outdir", outDir, input]);
             return new ToolPlan([(Runtime.Options.SofficePath, args)], format, ContentTypes[format])
             {
-                Environment = new Dictionary<string, string?> { ["HOME"] = run },
+                // LibreOffice's temporary folder (TMPDIR/lu<pid>...tmp) is removed only when it exits normally: a
+                // killed one would leave it, with pieces of the document, in /tmp. In the run folder it goes with it.
+                Environment = new Dictionary<string, string?> { ["HOME"] = run, ["TMPDIR"] = Directory.CreateDirectory(Path.Combine(run, "tmp")).FullName },
             };
         };
     }
