@@ -107,6 +107,21 @@ public sealed class ProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task Audio_with_large_tags_is_probed_without_them()
+    {
+        // Tags are not reported, so ffprobe is not asked for them: 2 x 12 MB of title and comment are not read into memory.
+        var meta = Path.Combine(_host.Root, "meta.txt");
+        await File.WriteAllTextAsync(meta, ";FFMETADATA1\ntitle=" + new string('t', 12_000_000) + "\ncomment=" + new string('c', 12_000_000) + "\n");
+        var source = await _host.MakeWithFfmpegAsync("p/tagged.mkv", "-f", "lavfi", "-i", "sine=duration=1", "-i", meta, "-map", "0", "-map_metadata", "1", "-c:a", "flac");
+
+        var info = await Prober.ProbeAsync(source);
+
+        Assert.Null(info.Problem);
+        Assert.Equal(MediaKind.Audio, info.Kind);
+        Assert.Equal("flac", Assert.Single(info.Streams).Codec);
+    }
+
+    [Fact]
     public async Task An_empty_object_gives_a_reason()
     {
         var info = await Prober.ProbeAsync(await _host.PutBytesAsync("p/empty.mp4", []));

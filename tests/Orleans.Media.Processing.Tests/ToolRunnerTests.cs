@@ -69,6 +69,20 @@ public sealed class ToolRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_flooding_its_standard_output_is_killed_and_reported()
+    {
+        // stdout is held in memory (tools write their data to files; ffprobe's report is small): a tool fed a crafted
+        // file must not grow the silo's memory without bound.
+        using var folder = _host.Services.GetRequiredService<ScratchSpace>().Create("s");
+
+        var e = await Assert.ThrowsAsync<ToolFailedException>(() => Runner.RunAsync(
+            new ToolRun("sh", ["-c", "head -c 200000000 /dev/zero | tr '\\0' a"], folder.Path) { TimeLimit = TimeSpan.FromMinutes(2) }));
+
+        Assert.Equal(ToolFailureKind.OutputTooLarge, e.Kind);
+        Assert.Contains("standard output", e.Message);
+    }
+
+    [Fact]
     public async Task A_failing_tool_reports_the_tail_of_its_stderr()
     {
         using var folder = _host.Services.GetRequiredService<ScratchSpace>().Create("f");

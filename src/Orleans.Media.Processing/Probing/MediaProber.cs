@@ -22,6 +22,15 @@ public sealed class MediaProber(IObjectStorage storage, ToolRunner runner, Scrat
     private static readonly string[] AudioExtensions = [".mp3", ".aac", ".m4a", ".wav", ".flac", ".ogg", ".opus", ".wma", ".amr"];
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".avif"];
 
+    /// <summary>
+    /// What <see cref="Parse"/> reads, and only that: tags and the rest of ffprobe's report would be read into memory
+    /// for nothing, and a crafted file holds megabytes of them.
+    /// </summary>
+    private const string ReportedEntries =
+        "format=format_name,duration,bit_rate" +
+        ":stream=index,codec_type,codec_name,avg_frame_rate,r_frame_rate,sample_rate,channels,width,height,bit_rate,duration" +
+        ":stream_disposition=attached_pic";
+
     public async Task<MediaInfo> ProbeAsync(ObjectUri source, CancellationToken cancellationToken = default)
     {
         var store = storage.GetBucket(source.Bucket);
@@ -75,7 +84,7 @@ public sealed class MediaProber(IObjectStorage storage, ToolRunner runner, Scrat
         try
         {
             result = await runner.RunAsync(
-                new ToolRun(options.Value.FfprobePath, ["-v", "error", "-format_whitelist", FfmpegCodecs.InputFormats, "-print_format", "json", "-show_format", "-show_streams", input], folder.Path)
+                new ToolRun(options.Value.FfprobePath, ["-v", "error", "-format_whitelist", FfmpegCodecs.InputFormats, "-print_format", "json", "-show_entries", ReportedEntries, input], folder.Path)
                 {
                     TimeLimit = options.Value.ProbeTimeLimit,
                 },

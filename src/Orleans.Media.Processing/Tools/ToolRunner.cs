@@ -17,6 +17,12 @@ public sealed partial class ToolRunner(IOptions<ProcessingOptions> options, ILog
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// The most stdout kept (in memory): tools write their data to files, and ffprobe's report of the entries asked
+    /// for is a few KB; a tool fed a crafted file is killed rather than grow the silo's memory.
+    /// </summary>
+    internal const int MaxStandardOutputChars = 16 * 1024 * 1024;
+
+    /// <summary>
     /// The child's whole environment: <c>PATH</c>, <c>LC_ALL</c> and the run's own variables, every variable of the
     /// silo's removed (null), so a tool parsing untrusted media never sees connection strings or keys.
     /// </summary>
@@ -51,6 +57,7 @@ public sealed partial class ToolRunner(IOptions<ProcessingOptions> options, ILog
         using var limits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limits.CancelAfter(timeLimit);
         var outputExceeded = false;
+        var stdoutExceeded = false;
         using var watcherStop = new CancellationTokenSource();
         var watcher = WatchOutputAsync(run.OutputDirectory ?? run.WorkingDirectory, outputLimit, () =>
         {
@@ -63,7 +70,23 @@ public sealed partial class ToolRunner(IOptions<ProcessingOptions> options, ILog
             .WithWorkingDirectory(run.WorkingDirectory)
             .WithEnvironmentVariables(ChildEnvironment(run.Environment))
             .WithValidation(CommandResultValidation.None)
-            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
+            .WithStandardOutputPipe(PipeTarget.Create(async (stream, token) =>
+            {
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                var buffer = new char[16 * 1024];
+                int n;
+                while ((n = await reader.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
+                {
+                    if (stdout.Length + n > MaxStandardOutputChars)
+                    {
+                        stdoutExceeded = true;
+                        await limits.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+
+                    stdout.Append(buffer, 0, n);
+                }
+            }))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(stderr.Add));
         var started = Stopwatch.GetTimestamp();
         CommandResult result;
@@ -75,6 +98,12 @@ public sealed partial class ToolRunner(IOptions<ProcessingOptions> options, ILog
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
+            if (stdoutExceeded)
+            {
+                LogKilled(logger, tool, "standard output limit", elapsed);
+                throw new ToolFailedException(ToolFailureKind.OutputTooLarge, tool, $"{tool} was killed: its standard output passed {MaxStandardOutputChars} characters. {stderr}", stderr.ToString(), e);
+            }
+
             if (outputExceeded)
             {
                 LogKilled(logger, tool, "output limit", elapsed);
