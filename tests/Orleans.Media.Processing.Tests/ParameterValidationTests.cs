@@ -20,6 +20,9 @@ public sealed class ParameterValidationTests : IDisposable
     [InlineData("image/resize", new[] { "p=50", "w=10" }, "p")]
     [InlineData("image/resize", new[] { "w=10", "color=red" }, "color")]
     [InlineData("image/resize", new[] { "w=10", "widht=5" }, "widht")]
+    [InlineData("image/convert", new[] { "format=png", "quality=50" }, "quality")] // quality of jpg and webp only
+    [InlineData("image/crop", new[] { "w=10", "h=10", "format=gif", "q=50" }, "quality")]
+    [InlineData("image/resize", new[] { "w=10", "color=ff0000" }, "color")] // the colour of m=pad only
     [InlineData("image/crop", new[] { "w=10" }, "h")]
     [InlineData("image/crop", new[] { "w=10", "h=10", "x=-1" }, "x")]
     [InlineData("video/convert", new[] { "format=avi" }, "format")]

@@ -70,9 +70,9 @@ public sealed class ActionParameters
     public string Required(string key, params string[] aliases) =>
         Get(key, aliases) ?? throw Invalid(key, "is required");
 
-    public int? GetInt(string key, int min, int max)
+    public int? GetInt(string key, int min, int max, params string[] aliases)
     {
-        if (Get(key) is not { } text)
+        if (Get(key, aliases) is not { } text)
         {
             return null;
         }

@@ -18,7 +18,11 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
     {
         var p = ActionParameters.Parse(Name, parameters);
         var format = p.GetChoice("format", ImageFormats.Names, "f");
-        var quality = p.GetInt("quality", 1, 100) ?? p.GetInt("q", 1, 100);
+        var quality = p.GetInt("quality", 1, 100, "q");
+        if (quality is not null && format is not (null or "jpg" or "webp"))
+        {
+            throw p.Invalid("quality", $"applies to jpg and webp only (not format={format})");
+        }
         var operation = Parse(p);
         var output = OutputPattern.From(p, multipleOutputs: false);
         p.EnsureAllUsed();

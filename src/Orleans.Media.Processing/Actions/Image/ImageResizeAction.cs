@@ -26,7 +26,13 @@ public sealed class ImageResizeAction(MediaFiles files) : ImageAction(files)
         var s = parameters.GetInt("s", 1, MaxSide);
         var percent = parameters.GetInt("p", 1, 1000);
         var limit = (parameters.GetInt("limit", 0, 1) ?? 1) == 1;
-        var color = parameters.Get("color") is { } c ? ParseColor(parameters, c) : [255, 255, 255];
+        var color = parameters.Get("color") is { } c ? ParseColor(parameters, c) : null;
+        if (color is not null && mode != "pad")
+        {
+            throw parameters.Invalid("color", $"applies to m=pad only (not m={mode})");
+        }
+
+        color ??= [255, 255, 255];
         if (percent is not null && (w ?? h ?? l ?? s) is not null)
         {
             throw parameters.Invalid("p", "cannot be combined with w, h, l or s");
