@@ -39,6 +39,13 @@ public sealed class ParameterValidationTests : IDisposable
     [InlineData("audio/convert", new[] { "format=wma" }, "format")]
     [InlineData("audio/convert", new[] { "format=opus", "ar=44100" }, "ar")]
     [InlineData("audio/convert", new[] { "format=flac", "ab=128000" }, "ab")]
+    [InlineData("audio/convert", new[] { "format=mp3", "ar=96000" }, "ar")] // libmp3lame: up to 48 kHz
+    [InlineData("audio/convert", new[] { "format=mp3", "ac=6" }, "ac")] // libmp3lame: mono or stereo
+    [InlineData("audio/convert", new[] { "format=opus", "ac=3" }, "ac")] // libopus: no 3 or 4 channel layout
+    [InlineData("video/convert", new[] { "format=mkv", "acodec=mp3", "ar=96000" }, "ar")]
+    [InlineData("video/convert", new[] { "format=mp4", "acodec=mp3", "ac=4" }, "ac")]
+    [InlineData("video/convert", new[] { "format=webm", "ar=44100" }, "ar")] // opus: 8, 12, 16, 24 or 48 kHz
+    [InlineData("video/convert", new[] { "format=mkv", "acodec=opus", "ac=4" }, "ac")]
     [InlineData("video/snapshots", new string[0], "t")]
     [InlineData("video/snapshots", new[] { "t=1000,abc" }, "t")]
     [InlineData("video/snapshots", new[] { "t=1000", "interval=500" }, "t")]

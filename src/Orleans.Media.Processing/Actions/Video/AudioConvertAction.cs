@@ -20,8 +20,6 @@ public sealed class AudioConvertAction(ActionRuntime runtime) : ToolAction(runti
         ["opus"] = ("libopus", "opus", "audio/ogg"),
     };
 
-    private static readonly int[] OpusRates = [8000, 12000, 16000, 24000, 48000];
-
     public override string Name => "audio/convert";
 
     protected override Func<string, string, ToolPlan> Parse(ActionParameters p)
@@ -33,10 +31,7 @@ public sealed class AudioConvertAction(ActionRuntime runtime) : ToolAction(runti
         var ac = p.GetInt("ac", 1, 8);
         var ss = p.GetLong("ss", 0, long.MaxValue / 2);
         var t = p.GetLong("t", 1, long.MaxValue / 2);
-        if (ar is { } rate && !(format == "opus" ? OpusRates : FfmpegCodecs.SampleRates).Contains(rate))
-        {
-            throw p.Invalid("ar", $"must be one of {string.Join(", ", format == "opus" ? OpusRates : FfmpegCodecs.SampleRates)} for format={format}");
-        }
+        FfmpegCodecs.CheckAudio(p, format switch { "ogg" => "vorbis", "m4a" => "aac", _ => format }, ar, ac);
 
         if (ab is not null && format is "wav" or "flac")
         {

@@ -37,6 +37,34 @@ internal static class FfmpegCodecs
 
     public static readonly int[] SampleRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
+    private static readonly int[] Mp3Rates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
+
+    private static readonly int[] OpusRates = [8000, 12000, 16000, 24000, 48000];
+
+    /// <summary>
+    /// Refuses a sample rate or channel count the encoder of <paramref name="codec"/> (the vendor's name) cannot take,
+    /// so the batch fails when it is created rather than on every file: libmp3lame takes up to 48 kHz and two
+    /// channels, libopus 8-48 kHz in five steps and no 3- or 4-channel layout.
+    /// </summary>
+    public static void CheckAudio(ActionParameters p, string codec, int? ar, int? ac)
+    {
+        var rates = codec switch
+        {
+            "mp3" => Mp3Rates,
+            "opus" => OpusRates,
+            _ => SampleRates,
+        };
+        if (ar is { } rate && !rates.Contains(rate))
+        {
+            throw p.Invalid("ar", $"must be one of {string.Join(", ", rates)} for {codec}");
+        }
+
+        if (ac is { } channels && codec switch { "mp3" => channels > 2, "opus" => channels is 3 or 4, _ => false })
+        {
+            throw p.Invalid("ac", codec == "mp3" ? "must be 1 or 2 for mp3" : "cannot be 3 or 4 for opus (its encoder has no layout for them)");
+        }
+    }
+
     public static string VideoEncoder(string codec) => codec switch
     {
         "h264" => "libx264",

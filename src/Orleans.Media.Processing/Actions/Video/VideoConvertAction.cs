@@ -62,10 +62,7 @@ public sealed class VideoConvertAction(ActionRuntime runtime) : ToolAction(runti
         var ss = p.GetLong("ss", 0, long.MaxValue / 2);
         var t = p.GetLong("t", 1, long.MaxValue / 2);
         var (w, h) = Resolution(p);
-        if (ar is { } rate && !FfmpegCodecs.SampleRates.Contains(rate))
-        {
-            throw p.Invalid("ar", $"must be one of {string.Join(", ", FfmpegCodecs.SampleRates)}");
-        }
+        FfmpegCodecs.CheckAudio(p, acodec, ar, ac);
 
         var encodes = vcodec != "copy";
         if (!encodes && (vb ?? fps ?? crf ?? (object?)preset ?? w ?? h) is not null)
