@@ -46,6 +46,7 @@ public sealed class ParameterValidationTests : IDisposable
     [InlineData("video/convert", new[] { "format=mp4", "acodec=mp3", "ac=4" }, "ac")]
     [InlineData("video/convert", new[] { "format=webm", "ar=44100" }, "ar")] // opus: 8, 12, 16, 24 or 48 kHz
     [InlineData("video/convert", new[] { "format=mkv", "acodec=opus", "ac=4" }, "ac")]
+    [InlineData("video/convert", new[] { "format=flv", "acodec=mp3", "ar=32000" }, "ar")] // FLV's mp3: 11025, 22050, 44100 (48000)
     [InlineData("video/snapshots", new string[0], "t")]
     [InlineData("video/snapshots", new[] { "t=1000,abc" }, "t")]
     [InlineData("video/snapshots", new[] { "t=1000", "interval=500" }, "t")]

@@ -63,6 +63,11 @@ public sealed class VideoConvertAction(ActionRuntime runtime) : ToolAction(runti
         var t = p.GetLong("t", 1, long.MaxValue / 2);
         var (w, h) = Resolution(p);
         FfmpegCodecs.CheckAudio(p, acodec, ar, ac);
+        if (c.Muxer == "flv" && acodec == "mp3" && ar is 8000 or 12000 or 16000 or 24000 or 32000)
+        {
+            // The FLV muxer's mp3 audio tag has no code for these rates.
+            throw p.Invalid("ar", $"must be 11025, 22050, 44100 or 48000 for mp3 in format={format}");
+        }
 
         var encodes = vcodec != "copy";
         if (!encodes && (vb ?? fps ?? crf ?? (object?)preset ?? w ?? h) is not null)
