@@ -133,15 +133,8 @@ public sealed class ProbeTests : IDisposable
     public async Task An_s3_object_is_probed_through_a_presigned_url_without_a_copy()
     {
         // The test s3rver (deploy/test-env.sh); ffprobe reads it with range requests.
-        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
-            ? v
-            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
-        var bucket = "om-probe-" + Guid.NewGuid().ToString("N")[..10];
-        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
-        await admin.PutBucketAsync(bucket);
-        var options = new ObjectStorageOptions();
-        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
-        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        using var s3 = await S3TestBucket.CreateAsync("om-probe-");
+        var (bucket, admin, storage) = (s3.Name, s3.Admin, s3.Storage);
         var clip = await _host.MakeClipAsync("s3/clip.mp4");
         await using (var file = File.OpenRead(_host.PathOf(clip.Key)))
         {

@@ -83,15 +83,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
     {
         // ffprobe reads an S3 object over http (a presigned URL), so a playlist's http segments would be fetched from
         // the silo: a request to an internal address that the ingestion guard never sees.
-        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
-            ? v
-            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
-        var bucket = "om-untrusted-" + Guid.NewGuid().ToString("N")[..10];
-        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
-        await admin.PutBucketAsync(bucket);
-        var options = new ObjectStorageOptions();
-        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
-        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        using var s3 = await S3TestBucket.CreateAsync("om-untrusted-");
+        var (bucket, admin, storage) = (s3.Name, s3.Admin, s3.Storage);
         var playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n" + $"http://127.0.0.1:{_port}/latest/meta-data/seg.ts\n#EXT-X-ENDLIST\n";
         await storage.GetBucket(bucket).PutAsync("in/innocent.mp4", new MemoryStream(System.Text.Encoding.ASCII.GetBytes(playlist)));
         var processing = Options.Create(new ProcessingOptions { ScratchRoot = _host.ScratchRoot });
@@ -151,15 +144,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         // S3 keys may hold "..": a source named x/...png has the barename "..". The SDK (and servers) collapse dot
         // segments in the request path, so out/../converted.png would be written as converted.png, outside out/,
         // over whatever object has that name.
-        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
-            ? v
-            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
-        var bucket = "om-dots-" + Guid.NewGuid().ToString("N")[..10];
-        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
-        await admin.PutBucketAsync(bucket);
-        var options = new ObjectStorageOptions();
-        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
-        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        using var s3 = await S3TestBucket.CreateAsync("om-dots-");
+        var (bucket, admin, storage) = (s3.Name, s3.Admin, s3.Storage);
         var image = await _host.MakeImageAsync("made.png");
         await using (var file = File.OpenRead(_host.PathOf(image.Key)))
         {

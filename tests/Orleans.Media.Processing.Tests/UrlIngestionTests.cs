@@ -115,15 +115,8 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     [Fact]
     public async Task Pulls_into_s3_of_known_length_and_of_unknown_length_read_back_equal()
     {
-        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
-            ? v
-            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
-        var bucket = "om-pull-" + Guid.NewGuid().ToString("N")[..10];
-        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
-        await admin.PutBucketAsync(bucket);
-        var options = new ObjectStorageOptions();
-        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = endpoint, AccessKey = "S3RVER", SecretKey = "S3RVER" };
-        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        using var s3 = await S3TestBucket.CreateAsync("om-pull-");
+        var (bucket, admin, storage) = (s3.Name, s3.Admin, s3.Storage);
         using var pull = new UrlIngestion(storage, Options.Create(new UrlIngestionOptions { AllowedNetworks = ["127.0.0.1/32"], PartSizeBytes = 5 * 1024 * 1024 }), TimeProvider.System, NullLogger<UrlIngestion>.Instance);
 
         var big = Url("/big-chunked");
@@ -158,16 +151,9 @@ public sealed class UrlIngestionTests : IAsyncLifetime
         // The idle timeout is about the source: time spent waiting for the store (a slow uplink to S3, a full set of
         // parts in flight) is not the source stalling. s3rver behind a proxy that forwards uploads slowly; the source
         // sends as fast as it is read.
-        var endpoint = Environment.GetEnvironmentVariable("ORLEANSMEDIA_TEST_S3") is { Length: > 0 } v
-            ? v
-            : throw new InvalidOperationException("ORLEANSMEDIA_TEST_S3 is not set. Run the tests with deploy/test.sh, or first: source <(deploy/test-env.sh start)");
-        await using var slow = new ThrottledProxy(new Uri(endpoint), storeBytesPerSecond);
-        var bucket = "om-slow-" + Guid.NewGuid().ToString("N")[..10];
-        using var admin = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, UseHttp = true });
-        await admin.PutBucketAsync(bucket);
-        var options = new ObjectStorageOptions();
-        options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = slow.Url.AbsoluteUri, AccessKey = "S3RVER", SecretKey = "S3RVER" };
-        using var storage = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+        await using var slow = new ThrottledProxy(S3TestBucket.Endpoint, storeBytesPerSecond);
+        using var s3 = await S3TestBucket.CreateAsync("om-slow-", slow.Url);
+        var (bucket, admin, storage) = (s3.Name, s3.Admin, s3.Storage);
         using var pull = new UrlIngestion(
             storage,
             Options.Create(new UrlIngestionOptions
