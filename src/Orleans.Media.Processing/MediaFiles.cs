@@ -14,6 +14,9 @@ public sealed class MediaFiles(IObjectStorage storage, IOptions<ProcessingOption
 {
     public IObjectStorage Storage => storage;
 
+    /// <summary>The data plane's options (limits the in-process actions apply themselves).</summary>
+    public ProcessingOptions Options => options.Value;
+
     /// <summary>A path a tool can open for <paramref name="source"/>.</summary>
     public async Task<string> LocalPathAsync(ObjectUri source, ScratchFolder scratch, CancellationToken cancellationToken)
     {

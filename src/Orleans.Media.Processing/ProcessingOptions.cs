@@ -34,6 +34,14 @@ public sealed class ProcessingOptions
     [Range(1L, long.MaxValue)]
     public long MaxInputBytes { get; set; } = 20L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// The most pixels (width × height, from the header) an image action takes in: a small file can declare a huge
+    /// image, and some operations and formats (GIF, a crop of a non-streaming format) hold it whole in memory. 16,384²
+    /// by default, the largest side the actions write.
+    /// </summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxImagePixels { get; set; } = 16_384L * 16_384;
+
     /// <summary>ffprobe's time limit (it reads headers, not the whole file).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ProbeTimeLimit { get; set; } = TimeSpan.FromMinutes(1);

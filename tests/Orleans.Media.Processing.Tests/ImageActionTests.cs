@@ -122,6 +122,24 @@ public sealed class ImageActionTests : IDisposable
     }
 
     [Fact]
+    public async Task An_image_over_the_pixel_limit_is_refused_from_its_header_and_one_at_it_is_processed()
+    {
+        // A small file can declare a huge image: the limit is read from the header, before anything is decoded.
+        using var host = new ProcessingHost(o => o.MaxImagePixels = 1000 * 1000);
+        var over = await host.MakeImageAsync("limit/over.png", 1001, 1000);
+        var at = await host.MakeImageAsync("limit/at.png", 1000, 1000);
+        var action = host.Actions.Prepare("image/convert", ["format=jpg"]);
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => action.RunAsync(over));
+        Assert.Contains("1001x1000", e.Reason);
+        Assert.Contains("MaxImagePixels", e.Reason);
+        Assert.False(File.Exists(host.PathOf("limit/over_output.jpg")));
+
+        var done = await action.RunAsync(at);
+        Assert.Single(done.Outputs);
+    }
+
+    [Fact]
     public async Task Cancelling_an_image_action_stops_libvips_and_stores_nothing()
     {
         // A 16384x16384 JPEG of noise takes libvips seconds to write: cancelled once its first bytes reach the store (an

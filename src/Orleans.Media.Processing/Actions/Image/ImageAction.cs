@@ -56,6 +56,13 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
                     header = new ImageHeader(probe.Width, probe.Height, loader);
                 }
 
+                var maxPixels = action.Files.Options.MaxImagePixels;
+                if ((long)header.Width * header.Height > maxPixels)
+                {
+                    throw new ActionFailedException(Name, source.ToString(),
+                        $"the image is {header.Width}x{header.Height} pixels, over the limit of {maxPixels} (OrleansMedia:Processing:MaxImagePixels)");
+                }
+
                 outFormat = format ?? ImageFormats.FromLoader(header.Loader) ?? "png";
                 target = output.Resolve(source, outFormat, 1);
                 if (target == source)
