@@ -65,6 +65,24 @@ public sealed class UrlIngestionTests : IAsyncLifetime
             await c.Response.Body.FlushAsync();
             await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, _stop.Token).Token).ContinueWith(_ => { });
         });
+        _server.MapGet("/trickle", async (HttpContext c) =>
+        {
+            // A byte every 100 ms, for ever: never idle long enough to stall.
+            c.Response.ContentLength = 1_000_000;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, _stop.Token);
+            try
+            {
+                while (true)
+                {
+                    await c.Response.Body.WriteAsync(new byte[1], stop.Token);
+                    await c.Response.Body.FlushAsync(stop.Token);
+                    await Task.Delay(100, stop.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
         _server.MapGet("/big", (HttpContext c) =>
         {
             c.Response.ContentLength = Cap + 1;
@@ -226,6 +244,21 @@ public sealed class UrlIngestionTests : IAsyncLifetime
         Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/stall"));
     }
 
+    [Fact]
+    public async Task A_source_that_trickles_within_the_idle_timeout_ends_at_the_pull_s_deadline_and_nothing_is_stored()
+    {
+        using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromSeconds(1), maxDuration: TimeSpan.FromSeconds(2));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/trickle"), ProcessingHost.Uri("pulled/trickle")));
+
+        Assert.Equal(IngestionFailure.Timeout, e.Failure);
+        Assert.Contains("MaxDuration", e.Message);
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(2), $"ended after {started.Elapsed}");
+        Assert.Equal(1, _hits["/trickle"]);
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/trickle"));
+    }
+
     [Theory]
     [InlineData("/big")]
     [InlineData("/big-chunked")]
@@ -334,7 +367,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
 
     private Uri Url(string path) => new($"http://127.0.0.1:{_port}{path}");
 
-    private UrlIngestion Ingestion(bool allowLoopback, TimeSpan? idle = null, int retries = 3) =>
+    private UrlIngestion Ingestion(bool allowLoopback, TimeSpan? idle = null, int retries = 3, TimeSpan? maxDuration = null) =>
         new(
             _host.Storage,
             Options.Create(new UrlIngestionOptions
@@ -345,6 +378,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
                 MaxRetries = retries,
                 RetryDelay = TimeSpan.FromMilliseconds(20),
                 PartSizeBytes = 5 * 1024 * 1024,
+                MaxDuration = maxDuration ?? TimeSpan.FromMinutes(5),
             }),
             TimeProvider.System,
             NullLogger<UrlIngestion>.Instance);

@@ -54,22 +54,34 @@ public sealed partial class UrlIngestion : IDisposable
         ArgumentNullException.ThrowIfNull(url);
         CheckScheme(url);
         var store = _storage.GetBucket(target.Bucket);
-        for (var attempt = 1; ; attempt++)
+
+        // The whole pull's deadline: cancelling through the token its parts see ends it the way a caller's cancel
+        // does (nothing stored), and is then reported as the timeout it is.
+        using var deadline = new CancellationTokenSource(_options.MaxDuration, _time);
+        using var pull = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                return await PullOnceAsync(url, store, target, attempt, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await PullOnceAsync(url, store, target, attempt, pull.Token).ConfigureAwait(false);
+                }
+                catch (TransientException e) when (attempt <= _options.MaxRetries)
+                {
+                    var delay = _options.RetryDelay * Math.Pow(2, attempt - 1);
+                    LogRetry(_logger, url.Host, attempt, e.Failure.Message, delay);
+                    await Task.Delay(delay, _time, pull.Token).ConfigureAwait(false);
+                }
+                catch (TransientException e)
+                {
+                    throw e.Failure;
+                }
             }
-            catch (TransientException e) when (attempt <= _options.MaxRetries)
-            {
-                var delay = _options.RetryDelay * Math.Pow(2, attempt - 1);
-                LogRetry(_logger, url.Host, attempt, e.Failure.Message, delay);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TransientException e)
-            {
-                throw e.Failure;
-            }
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new IngestionException(IngestionFailure.Timeout, $"The pull did not finish within {_options.MaxDuration} (OrleansMedia:Ingestion:MaxDuration).", inner: e);
         }
     }
 

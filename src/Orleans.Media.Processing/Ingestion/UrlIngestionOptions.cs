@@ -20,6 +20,13 @@ public sealed class UrlIngestionOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest a pull may take in all, its retries included: a source that sends a byte just within every
+    /// <see cref="IdleTimeout"/> would otherwise hold its pull (and a connection) for ever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromHours(6);
+
     /// <summary>Further attempts after a transient failure (5xx, a reset, a timeout); 4xx is never retried.</summary>
     [Range(0, 10)]
     public int MaxRetries { get; set; } = 3;
