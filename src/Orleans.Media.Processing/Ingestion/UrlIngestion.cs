@@ -79,8 +79,9 @@ public sealed partial class UrlIngestion : IDisposable
                 }
             }
         }
-        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not IngestionException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // Whatever the cancel surfaced as (a cancelled read, an aborted socket's IOException), the deadline ended it.
             throw new IngestionException(IngestionFailure.Timeout, $"The pull did not finish within {_options.MaxDuration} (OrleansMedia:Ingestion:MaxDuration).", inner: e);
         }
     }
