@@ -383,7 +383,7 @@ public sealed class LocalObjectStore : IObjectStore
         catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException && !UploadExists(key, uploadId))
         {
             // Completed or aborted while this part was on its way.
-            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
+            throw NoSuchUpload(key, uploadId, e);
         }
     }
 
@@ -646,7 +646,7 @@ public sealed class LocalObjectStore : IObjectStore
         }
         catch (DirectoryNotFoundException e)
         {
-            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
+            throw NoSuchUpload(key, uploadId, e);
         }
 
         parts.Sort((a, b) => a.PartNumber.CompareTo(b.PartNumber));
@@ -1072,7 +1072,10 @@ public sealed class LocalObjectStore : IObjectStore
     private string RequireUpload(string key, string uploadId) =>
         UploadExists(key, uploadId)
             ? UploadFolder(uploadId)
-            : throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.");
+            : throw NoSuchUpload(key, uploadId);
+
+    private ObjectNotFoundException NoSuchUpload(string key, string uploadId, Exception? inner = null) =>
+        new(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", inner);
 
     private bool UploadExists(string key, string uploadId)
     {
