@@ -128,7 +128,7 @@ public sealed class TasksBenchmark : IBenchScenario
         }
 
         var results = new Dictionary<string, List<HttpLoad.Result>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
-        var commits = new Dictionary<string, List<(long Commits, long Rows)>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
+        var commits = new Dictionary<string, List<DatabaseActivity>> { ["noop"] = [], ["create"] = [], ["gettask"] = [] };
         for (var round = 0; round < rounds; round++)
         {
             foreach (var (name, request) in new[] { ("noop", noop), ("create", create), ("gettask", get) })
@@ -137,7 +137,7 @@ public sealed class TasksBenchmark : IBenchScenario
                 var load = await LoadAsync(silo, concurrency, window, request, name == "create", cancellationToken);
                 var after = await DatabaseActivityAsync(db.ConnectionString, cancellationToken);
                 results[name].Add(load.Load);
-                commits[name].Add((after.Commits - before.Commits, after.Rows - before.Rows));
+                commits[name].Add(after - before);
                 if (name == "create")
                 {
                     created.AddRange(load.TaskIds);
@@ -163,7 +163,8 @@ public sealed class TasksBenchmark : IBenchScenario
         foreach (var (name, list) in commits)
         {
             var requests = Math.Max(1, merged[name].Count + merged[name].Errors);
-            BenchReport.Note($"{name}: {list.Sum(c => c.Commits) / (double)requests:0.00} PostgreSQL transactions (reads included) and {list.Sum(c => c.Rows) / (double)requests:0.00} rows inserted/updated/deleted per request (whole database, background work included)");
+            BenchReport.Note($"{name}: {list.Sum(c => c.Commits) / (double)requests:0.00} PostgreSQL transactions (reads included) and {list.Sum(c => c.Rows) / (double)requests:0.00} rows inserted/updated/deleted per request (whole database, background work included); " +
+                $"WAL {list.Sum(c => c.WalBytes) / 1024.0 / requests:0.0} KiB, {list.Sum(c => c.WalFullPages) / (double)requests:0.00} full-page images, {list.Sum(c => c.WalSyncs) / (double)requests:0.000} WAL syncs per request");
         }
 
         // The floor under a creation: what Orleans alone spends on a new activation and one durable state write,
@@ -310,18 +311,26 @@ public sealed class TasksBenchmark : IBenchScenario
         results.Sum(r => r.AllocatedBytes), TimeSpan.FromTicks(results.Sum(r => r.GcPause.Ticks)),
         TimeSpan.FromTicks(results.Sum(r => r.PostgresCpuTime.Ticks)), results.Average(r => r.MachineBusy));
 
-    /// <summary>Commits and rows written in the whole benchmark database so far (pg_stat_database; the statistics
-    /// collector lags by up to half a second, so read per window it is approximate).</summary>
-    private static async Task<(long Commits, long Rows)> DatabaseActivityAsync(string connectionString, CancellationToken cancellationToken)
+    /// <summary>What the benchmark's PostgreSQL has done so far: commits and rows written in the database, WAL bytes,
+    /// full-page images and WAL syncs of the whole server (pg_stat_database and pg_stat_wal; the statistics lag by up
+    /// to half a second, so read per window they are approximate).</summary>
+    private readonly record struct DatabaseActivity(long Commits, long Rows, long WalBytes, long WalFullPages, long WalSyncs)
+    {
+        public static DatabaseActivity operator -(DatabaseActivity a, DatabaseActivity b) =>
+            new(a.Commits - b.Commits, a.Rows - b.Rows, a.WalBytes - b.WalBytes, a.WalFullPages - b.WalFullPages, a.WalSyncs - b.WalSyncs);
+    }
+
+    private static async Task<DatabaseActivity> DatabaseActivityAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var conn = new Npgsql.NpgsqlConnection(connectionString);
         await conn.OpenAsync(cancellationToken);
         await using var cmd = new Npgsql.NpgsqlCommand(
-            "SELECT pg_stat_clear_snapshot(); SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()", conn);
+            "SELECT pg_stat_clear_snapshot(); SELECT d.xact_commit, d.tup_inserted + d.tup_updated + d.tup_deleted, w.wal_bytes::bigint, w.wal_fpi, w.wal_sync " +
+            "FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()", conn);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        return new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
     /// <summary>

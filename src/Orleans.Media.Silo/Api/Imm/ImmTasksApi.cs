@@ -131,7 +131,7 @@ public static class ImmTasksApi
         var eventId = TaskIds.NewEventId();
         var task = grains.GetGrain<IFileUncompressionTaskGrain>(taskId);
 
-        // A random id just minted: if the grain activates in this silo for this call, it skips reading state it
+        // An id just minted: if the grain activates in this silo for this call, it skips reading state it
         // cannot have (NewGrainIds).
         using var creating = request.Services.GetRequiredService<NewGrainIds>().Creating(task.GetGrainId());
         await task.Create(new FileUncompressionRequest
