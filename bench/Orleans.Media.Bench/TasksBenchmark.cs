@@ -72,8 +72,8 @@ public sealed class TasksBenchmark : IBenchScenario
         var warmup = TimeSpan.FromSeconds(Option(args, "--warmup", 120));
         var window = TimeSpan.FromSeconds(seconds / (double)rounds);
         await using var db = await PostgresDatabase.CreateAsync();
-        // --reminder-period 00:05:00: the queued tasks' reminders (OrleansMedia:Work:ReminderPeriod, 10 s by default)
-        // tick rarely, separating the create path's own cost from the queue's polling.
+        // --reminder-period 00:05:00: the work reminders of started tasks and of notifications
+        // (OrleansMedia:Work:ReminderPeriod, 10 s by default) tick rarely; queued tasks hold none.
         var settings = new Dictionary<string, string?>();
         if (Array.IndexOf(args, "--reminder-period") is var at and >= 0 && at + 1 < args.Length)
         {
