@@ -537,13 +537,20 @@ public sealed class LocalObjectStore : IObjectStore
         using (uploadLock)
         {
             RequireUpload(key, uploadId);
-            return await CompleteLockedAsync(key, folder, parts, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await CompleteLockedAsync(key, uploadId, folder, parts, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException && !UploadExists(key, uploadId))
+            {
+                // Aborted while completing (abort takes no lock): the upload is gone.
+                throw NoSuchUpload(key, uploadId, e);
+            }
         }
     }
 
-    private async Task<ObjectInfo> CompleteLockedAsync(string key, string folder, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken)
+    private async Task<ObjectInfo> CompleteLockedAsync(string key, string uploadId, string folder, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken)
     {
-
         var md5s = new byte[parts.Count * 16];
         for (var i = 0; i < parts.Count; i++)
         {
@@ -553,11 +560,15 @@ public sealed class LocalObjectStore : IObjectStore
                 throw new ArgumentException("Parts must be listed in ascending part-number order.", nameof(parts));
             }
 
-            var etagFile = PartPath(folder, part.PartNumber) + ".etag";
-            var stored = File.Exists(etagFile) ? await File.ReadAllTextAsync(etagFile, cancellationToken).ConfigureAwait(false) : null;
+            // A part missing or with another ETag is what a rewrite between the caller's ListParts and this
+            // completion leaves (or a rewrite cut short, which removes the part): the parts as they are now do not
+            // match the list, so the upload stays open for a fresh list, as for any part not yet there.
+            var stored = ReadPartFile(PartPath(folder, part.PartNumber) + ".etag");
             if (stored is null || !string.Equals(stored, part.ETag.Trim('"'), StringComparison.OrdinalIgnoreCase))
             {
-                throw new ArgumentException($"Part {part.PartNumber} was not uploaded or its ETag '{part.ETag}' does not match.", nameof(parts));
+                throw new Uploads.IncompleteUploadException(stored is null
+                    ? $"Part {part.PartNumber} of the multipart upload '{uploadId}' for '{key}' is not there (not uploaded, or a rewrite of it failed); the upload stays open."
+                    : $"Part {part.PartNumber} of the multipart upload '{uploadId}' for '{key}' has the ETag '{stored}', not '{part.ETag}' (rewritten since it was listed?); the upload stays open.");
             }
 
             Convert.FromHexString(stored).CopyTo(md5s, i * 16);
@@ -688,9 +699,8 @@ public sealed class LocalObjectStore : IObjectStore
             var last = i == parts.Count - 1;
             if (parts[i].PartNumber != i + 1 || (!last && partLength != partSize) || partLength is 0 && parts.Count > 1)
             {
-                throw new ArgumentException(
-                    $"Part {parts[i].PartNumber} ({partLength} bytes) does not fit this upload's layout: parts 1 to N, each of {partSize} bytes but the last.",
-                    nameof(parts));
+                throw new Uploads.IncompleteUploadException(
+                    $"Part {parts[i].PartNumber} ({partLength} bytes) does not fit this upload's layout: parts 1 to N, each of {partSize} bytes but the last; the upload stays open.");
             }
 
             size += partLength;
