@@ -102,6 +102,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
             return WriteChunksAsync(c, 8);
         });
         _server.MapGet("/medium-chunked", (HttpContext c) => WriteChunksAsync(c, 11));
+        _server.MapGet("/chunked", (HttpContext c) => WriteChunksAsync(c, 3));
         _server.MapGet("/to-metadata", () => Results.Redirect("http://169.254.169.254/latest/meta-data/iam/"));
         _server.MapGet("/to-loopback-v6", (HttpContext c) => Results.Redirect($"http://[::1]:{c.Connection.LocalPort}/file"));
         _server.MapGet("/to-file", () => Results.Redirect("/file"));
@@ -342,6 +343,106 @@ public sealed class UrlIngestionTests : IAsyncLifetime
         Assert.False(_hits.ContainsKey("/file"));
     }
 
+    [Fact]
+    public async Task A_tls_handshake_with_an_invalid_certificate_fails_once_with_a_tls_reason()
+    {
+        // A real HTTPS server on 127.0.0.1 (allow-listed) with a self-signed certificate; connections are counted
+        // before the handshake, so a retry would show.
+        using var certificate = SelfSignedCertificate();
+        var connections = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, listen =>
+        {
+            listen.Use(next => connection =>
+            {
+                Interlocked.Increment(ref connections);
+                return next(connection);
+            });
+            listen.UseHttps(certificate);
+        }));
+        await using var https = builder.Build();
+        https.MapGet("/file", () => Results.Bytes(_body, "video/mp4"));
+        await https.StartAsync();
+        var address = new Uri(https.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var pull = Ingestion(allowLoopback: true);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(new Uri($"https://127.0.0.1:{address.Port}/file"), ProcessingHost.Uri("pulled/tls")));
+
+        Assert.Equal(IngestionFailure.Tls, e.Failure);
+        Assert.Contains("TLS", e.Message);
+        Assert.Contains("certificate", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, Volatile.Read(ref connections));
+        Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/tls"));
+    }
+
+    [Fact]
+    public async Task An_unknown_host_fails_once_without_retrying()
+    {
+        // .invalid never resolves (RFC 6761); with retries and a delay that grows to seconds, a retried pull would
+        // take over a second, an unretried one far less.
+        using var pull = new UrlIngestion(
+            _host.Storage,
+            Options.Create(new UrlIngestionOptions { MaxRetries = 3, RetryDelay = TimeSpan.FromSeconds(2) }),
+            TimeProvider.System,
+            NullLogger<UrlIngestion>.Instance);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(new Uri("http://nonexistent.invalid/file"), ProcessingHost.Uri("pulled/unknown")));
+
+        Assert.Equal(IngestionFailure.UnknownHost, e.Failure);
+        Assert.Contains("nonexistent.invalid", e.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"took {started.Elapsed}: retried");
+    }
+
+    [Theory]
+    [InlineData("/file", "missing-bucket")]
+    [InlineData("/chunked", "missing-bucket")]
+    [InlineData("/file", "unreachable")]
+    [InlineData("/chunked", "unreachable")]
+    [InlineData("/file", "local-key-under-a-file")]
+    [InlineData("/chunked", "local-key-under-a-file")]
+    public async Task A_store_that_fails_the_write_is_a_storage_failure_and_the_source_is_fetched_once(string path, string store)
+    {
+        // Known length (one streamed PUT) and unknown length (the write stream), into real stores that fail: a bucket
+        // s3rver does not have, an S3 endpoint nothing listens on, a local key whose folder is an object's file.
+        ObjectStorage? s3 = null;
+        var target = ProcessingHost.Uri($"blocker-{Guid.NewGuid():N}/pulled.bin");
+        var storage = _host.Storage;
+        if (store == "local-key-under-a-file")
+        {
+            await _host.PutBytesAsync(target.Key.Split('/')[0], [1, 2, 3]);
+        }
+        else
+        {
+            var options = new ObjectStorageOptions();
+            var bucket = "om-missing-" + Guid.NewGuid().ToString("N")[..10];
+            var serviceUrl = store == "unreachable" ? $"http://127.0.0.1:{UnusedPort()}/" : S3TestBucket.Endpoint.AbsoluteUri;
+            options.Buckets[bucket] = new BucketOptions { Kind = BucketKind.S3, ServiceUrl = serviceUrl, AccessKey = "S3RVER", SecretKey = "S3RVER" };
+            s3 = new ObjectStorage(Options.Create(options), LocalUrlSigner.CreateEphemeral());
+            storage = s3;
+            target = new ObjectUri("oss", bucket, "pulled.bin");
+        }
+
+        try
+        {
+            using var pull = new UrlIngestion(
+                storage,
+                Options.Create(new UrlIngestionOptions { AllowedNetworks = ["127.0.0.1/32"], MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(20), PartSizeBytes = 5 * 1024 * 1024 }),
+                TimeProvider.System,
+                NullLogger<UrlIngestion>.Instance);
+
+            var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url(path), target));
+
+            Assert.True(e.Failure == IngestionFailure.Storage, $"{e.Failure}: {e.Message}");
+            Assert.Contains(target.Bucket, e.Message);
+            Assert.Equal(1, _hits[path]);
+        }
+        finally
+        {
+            s3?.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData("ftp://127.0.0.1/file")]
     [InlineData("file:///etc/passwd")]
@@ -360,6 +461,25 @@ public sealed class UrlIngestionTests : IAsyncLifetime
         {
             await c.Response.Body.WriteAsync(_chunk, c.RequestAborted);
         }
+    }
+
+    private static int UnusedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        // Kestrel needs the private key in a form SslStream can use on Linux: a PKCS#12 round trip.
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(made.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
     }
 
     /// <summary>How many times the current path was requested, this request included.</summary>

@@ -24,6 +24,25 @@ public enum IngestionFailure
 
     /// <summary>The connection failed or was reset on every attempt; or too many redirects.</summary>
     Network,
+
+    /// <summary>
+    /// The host name does not resolve (NXDOMAIN, or no address): not retried. A DNS server that fails to answer
+    /// (SERVFAIL, no reply) is a <see cref="Network"/> failure and is retried.
+    /// </summary>
+    UnknownHost,
+
+    /// <summary>
+    /// The TLS handshake failed: the certificate is invalid (untrusted, expired, for another name) or the server
+    /// refused the handshake. Not retried: another attempt meets the same certificate.
+    /// </summary>
+    Tls,
+
+    /// <summary>
+    /// The source was read fine but the target store refused or failed the write (a missing bucket, an unreachable
+    /// or failing S3 endpoint, a full disk, a key the folder cannot hold). Not retried here: the S3 client already
+    /// retries what is transient on its side, and fetching the source again would not help the store.
+    /// </summary>
+    Storage,
 }
 
 /// <summary>A pull that failed; nothing was written to the target.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Media.Storage;
@@ -10,8 +11,8 @@ namespace Orleans.Media.Processing.Ingestion;
 /// <summary>
 /// Pulls an http(s) URL into an object (ICE UploadMediaByURL). The body streams into the store's write stream
 /// (multipart above one part, memory bounded by the part size and parts in flight), under a size cap, a connect
-/// timeout and an idle timeout. Transient failures (5xx, resets, timeouts) are retried from the start with backoff;
-/// 4xx is not. The SSRF guard sits in the connect callback: every address the host resolves to is checked, and the
+/// timeout and an idle timeout. Transient failures of the source (5xx, resets, timeouts) are retried from the start
+/// with backoff; 4xx, an unknown host, a failed TLS handshake and a failure of the target store are not. The SSRF guard sits in the connect callback: every address the host resolves to is checked, and the
 /// connection goes to a checked address, so neither a DNS answer nor a redirect (each hop is followed here and
 /// connects through the same callback) can reach an internal address.
 /// </summary>
@@ -142,6 +143,15 @@ public sealed partial class UrlIngestion : IDisposable
         {
             throw new IngestionException(IngestionFailure.ForbiddenAddress, forbidden.Message, inner: e);
         }
+        catch (HttpRequestException e) when (Find<UnknownHostException>(e) is { } unknown)
+        {
+            throw new IngestionException(IngestionFailure.UnknownHost, unknown.Message, inner: e);
+        }
+        catch (HttpRequestException e) when (Find<AuthenticationException>(e) is { } tls)
+        {
+            // The certificate (or the server's refusal) will be the same on the next attempt.
+            throw new IngestionException(IngestionFailure.Tls, $"The TLS handshake with '{url.Host}' failed: {tls.Message}", inner: e);
+        }
         catch (HttpRequestException e) when (Find<TimeoutException>(e) is not null || e.InnerException is OperationCanceledException)
         {
             throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"No connection to '{url.Host}' within {_options.ConnectTimeout}.", inner: e));
@@ -162,17 +172,13 @@ public sealed partial class UrlIngestion : IDisposable
         IdleGuardStream? guarded = null;
         try
         {
-            guarded = new IdleGuardStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _options.IdleTimeout, cancellationToken);
+            guarded = new IdleGuardStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _options.IdleTimeout, length, cancellationToken);
             var info = await store.PutAsync(key, guarded, length, contentType, cancellationToken).ConfigureAwait(false);
             return info.Size;
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not IngestionException && Find<TimeoutException>(e) is not null)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not IngestionException)
         {
-            throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"The body stalled for {_options.IdleTimeout} after {guarded?.BytesRead ?? 0} bytes.", inner: e));
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or HttpRequestException or OperationCanceledException)
-        {
-            throw new TransientException(new IngestionException(IngestionFailure.Network, $"The transfer broke off after {guarded?.BytesRead ?? 0} bytes: {e.Message}", inner: e));
+            throw BodyFailure(e, store, key, guarded?.BytesRead ?? 0);
         }
         finally
         {
@@ -186,55 +192,62 @@ public sealed partial class UrlIngestion : IDisposable
     private async Task<long> CopyBodyAsync(HttpResponseMessage response, IObjectStore store, string key, string? contentType, long? declared, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        IdleGuardStream? body = null;
         try
         {
+            // Source reads fail as SourceReadException (the guard wraps them); anything else here is the store's.
             await using var write = store.OpenWrite(key, new WriteOptions { ContentType = contentType, PartSizeBytes = _options.PartSizeBytes, MaxPartsInFlight = _options.PartsInFlight });
-            long total = 0;
-            try
+            body = new IdleGuardStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _options.IdleTimeout, declared, cancellationToken);
+            while (true)
             {
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                while (true)
+                var n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
                 {
-                    var n = await ReadWithinAsync(body, buffer, _options.IdleTimeout, cancellationToken).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    total += n;
-                    if (total > _options.MaxBytes)
-                    {
-                        throw new IngestionException(IngestionFailure.TooLarge, $"The body passed the cap of {_options.MaxBytes} bytes.");
-                    }
-
-                    await write.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                    break;
                 }
-            }
-            catch (TimeoutException e)
-            {
-                throw new TransientException(new IngestionException(IngestionFailure.Timeout, $"The body stalled for {_options.IdleTimeout} after {total} bytes.", inner: e));
-            }
-            catch (IOException e)
-            {
-                throw new TransientException(new IngestionException(IngestionFailure.Network, $"The body broke off after {total} bytes: {e.Message}", inner: e));
-            }
-            catch (HttpRequestException e)
-            {
-                throw new TransientException(new IngestionException(IngestionFailure.Network, $"The body broke off after {total} bytes: {e.Message}", inner: e));
-            }
 
-            if (declared is { } length && total != length)
-            {
-                throw new TransientException(new IngestionException(IngestionFailure.Network, $"The body ended after {total} of {length} bytes."));
+                if (body.BytesRead > _options.MaxBytes)
+                {
+                    throw new IngestionException(IngestionFailure.TooLarge, $"The body passed the cap of {_options.MaxBytes} bytes.");
+                }
+
+                await write.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
             }
 
             var info = await write.CompleteAsync(cancellationToken).ConfigureAwait(false);
             return info.Size;
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not IngestionException)
+        {
+            throw BodyFailure(e, store, key, body?.BytesRead ?? 0);
+        }
         finally
         {
+            if (body is not null)
+            {
+                await body.DisposeAsync().ConfigureAwait(false);
+            }
+
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// What a failure while the body moves means: the source's (a stall, a reset: worth another attempt) when a read
+    /// of the source raised it, else the store's (reported as such, not retried: the source was not at fault).
+    /// </summary>
+    private Exception BodyFailure(Exception e, IObjectStore store, string key, long bytesRead)
+    {
+        if (Find<SourceReadException>(e) is { InnerException: { } source })
+        {
+            return new TransientException(source is TimeoutException
+                ? new IngestionException(IngestionFailure.Timeout, $"The body stalled for {_options.IdleTimeout} after {bytesRead} bytes.", inner: e)
+                : new IngestionException(IngestionFailure.Network, $"The transfer broke off after {bytesRead} bytes: {source.Message}", inner: e));
+        }
+
+        LogStorageFailed(_logger, store.Bucket, bytesRead, e);
+        return new IngestionException(
+            IngestionFailure.Storage, $"The store failed to write '{key}' in bucket '{store.Bucket}' after {bytesRead} bytes of the body: {e.Message}", inner: e);
     }
 
     /// <summary>
@@ -260,9 +273,23 @@ public sealed partial class UrlIngestion : IDisposable
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
+        {
+            // The name does not exist (NXDOMAIN): final. A resolver that did not answer (TryAgain) stays transient.
+            throw new UnknownHostException(host, e);
+        }
+
+        if (addresses.Length == 0)
+        {
+            throw new UnknownHostException(host, null);
+        }
 
         // All must pass: with one internal address among public ones, which one a connection reaches is the DNS
         // server's choice, not ours.
@@ -296,7 +323,7 @@ public sealed partial class UrlIngestion : IDisposable
             }
         }
 
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
+        throw last!;
     }
 
     private static void CheckScheme(Uri url)
@@ -328,8 +355,16 @@ public sealed partial class UrlIngestion : IDisposable
     [LoggerMessage(2, LogLevel.Warning, "Pull refused: {Host} resolves to the internal address {Address}")]
     private static partial void LogForbidden(ILogger logger, string host, IPAddress address);
 
-    /// <summary>The source body with the idle timeout on every read (a stall throws <see cref="TimeoutException"/>).</summary>
-    private sealed class IdleGuardStream(Stream inner, TimeSpan idle, CancellationToken cancellationToken) : Stream
+    [LoggerMessage(3, LogLevel.Warning, "Pull failed on the store's side: bucket {Bucket} refused or failed the write after {BytesRead} bytes of the body")]
+    private static partial void LogStorageFailed(ILogger logger, string bucket, long bytesRead, Exception exception);
+
+    /// <summary>
+    /// The source body with the idle timeout on every read. Every failure of a read (a stall as a
+    /// <see cref="TimeoutException"/>, a reset, a body ending before its announced length) comes out as a
+    /// <see cref="SourceReadException"/>, so that it is told apart from the store's failures whatever the store
+    /// wraps it in.
+    /// </summary>
+    private sealed class IdleGuardStream(Stream inner, TimeSpan idle, long? length, CancellationToken cancellationToken) : Stream
     {
         public long BytesRead { get; private set; }
 
@@ -353,7 +388,21 @@ public sealed partial class UrlIngestion : IDisposable
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token = default)
         {
-            var n = await ReadWithinAsync(inner, buffer, idle, cancellationToken).ConfigureAwait(false);
+            int n;
+            try
+            {
+                n = await ReadWithinAsync(inner, buffer, idle, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new SourceReadException(e);
+            }
+
+            if (n == 0 && !buffer.IsEmpty && length is { } announced && BytesRead != announced)
+            {
+                throw new SourceReadException(new IOException($"The body ended after {BytesRead} of {announced} bytes."));
+            }
+
             BytesRead += n;
             return n;
         }
@@ -378,6 +427,13 @@ public sealed partial class UrlIngestion : IDisposable
             base.Dispose(disposing);
         }
     }
+
+    /// <summary>A read of the source failed (<see cref="Exception.InnerException"/> says how): not the store's doing.</summary>
+    private sealed class SourceReadException(Exception inner) : IOException(inner.Message, inner);
+
+    /// <summary>The host name does not resolve: no address to connect to, on this attempt or any other.</summary>
+    private sealed class UnknownHostException(string host, SocketException? inner)
+        : IOException($"The host '{host}' does not resolve{(inner is null ? "" : $" ({inner.Message})")}.", inner);
 
     /// <summary>A failure worth another attempt; carries what to report when none is left.</summary>
     private sealed class TransientException(IngestionException failure) : Exception(failure.Message, failure)
