@@ -331,6 +331,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     [InlineData("http://[fd00:ec2::254]/x")]
     [InlineData("http://224.0.0.1/x")]
     [InlineData("http://0.0.0.0:{port}/file")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/latest/meta-data/")] // well-known NAT64 prefix embedding 169.254.169.254
     [InlineData("http://[64:ff9b:1::a9fe:a9fe]/latest/meta-data/")] // local-use NAT64 (RFC 8215): 169.254.169.254 behind a translator
     [InlineData("http://[::127.0.0.1]:{port}/file")] // IPv4-compatible (deprecated, ::/96)
     public async Task Internal_addresses_are_refused_without_the_allow_list(string url)

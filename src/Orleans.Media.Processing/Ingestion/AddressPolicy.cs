@@ -7,8 +7,9 @@ namespace Orleans.Media.Processing.Ingestion;
 /// Which addresses a pull may connect to: public unicast only, unless an allow-listed network holds the address.
 /// Refused: loopback, private (RFC 1918, unique-local), link-local (and with it the 169.254.169.254 metadata
 /// service), shared/CGNAT (Alibaba's metadata at 100.100.100.200), multicast, broadcast, unspecified, reserved and
-/// documentation ranges, NAT64 prefixes (which carry any IPv4 address); IPv4-mapped IPv6 is judged as its IPv4
-/// address.
+/// documentation ranges, the local-use NAT64 prefix <c>64:ff9b:1::/48</c> (whose embedding is the operator's choice);
+/// IPv4-mapped IPv6 and the well-known NAT64 prefix <c>64:ff9b::/96</c> (RFC 6052: the IPv4 address in the last 32
+/// bits, reached through the translator) are judged as their IPv4 address.
 /// </summary>
 public sealed class AddressPolicy(IEnumerable<IPNetwork> allowed)
 {
@@ -30,7 +31,6 @@ public sealed class AddressPolicy(IEnumerable<IPNetwork> allowed)
         IPNetwork.Parse("224.0.0.0/4"),
         IPNetwork.Parse("240.0.0.0/4"),
         IPNetwork.Parse("::/96"), // unspecified, loopback, IPv4-compatible (::a.b.c.d)
-        IPNetwork.Parse("64:ff9b::/96"),
         IPNetwork.Parse("64:ff9b:1::/48"), // local-use NAT64: an IPv4 address of any kind behind a translator
         IPNetwork.Parse("100::/64"),
         IPNetwork.Parse("2001:db8::/32"),
@@ -39,6 +39,9 @@ public sealed class AddressPolicy(IEnumerable<IPNetwork> allowed)
         IPNetwork.Parse("fec0::/10"),
         IPNetwork.Parse("ff00::/8"),
     ];
+
+    /// <summary>The well-known NAT64 prefix: an IPv6-only host reaches IPv4 address a.b.c.d as 64:ff9b::a.b.c.d.</summary>
+    private static readonly IPNetwork Nat64WellKnown = IPNetwork.Parse("64:ff9b::/96");
 
     private readonly IPNetwork[] _allowed = allowed.ToArray();
 
@@ -49,6 +52,11 @@ public sealed class AddressPolicy(IEnumerable<IPNetwork> allowed)
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
+        }
+        else if (address.AddressFamily == AddressFamily.InterNetworkV6 && Nat64WellKnown.Contains(address))
+        {
+            // The translator connects to the embedded IPv4 address: that address is what the pull reaches.
+            address = new IPAddress(address.GetAddressBytes().AsSpan(12, 4));
         }
 
         if (_allowed.Any(n => n.Contains(address)))
