@@ -22,7 +22,10 @@ public sealed class ProcessingOptions
     [Required]
     public string ScratchRoot { get; set; } = Path.Combine(Path.GetTempPath(), "orleans-media-processing");
 
-    /// <summary>A child process running longer is killed (with its process tree) and the run fails.</summary>
+    /// <summary>
+    /// A child process running longer is killed (with its process tree) and the run fails; an in-process image action
+    /// (libvips) running longer is stopped through libvips' kill flag and fails the same way (TimedOut).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ToolTimeLimit { get; set; } = TimeSpan.FromMinutes(30);
 

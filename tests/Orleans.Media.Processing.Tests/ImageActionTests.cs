@@ -170,6 +170,35 @@ public sealed class ImageActionTests : IDisposable
         Assert.False(WritingUnder(_host.PathOf("big")));
     }
 
+    [Fact]
+    public async Task An_image_action_past_the_time_limit_is_stopped_and_reported_like_a_tool_timeout()
+    {
+        // The smallest limit the options take (1 s) against a 16384x16384 enlargement of noise saved as PNG: zlib
+        // alone spends far more than a second on ~800 MB of incompressible rows, on any machine.
+        using var host = new ProcessingHost(o => o.ToolTimeLimit = TimeSpan.FromSeconds(1));
+        byte[] noise;
+        using (var gray = NetVips.Image.Gaussnoise(400, 400, sigma: 60, mean: 128))
+        using (var rgb = gray.Bandjoin(gray, gray).Cast(NetVips.Enums.BandFormat.Uchar))
+        {
+            noise = rgb.WriteToBuffer(".png");
+        }
+
+        var source = await host.PutBytesAsync("slow/in.png", noise);
+        var action = host.Actions.Prepare("image/resize", ["m=fixed", "w=16384", "h=16384", "limit=0", "format=png"]);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<ActionFailedException>(() => action.RunAsync(source));
+
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(1), $"failed after {started.Elapsed}, before its limit");
+        Assert.Contains("time limit of 00:00:01", e.Reason);
+        Assert.Contains("ToolTimeLimit", e.Reason);
+        var timedOut = Assert.IsType<Orleans.Media.Processing.Tools.ToolFailedException>(e.InnerException);
+        Assert.Equal((Orleans.Media.Processing.Tools.ToolFailureKind.TimedOut, "libvips"), (timedOut.Kind, timedOut.Tool));
+        Assert.Null(await host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("slow/in_output.png"));
+        Assert.False(File.Exists(host.PathOf("slow/in_output.png")));
+        Assert.False(WritingUnder(host.PathOf("slow")));
+    }
+
     /// <summary>Whether this process is writing a non-empty unnamed file (O_TMPFILE) in <paramref name="folder"/>.</summary>
     private static bool WritingUnder(string folder) =>
         Directory.EnumerateFiles("/proc/self/fd").Any(fd =>

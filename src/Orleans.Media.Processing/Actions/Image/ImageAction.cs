@@ -6,7 +6,8 @@ namespace Orleans.Media.Processing.Actions.Image;
 /// <summary>
 /// The in-process image actions: libvips (NetVips) reads the object through its seekable read stream (ranged reads),
 /// processes, and writes into the target's write stream, without temporary files. libvips' work is synchronous
-/// and CPU-bound: it runs on the thread pool, off the caller's scheduler.
+/// and CPU-bound: it runs on the thread pool, off the caller's scheduler, under the same time limit as the tools
+/// (<see cref="ProcessingOptions.ToolTimeLimit"/>), enforced through libvips' kill flag.
 /// </summary>
 public abstract class ImageAction(MediaFiles files) : IMediaAction
 {
@@ -41,6 +42,24 @@ public abstract class ImageAction(MediaFiles files) : IMediaAction
         public string Name => action.Name;
 
         public async Task<ActionResult> RunAsync(ObjectUri source, CancellationToken cancellationToken = default)
+        {
+            // The tools' limit: an image that takes libvips longer (a huge enlargement, a pathological file) is
+            // stopped like a child process would be killed, instead of holding a thread-pool thread and a core.
+            var timeLimit = action.Files.Options.ToolTimeLimit;
+            using var limits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limits.CancelAfter(timeLimit);
+            try
+            {
+                return await RunLimitedAsync(source, limits.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (limits.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                var reason = $"libvips was stopped after the time limit of {timeLimit} (OrleansMedia:Processing:ToolTimeLimit).";
+                throw new ActionFailedException(Name, source.ToString(), reason, new Tools.ToolFailedException(Tools.ToolFailureKind.TimedOut, "libvips", reason, string.Empty, e));
+            }
+        }
+
+        private async Task<ActionResult> RunLimitedAsync(ObjectUri source, CancellationToken cancellationToken)
         {
             var store = action.Files.Storage.GetBucket(source.Bucket);
             await using var input = await store.OpenReadAsync(source.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
