@@ -26,15 +26,16 @@ public sealed class MediaFiles(IObjectStorage storage, IOptions<ProcessingOption
             return local.FilePathOf(source.Key) ?? throw new ObjectNotFoundException(source.Bucket, source.Key);
         }
 
-        var info = await store.HeadAsync(source.Key, cancellationToken).ConfigureAwait(false) ?? throw new ObjectNotFoundException(source.Bucket, source.Key);
-        if (info.Size > options.Value.MaxInputBytes)
+        // The open learns the length (S3: its own HEAD, whose ETag the reads then pin): no separate HEAD before it.
+        // It fetches no bytes yet, so an object over the limit costs nothing more to refuse.
+        await using var input = await store.OpenReadAsync(source.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (input.Length > options.Value.MaxInputBytes)
         {
-            throw new InvalidDataException($"The object has {info.Size} bytes, more than the {options.Value.MaxInputBytes} a run may copy.");
+            throw new InvalidDataException($"The object has {input.Length} bytes, more than the {options.Value.MaxInputBytes} a run may copy.");
         }
 
         // Keep the file name: LibreOffice and ffmpeg detect formats by extension too.
         var path = Path.Combine(scratch.Sub("in"), SafeFileName(source.Key));
-        await using var input = await store.OpenReadAsync(source.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false);
         await input.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
         return path;
