@@ -85,6 +85,50 @@ public sealed class LocalMultipartRaceTests : IDisposable
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task A_completion_racing_an_abort_publishes_the_whole_object_or_finds_no_upload(bool declaredSize)
+    {
+        // Abort takes no lock: it may take the upload's folder away at any point of a completion. The completion
+        // then either published the parts whole (it got there first) or fails as NoSuchUpload — never another
+        // exception, never "incomplete" for an upload that no longer exists, never a partial object.
+        const int partSize = 64 * 1024;
+        var part1 = TestData.Bytes(partSize, 7);
+        var part2 = TestData.Bytes(1000, 8);
+        var published = 0;
+        for (var i = 0; i < 150; i++)
+        {
+            var key = $"{TestData.UniquePrefix()}aborted-{i}.bin";
+            var uploadId = declaredSize ? await Store.InitiateMultipartAsync(key, partSize, partSize + part2.Length) : await Store.InitiateMultipartAsync(key);
+            var e1 = await Store.UploadPartAsync(key, uploadId, 1, new MemoryStream(part1), part1.Length);
+            var e2 = await Store.UploadPartAsync(key, uploadId, 2, new MemoryStream(part2), part2.Length);
+
+            var complete = Task.Run(() => Store.CompleteMultipartAsync(key, uploadId, [new(1, e1), new(2, e2)]));
+            var abort = Task.Run(() => Store.AbortMultipartAsync(key, uploadId));
+            await abort;
+            try
+            {
+                await complete;
+                published++;
+                await using var read = await Store.OpenReadAsync(key);
+                Assert.Equal(TestData.Sha256([.. part1, .. part2]), TestData.Sha256(await TestData.ReadAllAsync(read)));
+            }
+            catch (ObjectNotFoundException)
+            {
+                Assert.Null(await Store.HeadAsync(key));
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"iteration {i}: the completion ended as {e.GetType().Name}: {e.Message}");
+            }
+
+            await Assert.ThrowsAsync<ObjectNotFoundException>(() => Store.ListPartsAsync(key, uploadId));
+        }
+
+        Assert.True(published < 150, "every completion ran before its abort: the race was never met");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task Completions_racing_part_rewrites_end_only_as_documented(bool declaredSize)
     {
         // Writers re-send part 1 (each body a different whole) while a completer lists the parts and completes them,

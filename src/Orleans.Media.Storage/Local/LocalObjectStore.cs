@@ -541,9 +541,9 @@ public sealed class LocalObjectStore : IObjectStore
             {
                 return await CompleteLockedAsync(key, uploadId, folder, parts, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException && !UploadExists(key, uploadId))
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or Uploads.IncompleteUploadException && !UploadExists(key, uploadId))
             {
-                // Aborted while completing (abort takes no lock): the upload is gone.
+                // Aborted while completing (abort takes no lock): its parts vanished because the upload is gone.
                 throw NoSuchUpload(key, uploadId, e);
             }
         }
