@@ -233,6 +233,35 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_source_failing_mid_body_into_s3_is_still_the_source_s_failure_and_retried()
+    {
+        // Into S3 a body of known length goes as one streamed PUT: the source's failure surfaces inside the upload's
+        // HTTP request, and must still be told apart from the store's (retried, not reported as Storage).
+        using var s3 = await S3TestBucket.CreateAsync("om-src-");
+        using var pull = new UrlIngestion(
+            s3.Storage,
+            Options.Create(new UrlIngestionOptions { AllowedNetworks = ["127.0.0.1/32"], IdleTimeout = TimeSpan.FromMilliseconds(500), MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(20), PartSizeBytes = 5 * 1024 * 1024 }),
+            TimeProvider.System,
+            NullLogger<UrlIngestion>.Instance);
+
+        var reset = await pull.IngestAsync(Url("/reset"), new ObjectUri("oss", s3.Name, "pulled/reset.bin"));
+        var stalled = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/stall"), new ObjectUri("oss", s3.Name, "pulled/stall.bin")));
+
+        Assert.Equal(2, reset.Attempts);
+        using (var get = await s3.Admin.GetObjectAsync(s3.Name, "pulled/reset.bin"))
+        {
+            Assert.Equal(SHA256.HashData(_body), await SHA256.HashDataAsync(get.ResponseStream));
+        }
+
+        Assert.True(stalled.Failure == IngestionFailure.Timeout, $"{stalled.Failure}: {stalled.Message}");
+        Assert.Equal(2, _hits["/stall"]);
+        await s3.Admin.DeleteObjectAsync(s3.Name, "pulled/reset.bin");
+        var left = await s3.Admin.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = s3.Name });
+        Assert.Empty(left.S3Objects ?? []);
+        await s3.Admin.DeleteBucketAsync(s3.Name);
+    }
+
+    [Fact]
     public async Task A_stalled_server_times_out_after_the_retries_and_nothing_is_stored()
     {
         using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromMilliseconds(500), retries: 1);
