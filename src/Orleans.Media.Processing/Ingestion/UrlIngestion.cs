@@ -12,9 +12,10 @@ namespace Orleans.Media.Processing.Ingestion;
 /// Pulls an http(s) URL into an object (ICE UploadMediaByURL). The body streams into the store's write stream
 /// (multipart above one part, memory bounded by the part size and parts in flight), under a size cap, a connect
 /// timeout and an idle timeout. Transient failures of the source (5xx, resets, timeouts) are retried from the start
-/// with backoff; 4xx, an unknown host, a failed TLS handshake and a failure of the target store are not. The SSRF guard sits in the connect callback: every address the host resolves to is checked, and the
-/// connection goes to a checked address, so neither a DNS answer nor a redirect (each hop is followed here and
-/// connects through the same callback) can reach an internal address.
+/// with backoff; 4xx, an unknown host, a failed TLS handshake and a failure of the target store are not. The SSRF
+/// guard sits in the connect callback: every address the host resolves to is checked, and the connection goes to a
+/// checked address, so neither a DNS answer nor a redirect (each hop is followed here and connects through the same
+/// callback) can reach an internal address.
 /// </summary>
 public sealed partial class UrlIngestion : IDisposable
 {
