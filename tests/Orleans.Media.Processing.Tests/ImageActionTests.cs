@@ -144,14 +144,7 @@ public sealed class ImageActionTests : IDisposable
     {
         // A 16384x16384 JPEG of noise takes libvips seconds to write: cancelled once its first bytes reach the store (an
         // unnamed file in the target's folder, seen through this process's open files).
-        byte[] noise;
-        using (var gray = NetVips.Image.Gaussnoise(400, 400, sigma: 60, mean: 128))
-        using (var rgb = gray.Bandjoin(gray, gray).Cast(NetVips.Enums.BandFormat.Uchar))
-        {
-            noise = rgb.WriteToBuffer(".jpg");
-        }
-
-        var source = await _host.PutBytesAsync("big/in.jpg", noise);
+        var source = await _host.PutBytesAsync("big/in.jpg", Noise(".jpg"));
         var action = _host.Actions.Prepare("image/resize", ["m=fixed", "w=16384", "h=16384", "limit=0", "format=jpg"]);
         using var cancel = new CancellationTokenSource();
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -176,14 +169,7 @@ public sealed class ImageActionTests : IDisposable
         // The smallest limit the options take (1 s) against a 16384x16384 enlargement of noise saved as PNG: zlib
         // alone spends far more than a second on ~800 MB of incompressible rows, on any machine.
         using var host = new ProcessingHost(o => o.ToolTimeLimit = TimeSpan.FromSeconds(1));
-        byte[] noise;
-        using (var gray = NetVips.Image.Gaussnoise(400, 400, sigma: 60, mean: 128))
-        using (var rgb = gray.Bandjoin(gray, gray).Cast(NetVips.Enums.BandFormat.Uchar))
-        {
-            noise = rgb.WriteToBuffer(".png");
-        }
-
-        var source = await host.PutBytesAsync("slow/in.png", noise);
+        var source = await host.PutBytesAsync("slow/in.png", Noise(".png"));
         var action = host.Actions.Prepare("image/resize", ["m=fixed", "w=16384", "h=16384", "limit=0", "format=png"]);
         var started = System.Diagnostics.Stopwatch.StartNew();
 
@@ -197,6 +183,14 @@ public sealed class ImageActionTests : IDisposable
         Assert.Null(await host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("slow/in_output.png"));
         Assert.False(File.Exists(host.PathOf("slow/in_output.png")));
         Assert.False(WritingUnder(host.PathOf("slow")));
+    }
+
+    /// <summary>A 400x400 RGB image of noise (nothing for an encoder to save on), encoded as <paramref name="suffix"/>.</summary>
+    private static byte[] Noise(string suffix)
+    {
+        using var gray = NetVips.Image.Gaussnoise(400, 400, sigma: 60, mean: 128);
+        using var rgb = gray.Bandjoin(gray, gray).Cast(NetVips.Enums.BandFormat.Uchar);
+        return rgb.WriteToBuffer(suffix);
     }
 
     /// <summary>Whether this process is writing a non-empty unnamed file (O_TMPFILE) in <paramref name="folder"/>.</summary>
