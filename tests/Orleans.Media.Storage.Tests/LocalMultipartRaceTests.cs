@@ -102,7 +102,12 @@ public sealed class LocalMultipartRaceTests : IDisposable
             var e2 = await Store.UploadPartAsync(key, uploadId, 2, new MemoryStream(part2), part2.Length);
 
             var complete = Task.Run(() => Store.CompleteMultipartAsync(key, uploadId, [new(1, e1), new(2, e2)]));
-            var abort = Task.Run(() => Store.AbortMultipartAsync(key, uploadId));
+            var abort = Task.Run(() =>
+            {
+                // A random head start for the completion, so the abort lands at every point of it.
+                Thread.SpinWait(Random.Shared.Next(20_000));
+                return Store.AbortMultipartAsync(key, uploadId);
+            });
             await abort;
             try
             {
