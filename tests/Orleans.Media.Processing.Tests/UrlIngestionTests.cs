@@ -170,7 +170,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
         // The idle timeout is about the source: time spent waiting for the store (a slow uplink to S3, a full set of
         // parts in flight) is not the source stalling. s3rver behind a proxy that forwards uploads slowly; the source
         // sends as fast as it is read.
-        await using var slow = new ThrottledProxy(S3TestBucket.Endpoint, storeBytesPerSecond);
+        await using var slow = new LoopbackProxy(S3TestBucket.Endpoint, storeBytesPerSecond);
         using var s3 = await S3TestBucket.CreateAsync("om-slow-", slow.Url);
         var (bucket, admin, storage) = (s3.Name, s3.Admin, s3.Storage);
         using var pull = new UrlIngestion(
@@ -178,7 +178,9 @@ public sealed class UrlIngestionTests : IAsyncLifetime
             Options.Create(new UrlIngestionOptions
             {
                 AllowedNetworks = ["127.0.0.1/32"],
-                IdleTimeout = TimeSpan.FromMilliseconds(500),
+                // Well under a part's upload through the proxy (5 MiB at 1–2 MiB/s: 2.5–5 s without a source read),
+                // and long enough for a cold test server's first answer on a loaded machine (0.5 s was not).
+                IdleTimeout = TimeSpan.FromMilliseconds(1500),
                 MaxRetries = 0,
                 PartSizeBytes = 5 * 1024 * 1024,
                 PartsInFlight = 1,

@@ -5,21 +5,25 @@ using System.Net.Sockets;
 namespace Orleans.Media.Processing.Tests;
 
 /// <summary>
-/// A TCP proxy on loopback in front of a real server that forwards what clients send at a fixed rate (a slow uplink
-/// to storage); answers pass at full speed. No credit is saved while a connection is idle, so bursts stay small.
+/// A TCP proxy on loopback in front of a real server. What clients send can be forwarded at a fixed rate (a slow
+/// uplink to storage; no credit is saved while a connection is idle, so bursts stay small) and watched, per
+/// connection and in order (the <c>watchUplink</c> factory gives each connection its watcher); answers
+/// pass at full speed.
 /// </summary>
-public sealed class ThrottledProxy : IAsyncDisposable
+public sealed class LoopbackProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly DnsEndPoint _target;
-    private readonly int _bytesPerSecond;
+    private readonly int? _uplinkBytesPerSecond;
+    private readonly Func<Action<ReadOnlyMemory<byte>>>? _watchUplink;
     private readonly Task _accepting;
 
-    public ThrottledProxy(Uri target, int bytesPerSecond)
+    public LoopbackProxy(Uri target, int? uplinkBytesPerSecond = null, Func<Action<ReadOnlyMemory<byte>>>? watchUplink = null)
     {
         _target = new DnsEndPoint(target.Host, target.Port);
-        _bytesPerSecond = bytesPerSecond;
+        _uplinkBytesPerSecond = uplinkBytesPerSecond;
+        _watchUplink = watchUplink;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -36,20 +40,19 @@ public sealed class ThrottledProxy : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        while (true)
+        var connections = new List<Task>();
+        try
         {
-            Socket client;
-            try
+            while (true)
             {
-                client = await _listener.AcceptSocketAsync(_stop.Token);
+                connections.Add(RelayAsync(await _listener.AcceptSocketAsync(_stop.Token)));
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = RelayAsync(client);
         }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        await Task.WhenAll(connections);
     }
 
     private async Task RelayAsync(Socket client)
@@ -61,8 +64,8 @@ public sealed class ThrottledProxy : IAsyncDisposable
             using (client)
             {
                 await server.ConnectAsync(_target, done.Token);
-                var up = PumpAsync(client, server, _bytesPerSecond, done.Token);
-                var down = PumpAsync(server, client, null, done.Token);
+                var up = PumpAsync(client, server, _uplinkBytesPerSecond, _watchUplink?.Invoke(), done.Token);
+                var down = PumpAsync(server, client, null, null, done.Token);
                 await Task.WhenAny(up, down);
                 await done.CancelAsync();
                 await Task.WhenAll(up, down);
@@ -73,7 +76,7 @@ public sealed class ThrottledProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to, int? bytesPerSecond, CancellationToken cancellationToken)
+    private static async Task PumpAsync(Socket from, Socket to, int? bytesPerSecond, Action<ReadOnlyMemory<byte>>? watch, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         var next = Stopwatch.GetTimestamp();
@@ -85,6 +88,7 @@ public sealed class ThrottledProxy : IAsyncDisposable
                 return;
             }
 
+            watch?.Invoke(buffer.AsMemory(0, n));
             await to.SendAsync(buffer.AsMemory(0, n), cancellationToken);
             if (bytesPerSecond is { } rate)
             {
