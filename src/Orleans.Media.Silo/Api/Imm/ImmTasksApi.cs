@@ -167,6 +167,15 @@ public static class ImmTasksApi
         return TaskView.From(task, request.GetBool("RequestDefinition") ?? false);
     }
 
+    /// <summary>The state path a ListTasks <c>Sort</c> orders by: null for TaskId (the index key).</summary>
+    internal static string? SortPath(string sort) => sort switch
+    {
+        "TaskId" => null,
+        "StartTime" => nameof(FileUncompressionTaskState.StartTimeMs),
+        "EndTime" => nameof(FileUncompressionTaskState.EndTimeMs),
+        _ => throw ServiceException.InvalidArgument("Sort must be TaskId, StartTime or EndTime."),
+    };
+
     private static async Task<object> ListTasksAsync(ApiRequest request, CancellationToken ct)
     {
         var projectName = ProjectName.Validate(request.RequireString("ProjectName"));
@@ -206,14 +215,7 @@ public static class ImmTasksApi
         AddRange(filters, request.GetJson<TimeRange>("StartTimeRange"), nameof(FileUncompressionTaskState.StartTimeMs), "StartTimeRange");
         AddRange(filters, request.GetJson<TimeRange>("EndTimeRange"), nameof(FileUncompressionTaskState.EndTimeMs), "EndTimeRange");
 
-        var sort = request.GetString("Sort") is { Length: > 0 } s ? s : "TaskId";
-        var orderBy = sort switch
-        {
-            "TaskId" => null,
-            "StartTime" => nameof(FileUncompressionTaskState.StartTimeMs),
-            "EndTime" => nameof(FileUncompressionTaskState.EndTimeMs),
-            _ => throw ServiceException.InvalidArgument("Sort must be TaskId, StartTime or EndTime."),
-        };
+        var orderBy = SortPath(request.GetString("Sort") is { Length: > 0 } s ? s : "TaskId");
         var descending = request.GetString("Order") is "DES";
         var query = new GrainStateQuery(FileUncompressionTaskGrain.GrainTypeName)
         {
