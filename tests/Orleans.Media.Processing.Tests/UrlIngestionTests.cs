@@ -268,7 +268,7 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     [Fact]
     public async Task A_stalled_server_times_out_after_the_retries_and_nothing_is_stored()
     {
-        using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromMilliseconds(500), retries: 1);
+        using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromMilliseconds(1500), retries: 1);
 
         var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/stall"), ProcessingHost.Uri("pulled/stall")));
 
@@ -281,14 +281,14 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     [Fact]
     public async Task A_source_that_trickles_within_the_idle_timeout_ends_at_the_pull_s_deadline_and_nothing_is_stored()
     {
-        using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromSeconds(1), maxDuration: TimeSpan.FromSeconds(2));
+        using var pull = Ingestion(allowLoopback: true, idle: TimeSpan.FromSeconds(2), maxDuration: TimeSpan.FromSeconds(4));
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/trickle"), ProcessingHost.Uri("pulled/trickle")));
 
         Assert.Equal(IngestionFailure.Timeout, e.Failure);
         Assert.Contains("MaxDuration", e.Message);
-        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(2), $"ended after {started.Elapsed}");
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(4), $"ended after {started.Elapsed}");
         Assert.Equal(1, _hits["/trickle"]);
         Assert.Null(await _host.Storage.GetBucket(ProcessingHost.Bucket).HeadAsync("pulled/trickle"));
     }
