@@ -57,6 +57,53 @@ public sealed class S3WireTests : IClassFixture<S3BucketFixture>
         Assert.Empty(wire.ChunkedBodies);
     }
 
+    [Fact]
+    public async Task A_completion_S3_refuses_for_its_parts_is_an_incomplete_upload_and_the_upload_stays_open()
+    {
+        var key = TestData.UniquePrefix() + "refused.bin";
+        var data = TestData.Bytes(5 * TestData.MiB + 7, seed: 3);
+        using var store = new S3ObjectStore(_bucket.BucketName, _bucket.Options, NullLogger.Instance);
+        var uploadId = await store.InitiateMultipartAsync(key);
+        var etag = await store.UploadPartAsync(key, uploadId, 1, new MemoryStream(data), data.Length);
+
+        // S3's answer when a part named was rewritten after it was listed (a PUT racing the completion): s3rver never
+        // compares ETags, so this one answer is S3's, on the wire; everything else is s3rver's.
+        using var refusing = new S3ObjectStore(_bucket.BucketName, _bucket.Options, NullLogger.Instance, new RefusedCompletion());
+        var e = await Assert.ThrowsAsync<Uploads.IncompleteUploadException>(() => refusing.CompleteMultipartAsync(key, uploadId, [new CompletedPart(1, etag)]));
+        Assert.Contains("InvalidPart", e.Message, StringComparison.Ordinal);
+        Assert.Null(await store.HeadAsync(key));
+
+        var info = await store.CompleteMultipartAsync(key, uploadId, [new CompletedPart(1, etag)]);
+        Assert.Equal(data.Length, info.Size);
+    }
+
+    /// <summary>Answers every CompleteMultipartUpload as S3 does when a part's ETag no longer matches.</summary>
+    private sealed class RefusedCompletion : HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler { InnerHandler = new SocketsHttpHandler() });
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+        private sealed class Handler : DelegatingHandler
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+                request.Method == HttpMethod.Post && request.RequestUri!.Query.Contains("uploadId=", StringComparison.Ordinal)
+                    ? Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+                    {
+                        RequestMessage = request,
+                        Content = new StringContent(
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InvalidPart</Code><Message>One or more of the specified parts " +
+                            "could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the " +
+                            "part's entity tag.</Message><RequestId>refused</RequestId></Error>",
+                            System.Text.Encoding.UTF8,
+                            "application/xml"),
+                    })
+                    : base.SendAsync(request, cancellationToken);
+        }
+    }
+
     private sealed class WireCounter : HttpClientFactory
     {
         private int _inFlight;

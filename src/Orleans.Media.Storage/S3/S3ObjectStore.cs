@@ -252,7 +252,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
+            throw NoSuchUpload(key, uploadId, e);
         }
         finally
         {
@@ -267,15 +267,29 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         ValidateKey(key);
         ArgumentNullException.ThrowIfNull(parts);
-        var r = await Client.CompleteMultipartUploadAsync(
-            new CompleteMultipartUploadRequest
-            {
-                BucketName = Bucket,
-                Key = key,
-                UploadId = uploadId,
-                PartETags = parts.Select(p => new PartETag(p.PartNumber, p.ETag.Trim('"'))).ToList(),
-            },
-            cancellationToken).ConfigureAwait(false);
+        CompleteMultipartUploadResponse r;
+        try
+        {
+            r = await Client.CompleteMultipartUploadAsync(
+                new CompleteMultipartUploadRequest
+                {
+                    BucketName = Bucket,
+                    Key = key,
+                    UploadId = uploadId,
+                    PartETags = parts.Select(p => new PartETag(p.PartNumber, p.ETag.Trim('"'))).ToList(),
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "InvalidPart" or "InvalidPartOrder" or "EntityTooSmall")
+        {
+            // A part named was rewritten (its ETag changed since it was listed), is missing, or is too small: S3 keeps
+            // the upload open, as the local store does, and the caller gets the same refusal from both.
+            throw new Uploads.IncompleteUploadException($"The parts of upload '{uploadId}' for '{key}' were refused ({e.ErrorCode}: {e.Message}); the upload stays open.", e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw NoSuchUpload(key, uploadId, e);
+        }
 
         // The completion answer carries no size; a HEAD gives the authoritative metadata.
         return await HeadAsync(key, cancellationToken).ConfigureAwait(false)
@@ -325,7 +339,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new ObjectNotFoundException(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", e);
+            throw NoSuchUpload(key, uploadId, e);
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
         {
@@ -459,4 +473,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     private static DateTimeOffset ToOffset(DateTime? value) =>
         value is { } v ? new DateTimeOffset(v.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue;
+
+    private ObjectNotFoundException NoSuchUpload(string key, string uploadId, Exception inner) =>
+        new(Bucket, key, $"The multipart upload '{uploadId}' for '{key}' does not exist in bucket '{Bucket}'.", inner);
 }

@@ -22,4 +22,4 @@ public sealed record DirectMultipartUpload(
     DateTimeOffset ExpiresAt);
 
 /// <summary>A completion refused because the uploaded parts do not match the plan; the upload stays open.</summary>
-public sealed class IncompleteUploadException(string message) : Exception(message);
+public sealed class IncompleteUploadException(string message, Exception? inner = null) : Exception(message, inner);

@@ -45,7 +45,8 @@ public sealed class DirectUploads(IObjectStorage storage, TimeProvider time)
     /// from the server's ListParts; <paramref name="clientParts"/> (part numbers and the ETags the PUTs answered) are
     /// checked against them when given. Where the server has no ListParts (s3rver), <paramref name="clientParts"/> is
     /// required, their numbering is checked before and the assembled size after completion (a wrong object is deleted).
-    /// Throws <see cref="IncompleteUploadException"/> and leaves the upload open when the parts do not fit the plan.
+    /// Throws <see cref="IncompleteUploadException"/> and leaves the upload open when the parts do not fit the plan,
+    /// or when the store refuses them at completion (a part rewritten after it was listed: S3's InvalidPart).
     /// </summary>
     public async Task<ObjectInfo> CompleteAsync(
         string bucket,
