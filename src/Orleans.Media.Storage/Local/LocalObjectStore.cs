@@ -35,6 +35,9 @@ public sealed class LocalObjectStore : IObjectStore
     /// <summary>How much of a part's body is gathered before one vectored write into the part's place.</summary>
     private const int PartWriteBatchBytes = 128 * 1024;
 
+    /// <summary>Part writers of one upload take turns at its assembly file, process-wide (every store over a folder).</summary>
+    private static readonly FileWriteTurns AssemblyWriters = new();
+
     /// <summary>Temp files older than this belong to writers that died (a crash, a killed silo) and are removed.</summary>
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromDays(1);
 
@@ -445,7 +448,9 @@ public sealed class LocalObjectStore : IObjectStore
         File.Delete(etagFile);
         using var md5 = expectedMd5 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         long written = 0;
-        using (var file = File.OpenHandle(Path.Combine(folder, AssemblyFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+        var assembly = Path.Combine(folder, AssemblyFile);
+        using (var writer = AssemblyWriters.Join(assembly))
+        using (var file = File.OpenHandle(assembly, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
         {
             var offset = (partNumber - 1) * partSize;
             var segments = new List<ReadOnlyMemory<byte>>();
@@ -469,8 +474,9 @@ public sealed class LocalObjectStore : IObjectStore
                         md5?.AppendData(segment.Span);
                     }
 
-                    // A page-cache write: synchronous on this thread rather than a hop to another pool thread that blocks instead.
-                    RandomAccess.Write(file, segments, offset + written);
+                    // A page-cache write: synchronous on this thread rather than a hop to another pool thread that blocks
+                    // instead; in turn with the upload's other part writers (the kernel would make them spin).
+                    writer.Write(file, segments, offset + written);
                     written += buffer.Length;
                 }
 
