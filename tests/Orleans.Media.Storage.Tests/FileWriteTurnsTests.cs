@@ -1,12 +1,8 @@
-using System.Diagnostics;
 using Orleans.Media.Storage.Local;
 
 namespace Orleans.Media.Storage.Tests;
 
-/// <summary>
-/// Writers of one file write one at a time; writers of other files do not wait for them. A thread's kernel wait
-/// channel (/proc) shows it is really held, so the checks never pass only because a thread was not yet scheduled.
-/// </summary>
+/// <summary>Writers of one file write one at a time; writers of other files do not wait for them.</summary>
 public sealed class FileWriteTurnsTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "om-turns-" + Guid.NewGuid().ToString("N")[..10]);
@@ -24,41 +20,41 @@ public sealed class FileWriteTurnsTests : IDisposable
         using var elsewhere = turns.Join("two");
         Assert.Equal(2, turns.Count);
 
-        using var release = new ManualResetEventSlim();
-        var holding = OnThread(() => first.InTurn(release.Wait));
-        await WaitForAsync(() => holding.Done.IsCompleted || KernelWait(holding.Tid).Contains("futex", StringComparison.Ordinal));
+        var held = await first.EnterAsync(CancellationToken.None);
+        var waiting = second.EnterAsync(CancellationToken.None);
+        var free = elsewhere.EnterAsync(CancellationToken.None);
+        Assert.True(free.IsCompleted, "a writer of another file waited");
+        Assert.False(waiting.IsCompleted, "a writer of the same file entered while another was in its turn");
 
-        var secondWrote = false;
-        var waiting = OnThread(() => second.InTurn(() => secondWrote = true));
-        await OnThread(() => elsewhere.InTurn(() => { })).Done.WaitAsync(TimeSpan.FromMinutes(1));
+        // A waiter that gives up leaves the turn to the others.
+        using var cancelled = new CancellationTokenSource();
+        var givingUp = second.EnterAsync(cancelled.Token);
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await givingUp);
 
-        // The second writer of "one" is held by the kernel (the turn's lock) while the first is in its turn.
-        await WaitForAsync(() => waiting.Done.IsCompleted || KernelWait(waiting.Tid).Contains("futex", StringComparison.Ordinal));
-        Assert.False(waiting.Done.IsCompleted, "a writer of the same file wrote while another was in its turn");
-        Assert.False(secondWrote);
-
-        release.Set();
-        await Task.WhenAll(holding.Done, waiting.Done).WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.True(secondWrote);
+        held.Dispose();
+        (await waiting.AsTask().WaitAsync(TimeSpan.FromMinutes(1))).Dispose();
+        (await free).Dispose();
+        (await first.EnterAsync(CancellationToken.None)).Dispose();
     }
 
     [Fact]
-    public void Writes_land_at_their_offsets()
+    public async Task Writes_land_at_their_offsets()
     {
         var turns = new FileWriteTurns();
         var path = Path.Combine(_dir, "file");
         using (var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write))
         {
             using var writer = turns.Join(path);
-            writer.Write(file, [new byte[] { 1, 2 }, new byte[] { 3 }], 4);
-            writer.Write(file, [new byte[] { 9 }], 0);
+            await writer.WriteAsync(file, [new byte[] { 1, 2 }, new byte[] { 3 }], 4, CancellationToken.None);
+            await writer.WriteAsync(file, [new byte[] { 9 }], 0, CancellationToken.None);
         }
 
         Assert.Equal([9, 0, 0, 0, 1, 2, 3], File.ReadAllBytes(path));
     }
 
     [Fact]
-    public void A_file_is_forgotten_when_its_last_writer_leaves()
+    public async Task A_file_is_forgotten_when_its_last_writer_leaves()
     {
         var turns = new FileWriteTurns();
         var a = turns.Join("f");
@@ -68,43 +64,6 @@ public sealed class FileWriteTurnsTests : IDisposable
         Assert.Equal(1, turns.Count);
         b.Dispose();
         Assert.Equal(0, turns.Count);
-        Assert.Throws<ObjectDisposedException>(() => b.Write(null!, [], 0));
-    }
-
-    /// <summary>Runs <paramref name="action"/> on a thread of its own, with that thread's kernel id.</summary>
-    private static (int Tid, Task Done) OnThread(Action action)
-    {
-        var tid = new TaskCompletionSource<int>();
-        var done = new TaskCompletionSource();
-        new Thread(() =>
-        {
-            tid.SetResult(gettid());
-            try
-            {
-                action();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true }.Start();
-        return (tid.Task.Result, done.Task);
-    }
-
-    /// <summary>Where the kernel holds the thread, e.g. "futex_wait_queue"; "0" or empty when it runs or is gone.</summary>
-    private static string KernelWait(int tid) => File.Exists($"/proc/self/task/{tid}/wchan") ? File.ReadAllText($"/proc/self/task/{tid}/wchan") : string.Empty;
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
-    private static extern int gettid();
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(1), "condition not reached within a minute");
-            await Task.Delay(10);
-        }
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await b.EnterAsync(CancellationToken.None));
     }
 }

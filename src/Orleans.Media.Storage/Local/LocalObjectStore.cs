@@ -474,9 +474,8 @@ public sealed class LocalObjectStore : IObjectStore
                         md5?.AppendData(segment.Span);
                     }
 
-                    // A page-cache write: synchronous on this thread rather than a hop to another pool thread that blocks
-                    // instead; in turn with the upload's other part writers (the kernel would make them spin).
-                    writer.Write(file, segments, offset + written);
+                    // In turn with the upload's other part writers (meeting in the kernel, they would spin).
+                    await writer.WriteAsync(file, segments, offset + written, cancellationToken).ConfigureAwait(false);
                     written += buffer.Length;
                 }
 
