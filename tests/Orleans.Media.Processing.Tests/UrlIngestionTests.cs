@@ -201,6 +201,22 @@ public sealed class UrlIngestionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_target_bucket_that_is_not_configured_is_a_storage_failure_before_the_source_is_asked()
+    {
+        // Storage with one configured bucket and no default root for others.
+        using var storage = new ObjectStorage(
+            Options.Create(new ObjectStorageOptions { Buckets = { ["only"] = new BucketOptions { Path = Path.Combine(Path.GetTempPath(), "om-only-" + Guid.NewGuid().ToString("N")) } } }),
+            new Orleans.Media.Storage.Local.LocalUrlSigner("pull-test-signing-key-0123456789"));
+        using var pull = new UrlIngestion(storage, Options.Create(new UrlIngestionOptions { AllowedNetworks = ["127.0.0.1/32"] }), TimeProvider.System, NullLogger<UrlIngestion>.Instance);
+
+        var e = await Assert.ThrowsAsync<IngestionException>(() => pull.IngestAsync(Url("/file"), new ObjectUri("oss", "no-such-bucket", "pulled/file")));
+
+        Assert.True(e.Failure == IngestionFailure.Storage, $"{e.Failure}: {e.Message}");
+        Assert.Contains("no-such-bucket", e.Message, StringComparison.Ordinal);
+        Assert.False(_hits.ContainsKey("/file"));
+    }
+
+    [Fact]
     public async Task A_404_fails_at_once_without_retrying()
     {
         using var pull = Ingestion(allowLoopback: true);

@@ -55,7 +55,16 @@ public sealed partial class UrlIngestion : IDisposable
     {
         ArgumentNullException.ThrowIfNull(url);
         CheckScheme(url);
-        var store = _storage.GetBucket(target.Bucket);
+        IObjectStore store;
+        try
+        {
+            store = _storage.GetBucket(target.Bucket);
+        }
+        catch (BucketNotFoundException e)
+        {
+            // Refused before the source is asked for anything, but reported like every other failure of the target.
+            throw new IngestionException(IngestionFailure.Storage, $"The target bucket '{target.Bucket}' is not configured; nothing was fetched.", inner: e);
+        }
 
         // The whole pull's deadline: cancelling through the token its parts see ends it the way a caller's cancel
         // does (nothing stored), and is then reported as the timeout it is.
