@@ -64,6 +64,8 @@ public sealed class EncryptedFuzzTests
         process.Refresh();
         var baseline = process.WorkingSet64;
         long peak = baseline;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gen2Before = GC.CollectionCount(2);
         using var stop = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
@@ -100,6 +102,8 @@ public sealed class EncryptedFuzzTests
         await stop.CancelAsync();
         await sampler;
         var growthMb = (peak - baseline) / 1048576.0;
-        Assert.True(growthMb < 256, $"working set grew {growthMb:0} MB; outcomes {string.Join(", ", codes)}");
+        Assert.True(growthMb < 256,
+            $"working set grew {growthMb:0} MB; outcomes {string.Join(", ", codes)}; allocated {(GC.GetTotalAllocatedBytes() - allocatedBefore) >> 20} MB, " +
+            $"{GC.CollectionCount(2) - gen2Before} gen2 collections, background GC {AppContext.GetData("System.GC.Concurrent") ?? "default"}");
     }
 }
