@@ -3,10 +3,10 @@ using Microsoft.Win32.SafeHandles;
 namespace Orleans.Media.Storage.Local;
 
 /// <summary>
-/// Writers of one file take turns in this process, one write at a time, waiting without holding a thread. Linux serializes buffered writes to one file
-/// on its inode lock anyway, and writers that meet there spin on it: eight writers of 128 KiB blocks into one 6 GiB
-/// file cost ext4 5.7–12.2 s of system CPU, the same writes taken in turn 3.9–4.5 s. The parts of a multipart upload
-/// are written into one file at their offsets, often eight or more at once.
+/// Writers of one file take turns in this process, one write at a time, waiting without holding a thread. Linux
+/// serializes buffered writes to one file on its inode lock anyway, and writers that meet there spin on it: eight
+/// writers of 128 KiB blocks into one 6 GiB file cost ext4 5.7–12.2 s of system CPU, the same writes taken in turn
+/// 3.9–4.5 s. The parts of a multipart upload are written into one file at their offsets, often eight or more at once.
 /// </summary>
 internal sealed class FileWriteTurns
 {
