@@ -12,7 +12,7 @@ set +e
 dotnet test Orleans.Media.sln --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$root/.test-env/test.log"
 status=${PIPESTATUS[0]}
 set -e
-# CI keeps only the tail of the output: repeat each failed test's name and the start of its message last.
+# CI keeps only the tail of the output: repeat each failed test's name and the start of its message there.
 awk '/^ +Failed [^ ]/ { n = 12; print "FAILED:" substr($0, index($0, "Failed") + 6); next }
      /^ +Stack Trace:/ { n = 0 } n > 0 && !/^ +Error Message:/ { print "  " $0; n-- }' "$root/.test-env/test.log"
 # One summary line over all test projects that CI can read: "N passed, N failed, N skipped".

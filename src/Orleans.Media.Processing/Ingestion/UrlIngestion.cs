@@ -55,16 +55,13 @@ public sealed partial class UrlIngestion : IDisposable
     {
         ArgumentNullException.ThrowIfNull(url);
         CheckScheme(url);
-        IObjectStore store;
-        try
-        {
-            store = _storage.GetBucket(target.Bucket);
-        }
-        catch (BucketNotFoundException e)
+        if (!_storage.HasBucket(target.Bucket))
         {
             // Refused before the source is asked for anything, but reported like every other failure of the target.
-            throw new IngestionException(IngestionFailure.Storage, $"The target bucket '{target.Bucket}' is not configured; nothing was fetched.", inner: e);
+            throw new IngestionException(IngestionFailure.Storage, $"The target bucket '{target.Bucket}' is not configured; nothing was fetched.");
         }
+
+        var store = _storage.GetBucket(target.Bucket);
 
         // The whole pull's deadline: cancelling through the token its parts see ends it the way a caller's cancel
         // does (nothing stored), and is then reported as the timeout it is.
