@@ -77,14 +77,27 @@ public sealed class S3WireTests : IClassFixture<S3BucketFixture>
         Assert.Equal(data.Length, info.Size);
     }
 
-    /// <summary>Answers every CompleteMultipartUpload as S3 does when a part's ETag no longer matches.</summary>
-    private sealed class RefusedCompletion : HttpClientFactory
+    /// <summary>The SDK's HTTP clients, each sending through a fresh <see cref="CreateHandler"/> in front of the real stack.</summary>
+    private abstract class WireFactory : HttpClientFactory
     {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler { InnerHandler = new SocketsHttpHandler() });
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+        {
+            var handler = CreateHandler();
+            handler.InnerHandler = new SocketsHttpHandler();
+            return new HttpClient(handler);
+        }
 
         public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
 
         public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+        protected abstract DelegatingHandler CreateHandler();
+    }
+
+    /// <summary>Answers every CompleteMultipartUpload as S3 does when a part's ETag no longer matches.</summary>
+    private sealed class RefusedCompletion : WireFactory
+    {
+        protected override DelegatingHandler CreateHandler() => new Handler();
 
         private sealed class Handler : DelegatingHandler
         {
@@ -104,7 +117,7 @@ public sealed class S3WireTests : IClassFixture<S3BucketFixture>
         }
     }
 
-    private sealed class WireCounter : HttpClientFactory
+    private sealed class WireCounter : WireFactory
     {
         private int _inFlight;
         private int _max;
@@ -122,11 +135,7 @@ public sealed class S3WireTests : IClassFixture<S3BucketFixture>
 
         public int GetsWithoutRange => Volatile.Read(ref _getsWithoutRange);
 
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this) { InnerHandler = new SocketsHttpHandler() });
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+        protected override DelegatingHandler CreateHandler() => new Handler(this);
 
         private sealed class Handler(WireCounter counter) : DelegatingHandler
         {
