@@ -86,6 +86,19 @@ internal sealed class FileWriteTurns
             }
         }
 
+        /// <summary>
+        /// As <see cref="WriteAsync(SafeFileHandle, IReadOnlyList{ReadOnlyMemory{byte}}, long, CancellationToken)"/>,
+        /// through a handle that goes around the page cache; false when the device refused the alignment (nothing written that counts).
+        /// </summary>
+        public async ValueTask<bool> TryWriteUncachedAsync(SafeFileHandle file, ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            using (await EnterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // The device copies from the buffer: a short wait on this thread, no CPU spent copying.
+                return PosixFiles.TryWriteUncached(file, data.Span, offset);
+            }
+        }
+
         /// <summary>This writer's turn, until the returned scope is disposed.</summary>
         internal async ValueTask<Scope> EnterAsync(CancellationToken cancellationToken)
         {

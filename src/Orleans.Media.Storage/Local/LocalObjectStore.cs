@@ -48,6 +48,8 @@ public sealed class LocalObjectStore : IObjectStore
     private int _staleSwept;
     private bool _tempFolderReady;
     private bool _unnamedFiles = PosixFiles.UnnamedFilesPossible;
+    private bool _uncachedPartWrites = true;
+    private long _uncachedPartBytes;
     private long _tempCounter;
     private long _etagCounter;
 
@@ -82,6 +84,20 @@ public sealed class LocalObjectStore : IObjectStore
         get => Volatile.Read(ref _unnamedFiles);
         set => Volatile.Write(ref _unnamedFiles, value && PosixFiles.UnnamedFilesPossible);
     }
+
+    /// <summary>
+    /// Whether parts of declared-size uploads write their whole blocks around the page cache
+    /// (<see cref="AssemblyPartWriter"/>). On by default; switched off for good once the device refuses an alignment
+    /// (a file system that refuses O_DIRECT outright is asked part by part, one open each); tests switch it off to cover the page-cache path.
+    /// </summary>
+    internal bool UseUncachedPartWrites
+    {
+        get => Volatile.Read(ref _uncachedPartWrites);
+        set => Volatile.Write(ref _uncachedPartWrites, value);
+    }
+
+    /// <summary>Bytes of parts this store wrote around the page cache (for tests: which path the writes took).</summary>
+    internal long UncachedPartBytes => Interlocked.Read(ref _uncachedPartBytes);
 
     /// <summary>
     /// The file that holds <paramref name="key"/>, or null when there is none: tools (ffmpeg, ffprobe, LibreOffice) read
@@ -451,9 +467,8 @@ public sealed class LocalObjectStore : IObjectStore
         var assembly = Path.Combine(folder, AssemblyFile);
         using (var writer = AssemblyWriters.Join(assembly))
         using (var file = File.OpenHandle(assembly, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+        using (var part = new AssemblyPartWriter(writer, file, UseUncachedPartWrites ? PosixFiles.TryOpenUncached(assembly) : null, (partNumber - 1) * partSize))
         {
-            var offset = (partNumber - 1) * partSize;
-            var segments = new List<ReadOnlyMemory<byte>>();
             while (true)
             {
                 // Batches well under Kestrel's request buffer (1 MB by default), which stops reading the socket when full.
@@ -467,15 +482,13 @@ public sealed class LocalObjectStore : IObjectStore
 
                 if (!buffer.IsEmpty)
                 {
-                    segments.Clear();
                     foreach (var segment in buffer)
                     {
-                        segments.Add(segment);
                         md5?.AppendData(segment.Span);
                     }
 
                     // In turn with the upload's other part writers (meeting in the kernel, they would spin).
-                    await writer.WriteAsync(file, segments, offset + written, cancellationToken).ConfigureAwait(false);
+                    await part.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
                     written += buffer.Length;
                 }
 
@@ -485,6 +498,14 @@ public sealed class LocalObjectStore : IObjectStore
                     break;
                 }
             }
+
+            await part.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (part.UncachedRefused)
+            {
+                UseUncachedPartWrites = false;
+            }
+
+            Interlocked.Add(ref _uncachedPartBytes, part.UncachedBytes);
         }
 
         if (length >= 0 && written != length)

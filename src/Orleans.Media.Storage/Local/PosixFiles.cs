@@ -41,6 +41,14 @@ internal static partial class PosixFiles
         _ => 0,
     };
 
+    /// <summary>O_DIRECT, whose value also differs by architecture; 0 where unknown.</summary>
+    private static readonly int O_DIRECT = !Direct ? 0 : RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x4000,
+        Architecture.Arm64 => 0x10000,
+        _ => 0,
+    };
+
     /// <summary>Linking an unnamed file goes through its /proc/self/fd entry (linkat with AT_EMPTY_PATH needs privileges).</summary>
     public static bool UnnamedFilesPossible => O_TMPFILE != 0 && Directory.Exists("/proc/self/fd");
 
@@ -179,6 +187,88 @@ internal static partial class PosixFiles
                 data = data[(int)n..];
                 offset += n;
             }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the existing <paramref name="path"/> for writes that go around the page cache (O_DIRECT); null where
+    /// the system or the file system has none (tmpfs and some FUSE file systems refuse the flag with EINVAL).
+    /// </summary>
+    public static SafeFileHandle? TryOpenUncached(string path)
+    {
+        if (O_DIRECT == 0)
+        {
+            return null;
+        }
+
+        int fd;
+        do
+        {
+            fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        var message = $"Could not open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}";
+        return errno switch
+        {
+            EINVAL or EOPNOTSUPP => null,
+            ENOENT => throw new FileNotFoundException(message, path),
+            _ => throw new IOException(message, errno),
+        };
+    }
+
+    /// <summary>
+    /// Writes all of <paramref name="data"/> at <paramref name="offset"/> through a handle of <see cref="TryOpenUncached"/>;
+    /// false, having written nothing that counts, when the device refuses the buffer's or the offset's alignment
+    /// (EINVAL): the caller writes the same bytes through the page cache instead.
+    /// </summary>
+    public static bool TryWriteUncached(SafeFileHandle file, ReadOnlySpan<byte> data, long offset)
+    {
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            var fd = (int)file.DangerousGetHandle();
+            while (!data.IsEmpty)
+            {
+                nint n;
+                unsafe
+                {
+                    fixed (byte* p = data)
+                    {
+                        n = pwrite(fd, p, (nuint)data.Length, offset);
+                    }
+                }
+
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EINTR)
+                    {
+                        continue;
+                    }
+
+                    return errno == EINVAL ? false : throw new IOException("Writing a part of a multipart upload failed: " + Marshal.GetPInvokeErrorMessage(errno), errno);
+                }
+
+                data = data[(int)n..];
+                offset += n;
+            }
+
+            return true;
         }
         finally
         {
