@@ -83,12 +83,18 @@ public sealed class ObjectStorage : IObjectStorage, IDisposable
     {
         if (!_options.Buckets.TryGetValue(bucket, out var b))
         {
-            return new LocalObjectStore(bucket, Path.Combine(_options.DefaultLocalRoot!, bucket), _signer, _localPublicBaseUrl, Logger<LocalObjectStore>());
+            return new LocalObjectStore(bucket, Path.Combine(_options.DefaultLocalRoot!, bucket), _signer, _localPublicBaseUrl, Logger<LocalObjectStore>())
+            {
+                UseUncachedPartWrites = _options.LocalUncachedPartWrites,
+            };
         }
 
         return b.Kind switch
         {
-            BucketKind.Local => new LocalObjectStore(bucket, b.Path!, _signer, _localPublicBaseUrl, Logger<LocalObjectStore>()),
+            BucketKind.Local => new LocalObjectStore(bucket, b.Path!, _signer, _localPublicBaseUrl, Logger<LocalObjectStore>())
+            {
+                UseUncachedPartWrites = _options.LocalUncachedPartWrites,
+            },
             BucketKind.S3 => new S3ObjectStore(bucket, b, Logger<S3ObjectStore>()),
             _ => throw new BucketNotFoundException(bucket),
         };

@@ -20,6 +20,14 @@ public sealed class ObjectStorageOptions
     /// </summary>
     public string? LocalSigningKey { get; set; }
 
+    /// <summary>
+    /// Whether local buckets write the parts of presigned multipart uploads around the page cache (O_DIRECT, where the
+    /// file system has it), as MinIO writes large objects: no page-cache copy or writeback for the kernel, and a
+    /// completion that does not wait on gigabytes of dirty pages. Off suits a disk much slower than memory that takes
+    /// uploads smaller than the kernel's dirty-page limit in bursts.
+    /// </summary>
+    public bool LocalUncachedPartWrites { get; set; } = true;
+
     /// <summary>The silo's public base URL that serves local presigned URLs (<c>/_objects/...</c>).</summary>
     public string? LocalPublicBaseUrl { get; set; }
 }

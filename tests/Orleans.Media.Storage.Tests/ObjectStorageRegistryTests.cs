@@ -59,6 +59,29 @@ public sealed class ObjectStorageRegistryTests : IDisposable
         Assert.Equal("other", Assert.Throws<BucketNotFoundException>(() => storage.GetBucket("other")).Bucket);
     }
 
+    [Fact]
+    public void Local_buckets_write_parts_around_the_page_cache_unless_configured_not_to()
+    {
+        var root = Path.Combine(_data, "buckets");
+        using (var provider = Build(new Dictionary<string, string?> { ["OrleansMedia:Storage:DefaultLocalRoot"] = root }))
+        {
+            Assert.True(((LocalObjectStore)provider.GetRequiredService<IObjectStorage>().GetBucket("B")).UseUncachedPartWrites);
+        }
+
+        using (var provider = Build(new Dictionary<string, string?>
+        {
+            ["OrleansMedia:Storage:DefaultLocalRoot"] = root,
+            ["OrleansMedia:Storage:LocalUncachedPartWrites"] = "false",
+            ["OrleansMedia:Storage:Buckets:files:Kind"] = "Local",
+            ["OrleansMedia:Storage:Buckets:files:Path"] = Path.Combine(_data, "files"),
+        }))
+        {
+            var storage = provider.GetRequiredService<IObjectStorage>();
+            Assert.False(((LocalObjectStore)storage.GetBucket("B")).UseUncachedPartWrites);
+            Assert.False(((LocalObjectStore)storage.GetBucket("files")).UseUncachedPartWrites);
+        }
+    }
+
     [Theory]
     [InlineData("..")]
     [InlineData(".hidden")]
