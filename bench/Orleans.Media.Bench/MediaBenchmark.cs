@@ -278,7 +278,7 @@ public sealed class MediaBenchmark : IBenchScenario
         // the silo sets them (OrleansMedia:ReceiveBlockKiB); ORLEANSMEDIA_BENCH_KESTREL_BLOCK_KIB compares others (4:
         // Kestrel's own pool). ORLEANSMEDIA_BENCH_TRANSPORT sets socket transport settings (the silo keeps Kestrel's);
         // ORLEANSMEDIA_BENCH_TRANSPORT_B starts a second endpoint with others, whose HttpClient upload becomes a fourth
-        // side of every round: an A/B of the two in one run.
+        // side of every round: an A/B of the two in one run ("cached" there writes its parts through the page cache).
         var blockKib = int.TryParse(Environment.GetEnvironmentVariable("ORLEANSMEDIA_BENCH_KESTREL_BLOCK_KIB"), out var kib) ? kib : new SiloOptions().ReceiveBlockKiB;
         BenchReport.Note($"Kestrel memory pool blocks of {blockKib} KiB");
         var servers = new List<WebApplication>();
@@ -287,10 +287,14 @@ public sealed class MediaBenchmark : IBenchScenario
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
+            // "cached": parts through the page cache (OrleansMedia:Storage:LocalUncachedPartWrites off); the rest are the socket transport's.
+            var cached = knobs?.Split(',').Contains("cached") == true;
+            knobs = knobs is null ? null : string.Join(',', knobs.Split(',').Where(k => k != "cached"));
             builder.Services.AddObjectStorage(o =>
             {
                 o.DefaultLocalRoot = root;
                 o.LocalSigningKey = signingKey;
+                o.LocalUncachedPartWrites = !cached;
             });
             builder.Services.AddKestrelReceiveBlocks(blockKib);
             if (knobs is { Length: > 0 })
