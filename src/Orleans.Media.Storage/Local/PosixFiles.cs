@@ -157,43 +157,10 @@ internal static partial class PosixFiles
             return;
         }
 
-        var added = false;
-        try
+        var errno = WriteAll(file, data, offset);
+        if (errno != 0)
         {
-            file.DangerousAddRef(ref added);
-            var fd = (int)file.DangerousGetHandle();
-            while (!data.IsEmpty)
-            {
-                nint n;
-                unsafe
-                {
-                    fixed (byte* p = data)
-                    {
-                        n = pwrite(fd, p, (nuint)data.Length, offset);
-                    }
-                }
-
-                if (n < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
-                    {
-                        continue;
-                    }
-
-                    throw new IOException("Writing the object's temp file failed: " + Marshal.GetPInvokeErrorMessage(errno), errno);
-                }
-
-                data = data[(int)n..];
-                offset += n;
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
+            throw new IOException("Writing the object's temp file failed: " + Marshal.GetPInvokeErrorMessage(errno), errno);
         }
     }
 
@@ -237,6 +204,18 @@ internal static partial class PosixFiles
     /// </summary>
     public static bool TryWriteUncached(SafeFileHandle file, ReadOnlySpan<byte> data, long offset)
     {
+        var errno = WriteAll(file, data, offset);
+        return errno switch
+        {
+            0 => true,
+            EINVAL => false,
+            _ => throw new IOException("Writing a part of a multipart upload failed: " + Marshal.GetPInvokeErrorMessage(errno), errno),
+        };
+    }
+
+    /// <summary>pwrite until all of <paramref name="data"/> is written (0) or a call fails (its errno).</summary>
+    private static int WriteAll(SafeFileHandle file, ReadOnlySpan<byte> data, long offset)
+    {
         var added = false;
         try
         {
@@ -256,19 +235,19 @@ internal static partial class PosixFiles
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
+                    if (errno != EINTR)
                     {
-                        continue;
+                        return errno;
                     }
 
-                    return errno == EINVAL ? false : throw new IOException("Writing a part of a multipart upload failed: " + Marshal.GetPInvokeErrorMessage(errno), errno);
+                    continue;
                 }
 
                 data = data[(int)n..];
                 offset += n;
             }
 
-            return true;
+            return 0;
         }
         finally
         {
