@@ -23,8 +23,9 @@ public sealed class ObjectStorageOptions
     /// <summary>
     /// Whether local buckets write the parts of presigned multipart uploads around the page cache (O_DIRECT, where the
     /// file system has it), as MinIO writes large objects: no page-cache copy or writeback for the kernel, and a
-    /// completion that does not wait on gigabytes of dirty pages. Off suits a disk much slower than memory that takes
-    /// uploads smaller than the kernel's dirty-page limit in bursts.
+    /// completion that does not wait on gigabytes of dirty pages. Each 1 MiB write waits for the device on a pool
+    /// thread (0.4 ms on the disk measured). Off suits a network file system (every write would wait on the server),
+    /// or a disk much slower than memory that takes uploads smaller than the kernel's dirty-page limit in bursts.
     /// </summary>
     public bool LocalUncachedPartWrites { get; set; } = true;
 
