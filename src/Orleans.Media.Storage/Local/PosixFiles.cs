@@ -166,7 +166,9 @@ internal static partial class PosixFiles
 
     /// <summary>
     /// Opens the existing <paramref name="path"/> for writes that go around the page cache (O_DIRECT); null where
-    /// the system or the file system has none (tmpfs and some FUSE file systems refuse the flag with EINVAL).
+    /// the system or the file system has none (older tmpfs and some FUSE file systems refuse the flag with EINVAL),
+    /// and null on any other failure but a missing file too (out of descriptors, say): the caller's handle through the
+    /// page cache is open already, and the write goes that way.
     /// </summary>
     public static SafeFileHandle? TryOpenUncached(string path)
     {
@@ -188,13 +190,7 @@ internal static partial class PosixFiles
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        var message = $"Could not open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}";
-        return errno switch
-        {
-            EINVAL or EOPNOTSUPP => null,
-            ENOENT => throw new FileNotFoundException(message, path),
-            _ => throw new IOException(message, errno),
-        };
+        return errno == ENOENT ? throw new FileNotFoundException($"Could not open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}", path) : null;
     }
 
     /// <summary>
