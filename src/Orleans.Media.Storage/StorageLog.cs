@@ -21,4 +21,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(6, LogLevel.Warning, "Could not remove temporary file {Path}")]
     public static partial void TempCleanupFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "The device under local bucket {Bucket} refused an uncached (O_DIRECT) write; its multipart parts go through the page cache from now on")]
+    public static partial void UncachedWritesRefused(ILogger logger, string bucket);
 }

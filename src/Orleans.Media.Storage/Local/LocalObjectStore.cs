@@ -500,9 +500,10 @@ public sealed class LocalObjectStore : IObjectStore
             }
 
             await part.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (part.UncachedRefused)
+            if (part.UncachedRefused && UseUncachedPartWrites)
             {
                 UseUncachedPartWrites = false;
+                StorageLog.UncachedWritesRefused(Logger, Bucket);
             }
 
             Interlocked.Add(ref _uncachedPartBytes, part.UncachedBytes);
