@@ -81,20 +81,19 @@ public sealed class ObjectStorage : IObjectStorage, IDisposable
 
     private IObjectStore Create(string bucket)
     {
+        LocalObjectStore Local(string folder) => new(bucket, folder, _signer, _localPublicBaseUrl, Logger<LocalObjectStore>())
+        {
+            UseUncachedPartWrites = _options.LocalUncachedPartWrites,
+        };
+
         if (!_options.Buckets.TryGetValue(bucket, out var b))
         {
-            return new LocalObjectStore(bucket, Path.Combine(_options.DefaultLocalRoot!, bucket), _signer, _localPublicBaseUrl, Logger<LocalObjectStore>())
-            {
-                UseUncachedPartWrites = _options.LocalUncachedPartWrites,
-            };
+            return Local(Path.Combine(_options.DefaultLocalRoot!, bucket));
         }
 
         return b.Kind switch
         {
-            BucketKind.Local => new LocalObjectStore(bucket, b.Path!, _signer, _localPublicBaseUrl, Logger<LocalObjectStore>())
-            {
-                UseUncachedPartWrites = _options.LocalUncachedPartWrites,
-            },
+            BucketKind.Local => Local(b.Path!),
             BucketKind.S3 => new S3ObjectStore(bucket, b, Logger<S3ObjectStore>()),
             _ => throw new BucketNotFoundException(bucket),
         };

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Orleans.Media.Storage.Local;
@@ -23,16 +21,13 @@ internal sealed class AssemblyPartWriter : IDisposable
     /// <summary>The gathered bytes written uncached at once.</summary>
     internal const int StagingBytes = 1 << 20;
 
-    /// <summary>Spare staging buffers, pinned (the device reads them), kept for the next parts instead of new allocations.</summary>
-    private static readonly ConcurrentBag<byte[]> SpareBuffers = [];
-    private const int MaxSpareBuffers = 16;
-
     private readonly int _alignment;
     private readonly FileWriteTurns.Writer _turns;
     private readonly SafeFileHandle _cached;
     private readonly List<ReadOnlyMemory<byte>> _segments = [];
     private SafeFileHandle? _uncached;
     private byte[]? _buffer;
+    private MemoryHandle _pinned;
     private Memory<byte> _staging;
     private int _staged;
     private long _stagedAt;
@@ -86,8 +81,10 @@ internal sealed class AssemblyPartWriter : IDisposable
 
         if (_buffer is null)
         {
-            _buffer = SpareBuffers.TryTake(out var spare) ? spare : GC.AllocateUninitializedArray<byte>(StagingBytes + DefaultAlignment, pinned: true);
-            _staging = _buffer.AsMemory(AlignedStart(_buffer, _alignment), StagingBytes);
+            // Rented, and pinned while this part is written: its aligned start must stay where it is between writes.
+            _buffer = ArrayPool<byte>.Shared.Rent(StagingBytes + DefaultAlignment);
+            _pinned = _buffer.AsMemory().Pin();
+            _staging = _buffer.AsMemory(AlignedStart(_pinned, _alignment), StagingBytes);
         }
 
         foreach (var segment in data)
@@ -142,10 +139,8 @@ internal sealed class AssemblyPartWriter : IDisposable
         {
             _buffer = null;
             _staging = default;
-            if (SpareBuffers.Count < MaxSpareBuffers)
-            {
-                SpareBuffers.Add(buffer);
-            }
+            _pinned.Dispose();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -185,10 +180,10 @@ internal sealed class AssemblyPartWriter : IDisposable
         await _turns.WriteAsync(_cached, _segments, offset, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The index of <paramref name="buffer"/>'s first byte at a page-aligned address (the array is pinned: it stays there).</summary>
-    private static int AlignedStart(byte[] buffer, int alignment)
+    /// <summary>The index of the pinned buffer's first byte at an address that is a multiple of <paramref name="alignment"/>.</summary>
+    private static unsafe int AlignedStart(MemoryHandle pinned, int alignment)
     {
-        var address = (long)Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0);
+        var address = (long)pinned.Pointer;
         return (int)((alignment - (address % alignment)) % alignment);
     }
 }

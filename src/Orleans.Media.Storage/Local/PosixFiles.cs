@@ -60,12 +60,7 @@ internal static partial class PosixFiles
             return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         }
 
-        int fd;
-        do
-        {
-            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0x1B6 /* 0666, less the umask */);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        var fd = Open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0x1B6 /* 0666, less the umask */);
 
         if (fd < 0)
         {
@@ -94,12 +89,7 @@ internal static partial class PosixFiles
             return null;
         }
 
-        int fd;
-        do
-        {
-            fd = open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0x1B6);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        var fd = Open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0x1B6);
 
         if (fd >= 0)
         {
@@ -177,12 +167,7 @@ internal static partial class PosixFiles
             return null;
         }
 
-        int fd;
-        do
-        {
-            fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        var fd = Open(path, O_WRONLY | O_DIRECT | O_CLOEXEC, 0);
 
         if (fd >= 0)
         {
@@ -304,12 +289,7 @@ internal static partial class PosixFiles
             }
         }
 
-        int fd;
-        do
-        {
-            fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0x1B6);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        var fd = Open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0x1B6);
 
         if (fd < 0)
         {
@@ -334,6 +314,19 @@ internal static partial class PosixFiles
         var lockErrno = Marshal.GetLastPInvokeError();
         handle.Dispose();
         return lockErrno == EWOULDBLOCK ? null : throw new IOException($"Could not lock '{path}': {Marshal.GetPInvokeErrorMessage(lockErrno)}", lockErrno);
+    }
+
+    /// <summary>open(2), again when a signal interrupts it; a negative result leaves its errno for <see cref="Marshal.GetLastPInvokeError"/>.</summary>
+    private static int Open(string path, int flags, int mode)
+    {
+        int fd;
+        do
+        {
+            fd = open(path, flags, mode);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        return fd;
     }
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
