@@ -31,6 +31,9 @@ public sealed record ExtractionResult
     /// <summary>The decoder that read the archive's data.</summary>
     public ArchiveDecoder Decoder { get; init; }
 
+    /// <summary>Times SharpCompress opened the archive; each open of encrypted headers derives the key again.</summary>
+    internal int ManagedOpens { get; init; }
+
     /// <summary>The first password outcome among the entries (NoPassword, WrongPassword, EncryptionNotSupported), if any.</summary>
     public ArchiveErrorCode? PasswordProblem =>
         Error?.Code is ArchiveErrorCode.EncryptionNotSupported or ArchiveErrorCode.NoPassword or ArchiveErrorCode.WrongPassword

@@ -5,13 +5,18 @@ using SharpCompress.Archives.SevenZip;
 
 namespace Orleans.Media.Archives.Managed;
 
-/// <summary>What SharpCompress will decode: the password that opens the archive and its entries in reading order.</summary>
+/// <summary>
+/// What SharpCompress will decode: the password that opens the archive and its entries in reading order.
+/// <paramref name="Opens"/> counts the times choosing opened the archive: each open of encrypted headers derives
+/// the key again (RAR 4: ~5 MB and tens of ms per header), so tests hold it to the minimum.
+/// </summary>
 internal sealed record ManagedChoice(
     ArchiveFormat Format,
     string Password,
     bool HeadersEncrypted,
     IReadOnlyList<RawEntry> Entries,
-    IReadOnlyList<long> PackedSizes);
+    IReadOnlyList<long> PackedSizes,
+    int Opens);
 
 /// <summary>
 /// Chooses SharpCompress over libarchive for an archive: only a 7z or RAR whose headers or entries are encrypted,
@@ -36,11 +41,14 @@ internal static class ManagedDecoding
             return null;
         }
 
+        // RAR: each file's packed size as its header declares it, read in the same pass as the entries.
+        var packed = sniffed == ArchiveFormat.SevenZip ? null : new List<long>();
+        var opens = 0;
         List<RawEntry>? entries;
         bool headersEncrypted;
         try
         {
-            entries = List(stream, sniffed, password: null, limits);
+            entries = List(stream, sniffed, password: null, limits, packed, ref opens);
             headersEncrypted = false;
         }
         catch (Exception ex) when (ManagedArchiveReader.Classify(ex, false) == ArchiveErrorCode.NoPassword)
@@ -69,7 +77,8 @@ internal static class ManagedDecoding
             {
                 try
                 {
-                    entries = List(stream, sniffed, candidate, limits);
+                    packed?.Clear();
+                    entries = List(stream, sniffed, candidate, limits, packed, ref opens);
                     password = candidate;
                     break;
                 }
@@ -92,30 +101,37 @@ internal static class ManagedDecoding
                         : $"Incorrect password: none of the {passphrases.Count} given passwords decrypts the archive's encrypted headers");
             }
         }
+        else if (passphrases.Count == 1)
+        {
+            password = passphrases[0];
+        }
         else
         {
-            password = passphrases.Count == 1 ? passphrases[0] : passphrases.FirstOrDefault(p => Opens(stream, sniffed, p)) ?? passphrases[0];
+            foreach (var candidate in passphrases)
+            {
+                if (Opens(stream, sniffed, candidate, ref opens))
+                {
+                    password = candidate;
+                    break;
+                }
+            }
+
+            password ??= passphrases[0];
         }
 
-        // 7z: as `7zz l` lists them, from the header (a solid block's packed size on its first file); RAR: each
-        // file's data as its header declares it.
-        IReadOnlyList<long> packed = new long[entries!.Count];
-        if (sniffed == ArchiveFormat.SevenZip && !headersEncrypted && ArchivePlan.SevenZipPackedSizes(stream, entries.Count) is { } sizes)
+        // 7z: as `7zz l` lists them, from the header (a solid block's packed size on its first file).
+        IReadOnlyList<long> packedSizes = packed ?? (IReadOnlyList<long>)new long[entries!.Count];
+        if (sniffed == ArchiveFormat.SevenZip && !headersEncrypted && ArchivePlan.SevenZipPackedSizes(stream, entries!.Count) is { } sizes)
         {
-            packed = sizes;
-        }
-        else if (sniffed != ArchiveFormat.SevenZip)
-        {
-            var rar = new List<long>(entries.Count);
-            List(stream, sniffed, password, limits, rar);
-            packed = rar;
+            packedSizes = sizes;
         }
 
-        return new ManagedChoice(sniffed, password, headersEncrypted, entries, packed);
+        return new ManagedChoice(sniffed, password, headersEncrypted, entries!, packedSizes, opens);
     }
 
-    private static List<RawEntry> List(Stream stream, ArchiveFormat format, string? password, ArchiveLimits? limits, List<long>? packed = null)
+    private static List<RawEntry> List(Stream stream, ArchiveFormat format, string? password, ArchiveLimits? limits, List<long>? packed, ref int opens)
     {
+        opens++;
         using var archive = OpenArchive(stream, format, password);
         var entries = new List<RawEntry>();
         foreach (var e in archive.Entries)
@@ -140,8 +156,9 @@ internal static class ManagedDecoding
     }
 
     /// <summary>Whether <paramref name="password"/> decodes the start of the first encrypted file (and its CRC, when that is all of it).</summary>
-    private static bool Opens(Stream stream, ArchiveFormat format, string password)
+    private static bool Opens(Stream stream, ArchiveFormat format, string password, ref int opens)
     {
+        opens++;
         try
         {
             using var reader = ManagedArchiveReader.Open(stream, format, password, headersEncrypted: false);

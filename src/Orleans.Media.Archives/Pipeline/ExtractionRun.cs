@@ -43,6 +43,7 @@ internal sealed partial class ExtractionRun
     private long _bytesWritten;
     private bool _isEncrypted;
     private ArchiveDecoder _decoder;
+    private int _managedOpens;
     private SevenZip.SevenZipReader? _plainSevenZip;
     private SevenZip.SevenZipReader? _sevenZip;
     private ArchiveError? _workerError;
@@ -133,6 +134,7 @@ internal sealed partial class ExtractionRun
             UnmatchedSelections = error is null ? _selections.Where(s => !_matchedSelections.Contains(s)).ToList() : [],
             IsEncrypted = _isEncrypted,
             Decoder = _sevenZip is { UsedTool: true } ? ArchiveDecoder.SevenZipTool : _decoder,
+            ManagedOpens = _managedOpens,
         };
     }
 
@@ -166,6 +168,7 @@ internal sealed partial class ExtractionRun
             var sniffed = ArchiveSignature.Sniff(_source);
             _format = sniffed;
             var managed = ManagedDecoding.Choose(_source, sniffed, _options.Passphrases, _options.Limits);
+            _managedOpens = managed?.Opens ?? 0;
 
             // An unencrypted 7z the native reader covers: its directory is the plan, no libarchive listing pass.
             _plainSevenZip = managed is null && sniffed == ArchiveFormat.SevenZip && !_options.PreferLibArchive
@@ -250,6 +253,7 @@ internal sealed partial class ExtractionRun
         if (managed is not null)
         {
             _decoder = ArchiveDecoder.SharpCompress;
+            _managedOpens++;
             return ManagedArchiveReader.Open(input, managed.Format, managed.Password, managed.HeadersEncrypted);
         }
 
