@@ -59,7 +59,8 @@ public sealed class ArchiveExtractor(ILogger<ArchiveExtractor>? logger = null)
     private static ArchiveListing List(Stream source, IReadOnlyList<string> passphrases, CancellationToken cancellationToken)
     {
         var sniffed = ArchiveSignature.Sniff(source);
-        if (ManagedDecoding.Choose(source, sniffed, passphrases, limits: null) is { } managed)
+        using var managed = ManagedDecoding.Choose(source, sniffed, passphrases, limits: null);
+        if (managed is not null)
         {
             return new ArchiveListing(managed.Format, source.Length, [.. managed.Entries.Select((e, i) => new ArchiveEntry(
                 i, EntryPaths.Normalize(e.Name), e.Kind, e.Size ?? 0, managed.PackedSizes[i], e.IsEncrypted || managed.HeadersEncrypted, e.ModifiedTime,

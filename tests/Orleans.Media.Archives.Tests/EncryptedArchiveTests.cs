@@ -71,20 +71,66 @@ public sealed class EncryptedArchiveTests
     }
 
     [Theory]
-    [MemberData(nameof(RarFixtures))]
-    public async Task Encrypted_rar_is_opened_once_to_list_and_once_to_extract(string fixture, ArchiveFormat format, bool headersEncrypted)
+    [MemberData(nameof(RarFixtureNames))]
+    public async Task Encrypted_rar_is_opened_twice_to_list_and_extract(string fixture)
     {
         using var h = new ArchiveHarness();
 
         var result = await h.ExtractAsync(Fixtures.RarEncrypted(fixture), new ExtractionOptions { Passphrases = ["test"] });
 
         // Every open of encrypted headers derives the key again (RAR 4: ~5 MB and tens of ms per header): one listing
-        // (entries and packed sizes), one decoding pass, and for encrypted headers the open without a password that
-        // finds them encrypted (it stops at the first header, before any key).
+        // (entries and packed sizes) and one decoding pass; encrypted headers are decoded from the listing's session,
+        // after an open without a password that finds them encrypted (it stops at the first header, before any key).
         Assert.True(result.Succeeded, result.Error?.ToString());
-        Assert.Equal(format, result.Format);
+        Assert.Equal(ArchiveDecoder.SharpCompress, result.Decoder);
         Assert.Equal(RarFiles, h.OutputHashes());
-        Assert.Equal(headersEncrypted ? 3 : 2, result.ManagedOpens);
+        Assert.Equal(2, result.ManagedOpens);
+    }
+
+    [Theory]
+    [MemberData(nameof(RarFixtureNames))]
+    public async Task Resuming_an_encrypted_rar_or_selecting_from_it_writes_only_those_entries(string fixture)
+    {
+        using var h = new ArchiveHarness();
+        var archive = Fixtures.RarEncrypted(fixture);
+        var full = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["test"] }, "full");
+        Assert.True(full.Succeeded, full.Error?.ToString());
+        var firstFile = full.Entries.First(e => !e.IsFolder);
+
+        // A run that got through the first file's index, then died.
+        var resumed = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["test"], ResumeFrom = new ExtractionCheckpoint(firstFile.Index + 1, []) }, "resumed");
+
+        Assert.True(resumed.Succeeded, resumed.Error?.ToString());
+        Assert.Equal(full.Entries.Select(e => (e.Index, e.PathName)), resumed.Entries.Select(e => (e.Index, e.PathName)));
+        var expected = new SortedDictionary<string, string>(RarFiles, StringComparer.Ordinal);
+        expected.Remove(firstFile.PathName);
+        Assert.Equal(expected, h.OutputHashes("resumed"));
+        Assert.Equal(full.Checkpoint.CompletedPrefix, resumed.Checkpoint.CompletedPrefix);
+
+        var selected = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["test"], SelectedPaths = ["jpg"] }, "selected");
+
+        Assert.True(selected.Succeeded, selected.Error?.ToString());
+        Assert.Equal(new SortedDictionary<string, string>(StringComparer.Ordinal) { ["jpg/test.jpg"] = RarFiles["jpg/test.jpg"] }, h.OutputHashes("selected"));
+    }
+
+    [Theory]
+    [InlineData("Rar.encrypted_filesAndHeader.rar")]
+    [InlineData("Rar5.encrypted_filesAndHeader.rar")]
+    public async Task Damage_inside_an_encrypted_header_rar_with_the_right_password_is_corrupt_and_keeps_the_entries_before_it(string fixture)
+    {
+        using var h = new ArchiveHarness();
+        var damaged = await File.ReadAllBytesAsync(Fixtures.RarEncrypted(fixture));
+        damaged[damaged.Length / 2] ^= 0x55; // inside jpg/test.jpg's data, the second file (after exe/test.exe)
+        var archive = Path.Combine(h.Work, fixture);
+        await File.WriteAllBytesAsync(archive, damaged);
+
+        var result = await h.ExtractAsync(archive, new ExtractionOptions { Passphrases = ["test"] });
+
+        // The encrypted headers opened with this password, so the failure is damage, not a wrong password.
+        Assert.Equal(ArchiveErrorCode.Corrupt, result.Error?.Code);
+        Assert.Equal("jpg/test.jpg", result.Error?.EntryName);
+        Assert.Equal(ArchiveErrorCode.Corrupt, Assert.Single(result.Entries, e => e.PathName == "jpg/test.jpg").Code);
+        Assert.Equal(new SortedDictionary<string, string>(StringComparer.Ordinal) { ["exe/test.exe"] = RarFiles["exe/test.exe"] }, h.OutputHashes());
     }
 
     [Theory]

@@ -11,19 +11,21 @@ namespace Orleans.Media.Archives.Managed;
 /// <summary>
 /// A SharpCompress read session for the 7z and RAR archives libarchive cannot decrypt. 7z goes through
 /// <see cref="IArchive.ExtractAllEntries"/> (a solid block decoded once, front to back: entry-by-entry streams
-/// re-decode the block and crawl), RAR through the forward-only reader. Each file's CRC-32 is checked against its
-/// header, since SharpCompress lets some wrongly decrypted data through (RAR 4 stored data).
+/// re-decode the block and crawl), RAR through the forward-only reader, or, for a RAR whose encrypted headers the
+/// listing already decrypted, through that listing's entries (<see cref="FromListing"/>). Each file's CRC-32 is checked
+/// against its header, since SharpCompress lets some wrongly decrypted data through (RAR 4 stored data).
 /// </summary>
 internal sealed class ManagedArchiveReader : IEntryReader
 {
     private readonly CountingStream _source;
     private readonly IArchive? _archive;
-    private readonly IReader _reader;
+    private readonly IReader? _reader;
     private readonly bool _hasPassword;
     private readonly bool _solid;
     private readonly Dictionary<string, byte[]> _rar5Keys = new(StringComparer.Ordinal);
+    private IEnumerator<IArchiveEntry>? _listed;
     private string? _password;
-    private EntryStream? _data;
+    private Stream? _data;
     private IEntry? _entry;
     private uint _crc;
     private bool _ended;
@@ -32,7 +34,7 @@ internal sealed class ManagedArchiveReader : IEntryReader
     // failure is damage, not a wrong password. Before that, damage in encrypted data cannot be told from a wrong one.
     private bool _passwordProven;
 
-    private ManagedArchiveReader(ArchiveFormat format, CountingStream source, IArchive? archive, IReader reader, bool hasPassword, bool solid)
+    private ManagedArchiveReader(ArchiveFormat format, CountingStream source, IArchive? archive, IReader? reader, bool hasPassword, bool solid)
     {
         Format = format;
         _source = source;
@@ -81,6 +83,19 @@ internal sealed class ManagedArchiveReader : IEntryReader
         }
     }
 
+    /// <summary>
+    /// A session over the entries of the RAR (not solid) <paramref name="archive"/> whose encrypted headers its listing
+    /// decrypted: SharpCompress derives the key again for every header it reads (RAR 4: ~5 MB and tens of ms each),
+    /// so the entries are decoded from there rather than read again. Takes ownership of <paramref name="archive"/>.
+    /// </summary>
+    internal static ManagedArchiveReader FromListing(IArchive archive, CountingStream source, ArchiveFormat format, string password) =>
+        new(format, source, archive, null, hasPassword: true, solid: false)
+        {
+            _listed = archive.Entries.GetEnumerator(),
+            _passwordProven = true,
+            _password = password,
+        };
+
     internal static ReaderOptions Options(string? password) => new()
     {
         Password = password,
@@ -94,7 +109,7 @@ internal sealed class ManagedArchiveReader : IEntryReader
         CloseData();
         try
         {
-            if (!_reader.MoveToNextEntry())
+            if (!(_listed?.MoveNext() ?? _reader!.MoveToNextEntry()))
             {
                 entry = null!;
                 return false;
@@ -105,7 +120,7 @@ internal sealed class ManagedArchiveReader : IEntryReader
             throw HeaderError(ex, _source, _hasPassword, headersEncrypted: false, previous);
         }
 
-        _entry = _reader.Entry;
+        _entry = _listed is null ? _reader!.Entry : _listed.Current;
         _crc = 0;
         _ended = false;
         entry = ToRaw(_entry);
@@ -122,7 +137,7 @@ internal sealed class ManagedArchiveReader : IEntryReader
         int n;
         try
         {
-            _data ??= _reader.OpenEntryStream();
+            _data ??= _listed is null ? _reader!.OpenEntryStream() : _listed.Current.OpenEntryStream();
             n = _data.Read(buffer);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -162,7 +177,8 @@ internal sealed class ManagedArchiveReader : IEntryReader
     public void Dispose()
     {
         CloseData();
-        _reader.Dispose();
+        _listed?.Dispose();
+        _reader?.Dispose();
         _archive?.Dispose();
     }
 

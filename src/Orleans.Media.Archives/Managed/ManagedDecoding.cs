@@ -8,7 +8,8 @@ namespace Orleans.Media.Archives.Managed;
 /// <summary>
 /// What SharpCompress will decode: the password that opens the archive and its entries in reading order.
 /// <paramref name="Opens"/> counts the times choosing opened the archive: each open of encrypted headers derives
-/// the key again (RAR 4: ~5 MB and tens of ms per header), so tests hold it to the minimum.
+/// the key again (RAR 4: ~5 MB and tens of ms per header), so tests hold it to the minimum. <paramref name="Listed"/>
+/// is the session whose listing decrypted the headers, kept to decode from (RAR, not solid); it is the owner's to dispose.
 /// </summary>
 internal sealed record ManagedChoice(
     ArchiveFormat Format,
@@ -16,7 +17,11 @@ internal sealed record ManagedChoice(
     bool HeadersEncrypted,
     IReadOnlyList<RawEntry> Entries,
     IReadOnlyList<long> PackedSizes,
-    int Opens);
+    int Opens,
+    ManagedArchiveReader? Listed) : IDisposable
+{
+    public void Dispose() => Listed?.Dispose();
+}
 
 /// <summary>
 /// Chooses SharpCompress over libarchive for an archive: only a 7z or RAR whose headers or entries are encrypted,
@@ -48,7 +53,7 @@ internal static class ManagedDecoding
         bool headersEncrypted;
         try
         {
-            entries = List(stream, sniffed, password: null, limits, packed, ref opens);
+            entries = List(stream, sniffed, password: null, limits, packed, ref opens, out _);
             headersEncrypted = false;
         }
         catch (Exception ex) when (ManagedArchiveReader.Classify(ex, false) == ArchiveErrorCode.NoPassword)
@@ -71,6 +76,7 @@ internal static class ManagedDecoding
         }
 
         string? password = null;
+        ManagedArchiveReader? listed = null;
         if (headersEncrypted)
         {
             foreach (var candidate in passphrases)
@@ -78,7 +84,7 @@ internal static class ManagedDecoding
                 try
                 {
                     packed?.Clear();
-                    entries = List(stream, sniffed, candidate, limits, packed, ref opens);
+                    entries = List(stream, sniffed, candidate, limits, packed, ref opens, out listed);
                     password = candidate;
                     break;
                 }
@@ -126,26 +132,47 @@ internal static class ManagedDecoding
             packedSizes = sizes;
         }
 
-        return new ManagedChoice(sniffed, password, headersEncrypted, entries!, packedSizes, opens);
+        return new ManagedChoice(sniffed, password, headersEncrypted, entries!, packedSizes, opens, listed);
     }
 
-    private static List<RawEntry> List(Stream stream, ArchiveFormat format, string? password, ArchiveLimits? limits, List<long>? packed, ref int opens)
+    /// <summary>
+    /// Lists the entries. With a password, <paramref name="listed"/> is the session that did, kept to decode them too
+    /// when it can (RAR, not solid: a solid one is decoded front to back by SharpCompress's reader, which reads the
+    /// headers again).
+    /// </summary>
+    private static List<RawEntry> List(
+        Stream stream, ArchiveFormat format, string? password, ArchiveLimits? limits, List<long>? packed, ref int opens, out ManagedArchiveReader? listed)
     {
         opens++;
-        using var archive = OpenArchive(stream, format, password);
-        var entries = new List<RawEntry>();
-        foreach (var e in archive.Entries)
+        listed = null;
+        var source = new CountingStream(stream);
+        var archive = OpenArchive(source, format, password);
+        try
         {
-            if (limits is not null && entries.Count >= limits.MaxEntries)
+            var entries = new List<RawEntry>();
+            foreach (var e in archive.Entries)
             {
-                throw ArchivePlan.TooMany(limits, $"more than {limits.MaxEntries:N0}");
+                if (limits is not null && entries.Count >= limits.MaxEntries)
+                {
+                    throw ArchivePlan.TooMany(limits, $"more than {limits.MaxEntries:N0}");
+                }
+
+                entries.Add(ManagedArchiveReader.ToRaw(e));
+                packed?.Add(e.IsDirectory ? 0 : e.CompressedSize);
             }
 
-            entries.Add(ManagedArchiveReader.ToRaw(e));
-            packed?.Add(e.IsDirectory ? 0 : e.CompressedSize);
-        }
+            if (password is not null && format != ArchiveFormat.SevenZip && !archive.IsSolid)
+            {
+                listed = ManagedArchiveReader.FromListing(archive, source, format, password);
+                archive = null;
+            }
 
-        return entries;
+            return entries;
+        }
+        finally
+        {
+            archive?.Dispose();
+        }
     }
 
     private static IArchive OpenArchive(Stream stream, ArchiveFormat format, string? password)

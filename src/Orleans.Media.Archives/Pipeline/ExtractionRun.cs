@@ -167,7 +167,7 @@ internal sealed partial class ExtractionRun
         {
             var sniffed = ArchiveSignature.Sniff(_source);
             _format = sniffed;
-            var managed = ManagedDecoding.Choose(_source, sniffed, _options.Passphrases, _options.Limits);
+            using var managed = ManagedDecoding.Choose(_source, sniffed, _options.Passphrases, _options.Limits);
             _managedOpens = managed?.Opens ?? 0;
 
             // An unencrypted 7z the native reader covers: its directory is the plan, no libarchive listing pass.
@@ -253,6 +253,11 @@ internal sealed partial class ExtractionRun
         if (managed is not null)
         {
             _decoder = ArchiveDecoder.SharpCompress;
+            if (managed.Listed is { } listed)
+            {
+                return listed;
+            }
+
             _managedOpens++;
             return ManagedArchiveReader.Open(input, managed.Format, managed.Password, managed.HeadersEncrypted);
         }
