@@ -186,6 +186,13 @@ public sealed class TasksBenchmark : IBenchScenario
         var noopCpu = CpuPerRequest(merged["noop"]);
         report.Metric("create_ratio_ceiling", noopCpu / (noopCpu + WholeCpuPerCall(floor) + WholeCpuPerCall(row)), "x");
 
+        // GetTask's floor: the no-op's pipeline and one Orleans call to an activated task (Get, in-process, on the
+        // tasks the GetTask windows read), with everything else (the view, the larger answer) free.
+        var call = await GrainCallAsync(silo, created, concurrency, window, cancellationToken);
+        report.Metric("floor_grain_call", call.Count / call.Elapsed.TotalSeconds, "per_s");
+        report.Metric("floor_grain_call_cpu", call.CpuTime.TotalMicroseconds / Math.Max(1, call.Count), "us_per_call");
+        report.Metric("gettask_ratio_ceiling", noopCpu / (noopCpu + WholeCpuPerCall(call)), "x");
+
         // Profile (untimed: tracing costs CPU): a window of each kind with every PostgreSQL command and Orleans'
         // counters recorded, per request.
         if (!args.Contains("--no-profile"))
@@ -315,6 +322,15 @@ public sealed class TasksBenchmark : IBenchScenario
         var index = silo.Services.GetRequiredService<Orleans.Media.Grains.Indexing.StateIndex>();
         return RunFloorAsync(concurrency, duration,
             () => index.WriteAheadAsync("bench-floor-index", $"FileUncompression-{Guid.CreateVersion7()}", Project, 1, view), cancellationToken);
+    }
+
+    /// <summary>Get on activated tasks picked at random from <paramref name="taskIds"/>, as GetTask's windows pick them.</summary>
+    private static Task<FloorResult> GrainCallAsync(BenchSilo silo, List<string> taskIds, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var grains = silo.Services.GetRequiredService<IGrainFactory>();
+        return RunFloorAsync(concurrency, duration,
+            () => grains.GetGrain<Orleans.Media.Grains.FileUncompression.IFileUncompressionTaskGrain>(taskIds[Random.Shared.Next(taskIds.Count)]).Get(),
+            cancellationToken);
     }
 
     /// <summary><paramref name="call"/> for <paramref name="duration"/>, <paramref name="concurrency"/> at a time, with
