@@ -19,7 +19,9 @@ namespace Orleans.Media.Bench;
 /// of the rounds' own ratios (a round is one window of each kind, seconds apart, so work the machine runs beside
 /// the bench weighs on both sides of a round's ratio), with the pooled ratio, min and max beside it. The project's
 /// EngineConcurrency is 1, so the created tasks wait in the queue (one tiny extraction at a time drains it) instead of
-/// extracting during the measurement. Per window it also notes PostgreSQL commits and rows written per request.</item>
+/// extracting during the measurement. Per window it also notes PostgreSQL commits and rows written per request.
+/// After the rounds, the floors under each (a new activation with one durable write, a listing row written ahead, one
+/// grain call) and the ceilings they leave the ratios (<c>create_ratio_ceiling</c>, <c>gettask_ratio_ceiling</c>).</item>
 /// <item><c>e2e</c>: tiny-archive tasks/s from the first create to the last Succeeded (fresh database).</item>
 /// <item><c>bsdtar</c>: a ~1 GB zip of ~2,000 mixed entries (generated once under the bench dir) as a task, wall time
 /// from create to Succeeded, against <c>bsdtar -xf</c> of the same file (throughput ratio task/bsdtar).</item>
