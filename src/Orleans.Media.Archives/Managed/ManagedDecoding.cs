@@ -9,7 +9,8 @@ namespace Orleans.Media.Archives.Managed;
 /// What SharpCompress will decode: the password that opens the archive and its entries in reading order.
 /// <paramref name="Opens"/> counts the times choosing opened the archive: each open of encrypted headers derives
 /// the key again (RAR 4: ~5 MB and tens of ms per header), so tests hold it to the minimum. <paramref name="Listed"/>
-/// is the session whose listing decrypted the headers, kept to decode from (RAR, not solid); it is the owner's to dispose.
+/// is the session whose listing decrypted the headers, kept to decode from (RAR, not solid): the choice disposes it
+/// unless a caller has taken it (<see cref="TakeListed"/>).
 /// </summary>
 internal sealed record ManagedChoice(
     ArchiveFormat Format,
@@ -20,6 +21,16 @@ internal sealed record ManagedChoice(
     int Opens,
     ManagedArchiveReader? Listed) : IDisposable
 {
+    public ManagedArchiveReader? Listed { get; private set; } = Listed;
+
+    /// <summary>The listing's session, now the caller's to dispose; null when there is none or it was taken.</summary>
+    public ManagedArchiveReader? TakeListed()
+    {
+        var listed = Listed;
+        Listed = null;
+        return listed;
+    }
+
     public void Dispose() => Listed?.Dispose();
 }
 

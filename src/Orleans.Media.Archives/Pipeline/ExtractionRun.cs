@@ -253,7 +253,7 @@ internal sealed partial class ExtractionRun
         if (managed is not null)
         {
             _decoder = ArchiveDecoder.SharpCompress;
-            if (managed.Listed is { } listed)
+            if (managed.TakeListed() is { } listed)
             {
                 return listed;
             }
