@@ -7,31 +7,43 @@ namespace Orleans.Media.Archives.Managed;
 
 /// <summary>
 /// What SharpCompress will decode: the password that opens the archive and its entries in reading order.
-/// <paramref name="Opens"/> counts the times choosing opened the archive: each open of encrypted headers derives
-/// the key again (RAR 4: ~5 MB and tens of ms per header), so tests hold it to the minimum. <paramref name="Listed"/>
-/// is the session whose listing decrypted the headers, kept to decode from (RAR, not solid): the choice disposes it
-/// unless a caller has taken it (<see cref="TakeListed"/>).
+/// <see cref="Opens"/> counts the times choosing opened the archive: each open of encrypted headers derives the key
+/// again (RAR 4: ~5 MB and tens of ms per header), so tests hold it to the minimum. It may hold the session whose
+/// listing decrypted the headers, kept to decode from (RAR, not solid); the choice disposes that session unless a
+/// caller has taken it (<see cref="TakeListed"/>).
 /// </summary>
-internal sealed record ManagedChoice(
-    ArchiveFormat Format,
-    string Password,
-    bool HeadersEncrypted,
-    IReadOnlyList<RawEntry> Entries,
-    IReadOnlyList<long> PackedSizes,
-    int Opens,
-    ManagedArchiveReader? Listed) : IDisposable
+internal sealed class ManagedChoice(
+    ArchiveFormat format,
+    string password,
+    bool headersEncrypted,
+    IReadOnlyList<RawEntry> entries,
+    IReadOnlyList<long> packedSizes,
+    int opens,
+    ManagedArchiveReader? listed) : IDisposable
 {
-    public ManagedArchiveReader? Listed { get; private set; } = Listed;
+    private ManagedArchiveReader? _listed = listed;
+
+    public ArchiveFormat Format { get; } = format;
+
+    public string Password { get; } = password;
+
+    public bool HeadersEncrypted { get; } = headersEncrypted;
+
+    public IReadOnlyList<RawEntry> Entries { get; } = entries;
+
+    public IReadOnlyList<long> PackedSizes { get; } = packedSizes;
+
+    public int Opens { get; } = opens;
 
     /// <summary>The listing's session, now the caller's to dispose; null when there is none or it was taken.</summary>
     public ManagedArchiveReader? TakeListed()
     {
-        var listed = Listed;
-        Listed = null;
-        return listed;
+        var taken = _listed;
+        _listed = null;
+        return taken;
     }
 
-    public void Dispose() => Listed?.Dispose();
+    public void Dispose() => _listed?.Dispose();
 }
 
 /// <summary>
